@@ -1,0 +1,69 @@
+"""Tischrunde: a live facilitation app for world-café citizen dialogues."""
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_socketio import SocketIO
+
+from .commands import Commands
+from .config import ROOT, load_config
+from .store import Store
+
+# Languages with a catalogue in translations/ (German is the source language).
+LANGUAGES = ["de", "en"]
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The UI language: ?lang= (remembered in the session), else the browser's."""
+    wanted = request.args.get("lang") if request else None
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "de"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app, its store and the Socket.IO server.
+
+    ``config`` overrides the settings read from the environment; tests pass
+    their own DATABASE and SECRET_KEY.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(**(config or {})))
+    store = Store(app.config["DATABASE"])
+    app.extensions["tischrunde"] = Commands(store, app.config["SECRET_KEY"], app.config["CARDS_PER_MINUTE"])
+    babel.init_app(app, locale_selector=select_locale)
+
+    from . import cli, realtime, web
+
+    app.register_blueprint(web.bp)
+    cli.register(app)
+    socketio = SocketIO(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        max_http_buffer_size=app.config["MAX_HTTP_BUFFER_SIZE"],
+        # Same-origin only (the default); say it so nobody "fixes" it to '*'.
+        cors_allowed_origins=None,
+        manage_session=False,
+    )
+    realtime.register(socketio)
+    return app
+
+
+def commands_of(app: Flask) -> Commands:
+    """The Commands (and through it the Store) of an app."""
+    return app.extensions["tischrunde"]
+
+
+def socketio_of(app: Flask) -> SocketIO:
+    """The Socket.IO server of an app (Flask-SocketIO keeps it in extensions)."""
+    return app.extensions["socketio"]

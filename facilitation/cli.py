@@ -1,0 +1,79 @@
+"""Command line for admins: ``flask --app app event create|links|list``."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import commands_of
+from .domain import CommandError
+from .links import base_url, event_links
+from .qr import qr_text
+from .templates_library import TEMPLATES
+
+event_cli = AppGroup("event", help="Veranstaltungen anlegen und ihre Links zeigen.")
+
+
+def _fail(err: CommandError) -> None:
+    raise click.ClickException(str(err.message))
+
+
+@event_cli.command("create")
+@click.option("--template", default="gmuend", show_default=True, type=click.Choice(sorted(TEMPLATES)))
+@click.option("--title", required=True, help="Titel der Veranstaltung.")
+@click.option("--id", "event_id", default=None, help="Kurz-ID für die Links (sonst zufällig).")
+def create_command(template: str, title: str, event_id: str | None) -> None:
+    """Create an event from a template and print its id."""
+    commands = commands_of(current_app)
+    if event_id and commands.store.event(event_id):
+        raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es schon.")
+    try:
+        new_id = commands.create_event(template, title, event_id)
+    except CommandError as err:
+        _fail(err)
+    click.echo(new_id)
+
+
+@event_cli.command("links")
+@click.argument("event_id")
+@click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben (mit geheimen Links).")
+def links_command(event_id: str, as_json: bool) -> None:
+    """Print every link of an event, secret ones included."""
+    commands = commands_of(current_app)
+    if commands.store.event(event_id) is None:
+        raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
+    links = event_links(commands, event_id, base_url(current_app.config))
+    if as_json:
+        click.echo(json.dumps(links, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_links(links))
+
+
+@event_cli.command("list")
+def list_command() -> None:
+    """List the events of this server."""
+    for event in commands_of(current_app).store.events():
+        click.echo(f"{event['id']}\t{event['title']}")
+
+
+def format_links(links: dict, with_qr: bool = False) -> str:
+    """The links of an event as labelled text for a terminal (optionally the join QR)."""
+    lines = [f"Veranstaltung: {links['title']}  ({links['event']})", ""]
+    lines.append(f"  Teilnehmende (Beitritt):  {links['join']}")
+    lines.append(f"  Wand (Beamer):            {links['wall']}")
+    lines.append(f"  Leitung (GEHEIM):         {links['lead']}")
+    lines.append("")
+    for table in links["tables"]:
+        lines.append(f"  Tisch {table['name']}")
+        lines.append(f"    Teilnehmende:           {table['participant']}")
+        lines.append(f"    Moderation (GEHEIM):    {table['moderator']}")
+    if with_qr:
+        lines += ["", f"QR-Code zum Beitritt ({links['join']}):", qr_text(links["join"])]
+    return "\n".join(lines)
+
+
+def register(app: Flask) -> None:
+    """Add the ``event`` command group to the app's CLI."""
+    app.cli.add_command(event_cli)

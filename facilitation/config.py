@@ -1,0 +1,53 @@
+"""Every setting in one place: environment variables with defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one made once and kept in data/.
+
+    It signs session cookies and derives the secret links, so it must survive
+    restarts, and it must never be in the repository.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(**overrides) -> dict:
+    """The app settings: defaults, then environment, then ``overrides``."""
+    data_dir = Path(overrides.get("DATA_DIR") or os.environ.get("DATA_DIR") or ROOT / "data")
+    config = {
+        "DATA_DIR": data_dir,
+        "DATABASE": os.environ.get("DATABASE") or str(data_dir / "tischrunde.db"),
+        "HOST": os.environ.get("HOST", "0.0.0.0"),
+        "PORT": int(os.environ.get("PORT", "5000")),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+        # eventlet in production (app.py); tests use threading.
+        "ASYNC_MODE": os.environ.get("ASYNC_MODE", "threading"),
+        "MAX_CONNECTIONS": int(os.environ.get("MAX_CONNECTIONS", "10000")),
+        "MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+        # Cards one participant may post per minute (per session, never per IP:
+        # a whole venue shares one public address).
+        "CARDS_PER_MINUTE": int(os.environ.get("CARDS_PER_MINUTE", "20")),
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(Path(config["DATA_DIR"]))
+    return config

@@ -1,0 +1,197 @@
+"""Rules of a Tischrunde event: roles, limits, card states and input checks.
+
+No Flask, no SQL: everything here is plain Python so it can be tested and reused
+by the HTTP forms, the Socket.IO handlers and the command-line tools alike.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+MAX_CARD_LENGTH = 280
+MAX_NAME_LENGTH = 40
+MAX_TITLE_LENGTH = 120
+MAX_QUESTION_LENGTH = 200
+
+# Roles. A moderator is bound to one table; the lead may act on every table.
+PARTICIPANT = "participant"
+MODERATOR = "moderator"
+LEAD = "lead"
+WALL = "wall"
+ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL)
+
+# Card states. Only VISIBLE cards reach the wall and other phones.
+VISIBLE = "visible"
+HIDDEN = "hidden"
+WITHDRAWN = "withdrawn"
+
+
+class CommandError(Exception):
+    """A refused command: a stable machine code plus a message for people.
+
+    The message is a lazy gettext string, so it is rendered in the language of
+    whoever receives the error.
+    """
+
+    def __init__(self, code: str, message):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict:
+        """The error as it travels in an ack: ``{code, message}``."""
+        return {"code": self.code, "message": str(self.message)}
+
+
+# One place for every refusal, so the codes and wording stay consistent.
+ERRORS = {
+    "invalid_payload": _l("Die Anfrage ist unvollständig oder fehlerhaft."),
+    "empty_text": _l("Bitte schreiben Sie etwas auf die Karte."),
+    "text_too_long": _l("Die Karte ist zu lang: höchstens %(max)d Zeichen."),
+    "name_too_long": _l("Der Name ist zu lang: höchstens %(max)d Zeichen."),
+    "title_empty": _l("Der Titel darf nicht leer sein."),
+    "title_too_long": _l("Der Text ist zu lang: höchstens %(max)d Zeichen."),
+    "unknown_event": _l("Diese Veranstaltung gibt es nicht."),
+    "unknown_table": _l("Diesen Tisch gibt es nicht."),
+    "unknown_question": _l("Diese Frage gibt es an diesem Tisch nicht."),
+    "unknown_card": _l("Diese Karte gibt es nicht."),
+    "unknown_template": _l("Diese Vorlage gibt es nicht."),
+    "id_conflict": _l("Diese Karten-ID ist schon vergeben."),
+    "card_withdrawn": _l("Diese Karte wurde zurückgezogen."),
+    "forbidden": _l("Das dürfen Sie hier nicht."),
+    "not_authenticated": _l("Bitte öffnen Sie den Link noch einmal."),
+    "rate_limited": _l("Bitte etwas langsamer: zu viele Karten in kurzer Zeit."),
+    "internal": _l("Ein Fehler im Server. Ihre Eingabe ist nicht verloren, bitte später erneut senden."),
+}
+
+
+def fail(code: str, **params) -> CommandError:
+    """Build the CommandError for ``code`` (see ERRORS), formatted with params."""
+    message = ERRORS[code]
+    return CommandError(code, message % params if params else message)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sends a command: role, event, and table or participant where bound."""
+
+    role: str
+    event_id: str
+    table_id: int | None = None
+    participant_id: str | None = None
+
+    def may_moderate(self, table_id: int) -> bool:
+        """True for the lead, and for the moderator of exactly this table."""
+        if self.role == LEAD:
+            return True
+        return self.role == MODERATOR and self.table_id == table_id
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029]")
+
+
+def clean_text(value) -> str:
+    """Normalise user text: NFC, no control characters, trimmed.
+
+    Newlines are kept (a card may have two lines); runs of blank lines are
+    folded so a card cannot push the wall layout around.
+    """
+    if not isinstance(value, str):
+        raise fail("invalid_payload")
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def check_card_text(value) -> str:
+    """Return the cleaned card text or raise empty_text / text_too_long."""
+    text = clean_text(value)
+    if not text:
+        raise fail("empty_text")
+    if len(text) > MAX_CARD_LENGTH:
+        raise fail("text_too_long", max=MAX_CARD_LENGTH)
+    return text
+
+
+def check_name(value) -> str:
+    """Return the cleaned optional first name ('' when none)."""
+    if value is None:
+        return ""
+    name = " ".join(clean_text(value).split())
+    if len(name) > MAX_NAME_LENGTH:
+        raise fail("name_too_long", max=MAX_NAME_LENGTH)
+    return name
+
+
+def check_label(value, limit: int = MAX_TITLE_LENGTH) -> str:
+    """Return a cleaned one-line label (table name, question, event title)."""
+    label = " ".join(clean_text(value).split())
+    if not label:
+        raise fail("title_empty")
+    if len(label) > limit:
+        raise fail("title_too_long", max=limit)
+    return label
+
+
+def check_uuid(value) -> str:
+    """Return the canonical form of a client-made UUID or raise invalid_payload."""
+    if not isinstance(value, str):
+        raise fail("invalid_payload")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise fail("invalid_payload") from None
+
+
+def check_int(value) -> int:
+    """Return value as int (ints and digit strings), else raise invalid_payload."""
+    if isinstance(value, bool):
+        raise fail("invalid_payload")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise fail("invalid_payload")
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a secret link token: what the database keeps."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def derive_token(secret_key: str, *parts) -> str:
+    """A secret link token (256 bits) derived from the server secret.
+
+    Deriving instead of storing lets the server print the same links again
+    (after a restart, for the lead) while the database holds only hashes.
+    """
+    message = ":".join(str(p) for p in parts).encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def public_card(card: dict) -> dict:
+    """What a phone or the wall may see of a card.
+
+    Cards that are not visible travel as a tombstone (id, table, status) so
+    clients remove them; text and name never leave the moderators' rooms.
+    """
+    if card["status"] == VISIBLE:
+        return {k: card[k] for k in ("id", "table_id", "question_id", "text", "name", "status", "created_at")}
+    return {"id": card["id"], "table_id": card["table_id"], "status": card["status"]}
+
+
+def moderator_card(card: dict) -> dict:
+    """What a table's moderators and the lead see: everything but the author id.
+
+    A withdrawn card is gone for them too: the author took it back.
+    """
+    if card["status"] == WITHDRAWN:
+        return public_card(card)
+    return {k: v for k, v in card.items() if k != "author_id"}

@@ -1,0 +1,52 @@
+"""The links of an event, public and secret, as people in the venue must type them."""
+from __future__ import annotations
+
+import socket
+
+from .domain import LEAD, MODERATOR
+
+
+def lan_address() -> str:
+    """This machine's address on the local network (phones cannot reach 'localhost').
+
+    Asking the routing table for a route sends no packet; the address is a
+    documentation address (TEST-NET-1) that is never contacted.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            address = probe.getsockname()[0]
+            if not address.startswith("0."):
+                return address
+    except OSError:
+        pass
+    return "127.0.0.1"
+
+
+def base_url(config: dict) -> str:
+    """PUBLIC_URL when set, else http://<LAN address>:<PORT>."""
+    if config.get("PUBLIC_URL"):
+        return config["PUBLIC_URL"].rstrip("/")
+    return f"http://{lan_address()}:{config['PORT']}"
+
+
+def event_links(commands, event_id: str, base: str) -> dict:
+    """Every link of an event, secret ones included, for the lead and admins."""
+    event = commands.store.event(event_id)
+    e = f"{base}/e/{event_id}"
+    return {
+        "event": event_id,
+        "title": event["title"],
+        "join": e,
+        "wall": f"{e}/wall",
+        "lead": f"{e}/lead?k={commands.token(event_id, LEAD)}",
+        "tables": [
+            {
+                "id": t["id"],
+                "name": t["name"],
+                "participant": f"{e}/t/{t['id']}",
+                "moderator": f"{e}/m/{t['id']}?k={commands.token(event_id, MODERATOR, t['id'])}",
+            }
+            for t in commands.store.tables(event_id)
+        ],
+    }

@@ -1,0 +1,344 @@
+"""HTTP pages, secret-link redemption, the no-JavaScript card forms and QR images."""
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, socketio_of
+from .commands import Commands
+from .domain import LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, Actor, CommandError
+from .links import base_url, event_links
+from .qr import qr_svg
+from .realtime import broadcast
+from .templates_library import TEMPLATES
+
+bp = Blueprint("web", __name__)
+
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+
+
+def _commands() -> Commands:
+    return commands_of(current_app)
+
+
+def public_base() -> str:
+    """The base URL for links shown to phones: PUBLIC_URL, else this host.
+
+    A page opened as 'localhost' on the server itself must still show a QR
+    code that phones can reach, so loopback hosts become the LAN address.
+    """
+    if current_app.config.get("PUBLIC_URL"):
+        return current_app.config["PUBLIC_URL"]
+    host = urlsplit(request.host_url).hostname or ""
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return base_url(current_app.config)
+    return request.host_url.rstrip("/")
+
+
+@bp.app_context_processor
+def page_globals() -> dict:
+    """lang/dir for <html>, and the language switch, on every page."""
+    lang = str(get_locale() or "de")
+    return {
+        "lang": lang,
+        "text_dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "max_card": domain.MAX_CARD_LENGTH,
+        "max_name": domain.MAX_NAME_LENGTH,
+    }
+
+
+@bp.app_template_filter("boot_json")
+def boot_json(data: dict) -> Markup:
+    """Data for a page's script, safe inside <script type=application/json>."""
+    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text.replace("&", "\\u0026"))
+
+
+def _event_or_404(event_id: str) -> dict:
+    event = _commands().store.event(event_id)
+    if event is None:
+        abort(404, _("Diese Veranstaltung gibt es nicht."))
+    return event
+
+
+def _table_or_404(event_id: str, table_id: int) -> dict:
+    table = _commands().store.table(table_id)
+    if table is None or table["event_id"] != event_id:
+        abort(404, _("Diesen Tisch gibt es nicht."))
+    return table
+
+
+def _redeem_secret_link() -> Response | None:
+    """If the URL carries ?k=, trade it for a session grant and drop it from the URL.
+
+    The token must not stay in the address bar, browser history or the
+    Referer header, so the page is always reached again by its clean URL.
+    """
+    token = request.args.get("k")
+    if token is None:
+        return None
+    grant = _commands().redeem(token)
+    if grant is None:
+        abort(403, _("Dieser geheime Link ist ungültig. Bitte fragen Sie die Leitung nach dem richtigen Link."))
+    access.add_grant(grant)
+    args = {k: v for k, v in request.args.items() if k != "k"}
+    return redirect(url_for(request.endpoint, **request.view_args, **args), code=303)
+
+
+def _require(event_id: str, role: str, table_id: int | None = None) -> None:
+    if not access.has_grant(event_id, role, table_id):
+        abort(403, _("Diese Seite braucht den geheimen Link. Bitte öffnen Sie ihn noch einmal."))
+
+
+def _questions_of(event_id: str, table_id: int) -> list[dict]:
+    return [q for q in _commands().store.questions(event_id) if q["table_id"] == table_id]
+
+
+def _ui_strings() -> dict:
+    """Strings the page scripts show, translated on the server."""
+    return {
+        "sending": _("Wird gesendet …"),
+        "saved": _("Gespeichert"),
+        "offline": _("Keine Verbindung – Ihre Karten werden gesendet, sobald sie wieder da ist."),
+        "online": _("Verbunden"),
+        "hidden": _("Von der Moderation ausgeblendet"),
+        "hide": _("Ausblenden"),
+        "show": _("Wieder zeigen"),
+        "edit": _("Bearbeiten"),
+        "save": _("Speichern"),
+        "cancel": _("Abbrechen"),
+        "withdraw": _("Zurückziehen"),
+        "confirm_withdraw": _("Diese Karte wirklich zurückziehen?"),
+        "no_cards": _("Noch keine Karten."),
+        "pending": _("wartet auf Versand"),
+        "chars_left": _("Zeichen übrig"),
+        "error": _("Fehler"),
+        "cards": _("Karten"),
+    }
+
+
+# -- pages ---------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """A short landing page: events are joined through their links."""
+    return render_template("index.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness for the venue's admin: the database answers."""
+    _commands().store.events()
+    return {"ok": True}
+
+
+@bp.get("/e/<event_id>")
+def join(event_id: str):
+    """The event's join page: pick your table."""
+    event = _event_or_404(event_id)
+    return render_template("join.html", event=event, tables=_commands().store.tables(event_id))
+
+
+def _participant_page(event: dict, table: dict, status: int = 200, form: dict | None = None, error: str = ""):
+    commands = _commands()
+    pid = access.participant_id(create=True)
+    questions = _questions_of(event["id"], table["id"])
+    mine = [c for c in commands.store.cards_by_author(event["id"], pid) if c["status"] != domain.WITHDRAWN]
+    table_cards = [c for c in commands.store.cards(event["id"], table["id"]) if c["status"] == VISIBLE]
+    boot = {
+        "event": event["id"],
+        "role": PARTICIPANT,
+        "table": table["id"],
+        "strings": _ui_strings(),
+        "maxCard": domain.MAX_CARD_LENGTH,
+    }
+    body = render_template(
+        "participant.html",
+        event=event,
+        table=table,
+        questions=questions,
+        mine=mine,
+        table_cards=table_cards,
+        form=form or {},
+        form_id=str(uuid.uuid4()),
+        error=error,
+        boot=boot,
+        messages=get_flashed_messages(),
+    )
+    return body, status
+
+
+@bp.get("/e/<event_id>/t/<int:table_id>")
+def participant(event_id: str, table_id: int):
+    """A table's participant page (from the table's QR code)."""
+    event = _event_or_404(event_id)
+    table = _table_or_404(event_id, table_id)
+    return _participant_page(event, table)
+
+
+def _form_command(event_id: str, table_id: int, run) -> Response | tuple:
+    """Run a no-JavaScript form through the command path, then back to the page."""
+    event = _event_or_404(event_id)
+    table = _table_or_404(event_id, table_id)
+    pid = access.participant_id(create=True)
+    actor = Actor(PARTICIPANT, event_id, table_id, pid)
+    try:
+        result, message = run(actor)
+    except CommandError as err:
+        return _participant_page(event, table, 400, form=request.form.to_dict(), error=str(err.message))
+    if result.change is not None:
+        broadcast(socketio_of(current_app), event_id, result.change)
+    flash(message)
+    return redirect(url_for("web.participant", event_id=event_id, table_id=table_id), code=303)
+
+
+@bp.post("/e/<event_id>/t/<int:table_id>/cards")
+def post_card_form(event_id: str, table_id: int):
+    """Post a card with a plain HTML form (same command as Socket.IO)."""
+    payload = {k: request.form.get(k) for k in ("id", "question", "text", "name")}
+    return _form_command(
+        event_id, table_id, lambda actor: (_commands().post_card(actor, payload), _("Ihre Karte ist angekommen."))
+    )
+
+
+@bp.post("/e/<event_id>/t/<int:table_id>/cards/<card_id>/edit")
+def edit_card_form(event_id: str, table_id: int, card_id: str):
+    """Edit one's own card with a plain HTML form."""
+    payload = {"id": card_id, "text": request.form.get("text")}
+    return _form_command(
+        event_id, table_id, lambda actor: (_commands().edit_card(actor, payload), _("Ihre Karte ist geändert."))
+    )
+
+
+@bp.post("/e/<event_id>/t/<int:table_id>/cards/<card_id>/withdraw")
+def withdraw_card_form(event_id: str, table_id: int, card_id: str):
+    """Withdraw one's own card with a plain HTML form."""
+    payload = {"id": card_id}
+    return _form_command(
+        event_id,
+        table_id,
+        lambda actor: (_commands().withdraw_card(actor, payload), _("Ihre Karte ist zurückgezogen.")),
+    )
+
+
+@bp.get("/e/<event_id>/m/<int:table_id>")
+def moderator(event_id: str, table_id: int):
+    """A table's moderator board (secret link)."""
+    redirected = _redeem_secret_link()
+    if redirected:
+        return redirected
+    event = _event_or_404(event_id)
+    table = _table_or_404(event_id, table_id)
+    _require(event_id, MODERATOR, table_id)
+    boot = {"event": event_id, "role": MODERATOR, "table": table_id, "strings": _ui_strings()}
+    return render_template(
+        "moderator.html", event=event, table=table, questions=_questions_of(event_id, table_id), boot=boot
+    )
+
+
+@bp.get("/e/<event_id>/lead")
+def lead(event_id: str):
+    """The lead's console (secret link): tables, questions, links and QR codes."""
+    redirected = _redeem_secret_link()
+    if redirected:
+        return redirected
+    event = _event_or_404(event_id)
+    _require(event_id, LEAD)
+    commands = _commands()
+    links = event_links(commands, event_id, public_base())
+    boot = {"event": event_id, "role": LEAD, "strings": _ui_strings()}
+    return render_template(
+        "lead.html",
+        event=event,
+        links=links,
+        tables=commands.store.tables(event_id),
+        questions=commands.store.questions(event_id),
+        templates=TEMPLATES,
+        boot=boot,
+    )
+
+
+@bp.post("/e/<event_id>/lead/events")
+def lead_create_event(event_id: str):
+    """The lead creates a new event from a template and becomes its lead."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    commands = _commands()
+    try:
+        new_id = commands.create_event(request.form.get("template", ""), request.form.get("title", ""))
+    except CommandError as err:
+        flash(str(err.message))
+        return redirect(url_for("web.lead", event_id=event_id), code=303)
+    access.add_grant({"event_id": new_id, "role": LEAD, "table_id": None})
+    return redirect(url_for("web.lead", event_id=new_id), code=303)
+
+
+@bp.get("/e/<event_id>/wall")
+def wall(event_id: str):
+    """The projector wall: every table's visible cards, live, with the join QR."""
+    event = _event_or_404(event_id)
+    boot = {"event": event_id, "role": WALL, "strings": _ui_strings()}
+    join_url = f"{public_base()}/e/{event_id}"
+    return render_template("wall.html", event=event, boot=boot, join_url=join_url)
+
+
+def _svg(data: str) -> Response:
+    return Response(qr_svg(data), mimetype="image/svg+xml", headers={"Cache-Control": "max-age=300"})
+
+
+@bp.get("/e/<event_id>/qr.svg")
+def join_qr(event_id: str):
+    """QR code of the event's join page."""
+    _event_or_404(event_id)
+    return _svg(f"{public_base()}/e/{event_id}")
+
+
+@bp.get("/e/<event_id>/t/<int:table_id>/qr.svg")
+def table_qr(event_id: str, table_id: int):
+    """QR code of a table's participant page."""
+    _event_or_404(event_id)
+    _table_or_404(event_id, table_id)
+    return _svg(f"{public_base()}/e/{event_id}/t/{table_id}")
+
+
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(404)
+def error_page(err):
+    """Errors as a readable page in the user's language, not a stack of HTML."""
+    message = err.description
+    if message == type(err).description:  # werkzeug's English default
+        message = _("Diese Seite gibt es nicht.") if err.code == 404 else _("Das dürfen Sie hier nicht.")
+    return render_template("error.html", message=message, code=err.code), err.code
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    """No third-party anything, no referrer leaks of secret paths, no framing."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self' ws: wss:; frame-ancestors 'none'",
+    )
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+

@@ -1,0 +1,129 @@
+/* Tischrunde live client, shared by every page.
+ *
+ * Connects with the page's role, resyncs after every (re)connect with the
+ * last seq it applied, buffers live changes until that resync is done, and
+ * applies changes in seq order exactly once. Socket.IO delivers at most once,
+ * so this replay is what makes a reconnecting screen whole again.
+ * Written for old phone browsers: no modules, no async/await, no ?. operator.
+ */
+(function () {
+  "use strict";
+
+  var ACK_TIMEOUT = 8000;
+
+  function readBoot() {
+    return JSON.parse(document.getElementById("boot").textContent);
+  }
+
+  /* A random UUID v4; crypto.randomUUID needs https, venue servers are plain http. */
+  function uuid4() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  /* Build an element: el("li", {class: "card"}, [child, "text"]). Text is always text, never HTML. */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else if (key.indexOf("on") === 0) node.addEventListener(key.slice(2), attrs[key]);
+      else if (attrs[key] !== null && attrs[key] !== undefined && attrs[key] !== false) node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  /* connect(boot, handlers): handlers.snapshot(s), handlers.change(c), handlers.ready(), handlers.status(text, ok) */
+  function connect(boot, handlers) {
+    var lastSeq = 0;
+    var synced = false;
+    var buffered = [];
+    var strings = boot.strings || {};
+    var auth = { event: boot.event, role: boot.role };
+    if (boot.table) auth.table = boot.table;
+    var socket = io({ auth: auth, reconnectionDelayMax: 5000 });
+
+    function status(text, ok) { if (handlers.status) handlers.status(text, ok); }
+
+    function apply(change) {
+      if (change.seq <= lastSeq) return;
+      lastSeq = change.seq;
+      handlers.change(change);
+    }
+
+    function resync() {
+      synced = false;
+      socket.timeout(ACK_TIMEOUT).emit("sync", { since: lastSeq }, function (err, res) {
+        if (err || !res || !res.ok) {
+          // Timed out or refused: drop the connection and let Socket.IO retry.
+          socket.disconnect().connect();
+          return;
+        }
+        if (res.snapshot) {
+          lastSeq = res.snapshot.seq;
+          handlers.snapshot(res.snapshot);
+        } else {
+          res.changes.forEach(apply);
+          lastSeq = Math.max(lastSeq, res.seq);
+        }
+        buffered.sort(function (a, b) { return a.seq - b.seq; }).forEach(apply);
+        buffered = [];
+        synced = true;
+        status(strings.online || "", true);
+        if (handlers.ready) handlers.ready();
+      });
+    }
+
+    socket.on("connect", resync);
+    socket.on("change", function (change) {
+      if (synced) apply(change); else buffered.push(change);
+    });
+    socket.on("disconnect", function () {
+      synced = false;
+      status(strings.offline || "offline", false);
+    });
+    socket.on("connect_error", function (err) {
+      // A refusal from the server carries {code, message}; show it as it is.
+      var data = err && err.data;
+      status(data && data.message ? data.message : (strings.offline || "offline"), false);
+    });
+
+    /* send(name, payload) -> Promise of the ack; rejects only on timeout/disconnect. */
+    function send(name, payload) {
+      return new Promise(function (resolve, reject) {
+        if (!socket.connected) { reject(new Error("offline")); return; }
+        socket.timeout(ACK_TIMEOUT).emit(name, payload, function (err, res) {
+          if (err) reject(err); else resolve(res);
+        });
+      });
+    }
+
+    return {
+      send: send,
+      socket: socket,
+      isReady: function () { return synced && socket.connected; },
+      lastSeq: function () { return lastSeq; }
+    };
+  }
+
+  /* Show a status line (connected / offline / error) in #status. */
+  function statusLine(text, ok) {
+    var node = document.getElementById("status");
+    if (!node) return;
+    node.textContent = text;
+    node.className = "status " + (ok ? "ok" : "bad");
+  }
+
+  window.Tischrunde = { readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, statusLine: statusLine };
+})();

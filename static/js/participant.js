@@ -1,0 +1,243 @@
+/* Participant phone: post, edit and withdraw own cards; see the table's cards.
+ *
+ * Every command goes into a localStorage outbox first and leaves it only when
+ * the server's ack says it is stored (or refused for good), so a card typed on
+ * bad Wi-Fi survives a dead connection, a reload and a closed tab.
+ */
+(function () {
+  "use strict";
+  var T = window.Tischrunde;
+  var el = T.el;
+  var boot = T.readBoot();
+  var S = boot.strings;
+  var OUTBOX_KEY = "tischrunde:outbox:" + boot.event;
+  var NAME_KEY = "tischrunde:name";
+  var RETRY_MS = 5000;
+
+  var questions = [];
+  var tableCards = {};
+  var mine = {};
+  var flushing = false;
+
+  // -- outbox -----------------------------------------------------------------
+
+  function loadOutbox() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function saveOutbox(items) {
+    try { localStorage.setItem(OUTBOX_KEY, JSON.stringify(items)); } catch (e) { /* private mode: memory only */ }
+    memoryOutbox = items;
+  }
+  var memoryOutbox = loadOutbox();
+  function outbox() { return memoryOutbox; }
+
+  function enqueue(item) {
+    var items = outbox().filter(function (other) { return other.key !== item.key; });
+    items.push(item);
+    saveOutbox(items);
+    flush();
+  }
+  function dequeue(key) {
+    saveOutbox(outbox().filter(function (item) { return item.key !== key; }));
+  }
+
+  function flush() {
+    if (flushing || !live.isReady()) return;
+    var item = outbox()[0];
+    if (!item) return;
+    flushing = true;
+    live.send(item.name, item.payload).then(function (ack) {
+      flushing = false;
+      if (ack.ok) {
+        dequeue(item.key);
+        if (ack.card && item.name !== "card:withdraw") mine[ack.card.id] = ack.card;
+        render();
+        flush();
+      } else if (ack.error.code === "rate_limited" || ack.error.code === "internal") {
+        showError(ack.error.message);
+        setTimeout(flush, RETRY_MS * 2);
+      } else {
+        // Refused for good (e.g. text too long): drop it, say why, give the text back.
+        dequeue(item.key);
+        showError(ack.error.message);
+        if (item.name === "card:post") {
+          delete mine[item.payload.id];
+          var text = document.getElementById("card-text");
+          if (!text.value) text.value = item.payload.text;
+        }
+        render();
+        flush();
+      }
+    }, function () {
+      flushing = false;
+      setTimeout(flush, RETRY_MS);
+    });
+  }
+
+  // -- rendering --------------------------------------------------------------
+
+  function showError(message) {
+    var node = document.getElementById("form-error");
+    if (!node) {
+      node = el("p", { id: "form-error", "class": "error-message", role: "alert" });
+      var form = document.getElementById("card-form");
+      form.parentNode.insertBefore(node, form);
+    }
+    node.textContent = message;
+  }
+
+  function pendingKeys() {
+    var keys = {};
+    outbox().forEach(function (item) { keys[item.payload.id] = true; });
+    return keys;
+  }
+
+  function ownCard(card, pending) {
+    var item = el("li", { "class": "card " + card.status, id: "card-" + card.id }, [
+      el("p", { "class": "card-text", dir: "auto", text: card.text }),
+      card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
+      pending ? el("p", { "class": "badge pending", text: S.pending }) : null,
+      card.status === "hidden" ? el("p", { "class": "badge", text: S.hidden }) : null
+    ]);
+    var actions = el("div", { "class": "actions" }, [
+      el("button", { type: "button", text: S.edit, onclick: function () { startEdit(item, card); } }),
+      el("button", { type: "button", "class": "link-button", text: S.withdraw, onclick: function () { withdraw(card); } })
+    ]);
+    item.appendChild(actions);
+    return item;
+  }
+
+  function startEdit(item, card) {
+    var area = el("textarea", { rows: 3, maxlength: boot.maxCard, dir: "auto", "aria-label": S.edit });
+    area.value = card.text;
+    var form = el("form", { "class": "edit-form" }, [
+      area,
+      el("button", { type: "submit", text: S.save }),
+      el("button", { type: "button", "class": "link-button", text: S.cancel, onclick: render })
+    ]);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var text = area.value.trim();
+      if (!text) return;
+      mine[card.id] = Object.assign({}, card, { text: text });
+      enqueue({ key: "edit:" + card.id, name: "card:edit", payload: { id: card.id, text: text } });
+      render();
+    });
+    item.innerHTML = "";
+    item.appendChild(form);
+    area.focus();
+  }
+
+  function withdraw(card) {
+    if (!window.confirm(S.confirm_withdraw)) return;
+    delete mine[card.id];
+    enqueue({ key: "withdraw:" + card.id, name: "card:withdraw", payload: { id: card.id } });
+    render();
+  }
+
+  function renderMine() {
+    var list = document.getElementById("mine");
+    var pending = pendingKeys();
+    var cards = Object.keys(mine).map(function (id) { return mine[id]; });
+    cards.sort(function (a, b) { return (a.created_at || 0) - (b.created_at || 0); });
+    list.innerHTML = "";
+    cards.forEach(function (card) { list.appendChild(ownCard(card, pending[card.id])); });
+    if (!cards.length) list.appendChild(el("li", { "class": "empty", text: S.no_cards }));
+  }
+
+  function renderTable() {
+    var box = document.getElementById("table-cards");
+    box.innerHTML = "";
+    questions.forEach(function (q) {
+      box.appendChild(el("h3", { dir: "auto", text: q.text }));
+      var list = el("ul", { "class": "card-list" });
+      var cards = Object.keys(tableCards).map(function (id) { return tableCards[id]; })
+        .filter(function (c) { return c.question_id === q.id; })
+        .sort(function (a, b) { return b.created_at - a.created_at; });
+      cards.forEach(function (c) {
+        list.appendChild(el("li", { "class": "card" }, [
+          el("p", { "class": "card-text", dir: "auto", text: c.text }),
+          c.name ? el("p", { "class": "card-name", dir: "auto", text: c.name }) : null
+        ]));
+      });
+      if (!cards.length) list.appendChild(el("li", { "class": "empty", text: S.no_cards }));
+      box.appendChild(list);
+    });
+  }
+
+  function render() { renderMine(); renderTable(); }
+
+  // -- live state -------------------------------------------------------------
+
+  function onSnapshot(snap) {
+    questions = snap.questions.filter(function (q) { return q.table_id === boot.table; });
+    tableCards = {};
+    snap.cards.forEach(function (c) { tableCards[c.id] = c; });
+    mine = {};
+    snap.mine.forEach(function (c) { if (c.status !== "withdrawn") mine[c.id] = c; });
+    // Cards still in the outbox are not on the server yet: keep showing them.
+    outbox().forEach(function (item) {
+      if (item.name === "card:post") mine[item.payload.id] = Object.assign({ status: "visible", created_at: Date.now() / 1000 }, item.payload);
+      if (item.name === "card:withdraw") delete mine[item.payload.id];
+    });
+    snap.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+    render();
+  }
+
+  function onChange(change) {
+    if (change.card) {
+      var card = change.card;
+      if (card.status === "visible") tableCards[card.id] = card; else delete tableCards[card.id];
+      if (mine[card.id]) {
+        if (card.status === "withdrawn") delete mine[card.id];
+        else mine[card.id] = Object.assign({}, mine[card.id], card);
+      }
+    } else if (change.type === "table.renamed" && change.table.id === boot.table) {
+      document.getElementById("table-name").textContent = change.table.name;
+    } else if (change.type === "question.edited") {
+      questions.forEach(function (q) { if (q.id === change.question.id) q.text = change.question.text; });
+      var label = document.getElementById("question-" + change.question.id);
+      if (label) label.textContent = change.question.text;
+    }
+    render();
+  }
+
+  var live = T.connect(boot, {
+    snapshot: onSnapshot,
+    change: onChange,
+    ready: flush,
+    status: T.statusLine
+  });
+
+  // -- the form ---------------------------------------------------------------
+
+  var form = document.getElementById("card-form");
+  var textArea = document.getElementById("card-text");
+  var nameInput = document.getElementById("card-name");
+  var counter = document.getElementById("card-count");
+  try { if (!nameInput.value) nameInput.value = localStorage.getItem(NAME_KEY) || ""; } catch (e) { /* ignore */ }
+
+  function updateCounter() {
+    counter.textContent = (boot.maxCard - textArea.value.length) + " " + S.chars_left;
+  }
+  textArea.addEventListener("input", updateCounter);
+  updateCounter();
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = textArea.value.trim();
+    var checked = form.querySelector("input[name=question]:checked");
+    if (!text || !checked) { textArea.focus(); return; }
+    var payload = { id: T.uuid4(), question: parseInt(checked.value, 10), text: text, name: nameInput.value.trim() };
+    try { localStorage.setItem(NAME_KEY, payload.name); } catch (e) { /* ignore */ }
+    mine[payload.id] = { id: payload.id, question_id: payload.question, text: text, name: payload.name, status: "visible", created_at: Date.now() / 1000 };
+    enqueue({ key: payload.id, name: "card:post", payload: payload });
+    textArea.value = "";
+    updateCounter();
+    var error = document.getElementById("form-error");
+    if (error) error.parentNode.removeChild(error);
+    render();
+  });
+
+  setInterval(flush, RETRY_MS);
+})();
