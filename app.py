@@ -11,7 +11,11 @@ SERVING = __name__ == "__main__"
 ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet") if SERVING else "threading"
 
 if ASYNC_MODE == "eventlet":
-    import eventlet  # noqa: E402  (must patch before anything else imports socket/threading)
+    import warnings
+
+    # Known and chosen (see docs/architecture.md); not news for a venue's admin.
+    warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+    import eventlet  # must patch before anything else imports socket/threading
 
     eventlet.monkey_patch()
 

@@ -1,0 +1,97 @@
+"""Shared fixtures: an app on a temporary database, an event, and clients per role."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from facilitation import commands_of, create_app, socketio_of
+from facilitation.domain import LEAD, MODERATOR, PARTICIPANT, Actor
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh app in threading mode on its own database."""
+    return create_app(
+        {"DATABASE": str(tmp_path / "test.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "test-secret", "TESTING": True}
+    )
+
+
+@pytest.fixture
+def commands(app):
+    return commands_of(app)
+
+
+@pytest.fixture
+def event(commands):
+    """The Gmünd demo event: its id, tables and questions per table."""
+    event_id = commands.create_event("gmuend", "Bürgerdialog Test", "test")
+    tables = commands.store.tables(event_id)
+    questions = commands.store.questions(event_id)
+    return {
+        "id": event_id,
+        "tables": [t["id"] for t in tables],
+        "questions": {t["id"]: [q["id"] for q in questions if q["table_id"] == t["id"]] for t in tables},
+    }
+
+
+def participant(event, table_index=0, pid="p1") -> Actor:
+    table = event["tables"][table_index]
+    return Actor(PARTICIPANT, event["id"], table, pid)
+
+
+def moderator(event, table_index=0) -> Actor:
+    return Actor(MODERATOR, event["id"], event["tables"][table_index])
+
+
+def lead(event) -> Actor:
+    return Actor(LEAD, event["id"])
+
+
+def card_payload(event, table_index=0, question_index=0, text="Mehr Bänke am Marktplatz", **extra) -> dict:
+    table = event["tables"][table_index]
+    return {"id": str(uuid.uuid4()), "question": event["questions"][table][question_index], "text": text, **extra}
+
+
+class Clients:
+    """Socket.IO test clients with real session cookies, one per role."""
+
+    def __init__(self, app, commands, event):
+        self.app, self.commands, self.event = app, commands, event
+        self.sio = socketio_of(app)
+
+    def phone(self, table_index=0):
+        http = self.app.test_client()
+        table = self.event["tables"][table_index]
+        assert http.get(f"/e/{self.event['id']}/t/{table}").status_code == 200
+        return self.sio.test_client(
+            self.app, flask_test_client=http, auth={"event": self.event["id"], "role": PARTICIPANT, "table": table}
+        )
+
+    def moderator(self, table_index=0):
+        http = self.app.test_client()
+        table = self.event["tables"][table_index]
+        token = self.commands.token(self.event["id"], MODERATOR, table)
+        assert http.get(f"/e/{self.event['id']}/m/{table}?k={token}").status_code == 303
+        return self.sio.test_client(
+            self.app, flask_test_client=http, auth={"event": self.event["id"], "role": MODERATOR, "table": table}
+        )
+
+    def lead(self):
+        http = self.app.test_client()
+        token = self.commands.token(self.event["id"], LEAD)
+        assert http.get(f"/e/{self.event['id']}/lead?k={token}").status_code == 303
+        return self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": LEAD})
+
+    def wall(self):
+        return self.sio.test_client(self.app, auth={"event": self.event["id"], "role": "wall"})
+
+
+@pytest.fixture
+def clients(app, commands, event):
+    return Clients(app, commands, event)
+
+
+def changes(client) -> list[dict]:
+    """The 'change' events a test client received since the last call."""
+    return [msg["args"][0] for msg in client.get_received() if msg["name"] == "change"]
