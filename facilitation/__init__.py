@@ -1,7 +1,7 @@
 """Tischrunde: a live facilitation app for world-café citizen dialogues."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_socketio import SocketIO
 
@@ -18,7 +18,9 @@ babel = Babel()
 
 def select_locale() -> str:
     """The UI language: ?lang= (remembered in the session), else the browser's."""
-    wanted = request.args.get("lang") if request else None
+    if not has_request_context():  # command line: German, the source language
+        return "de"
+    wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
         return wanted

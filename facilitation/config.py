@@ -33,7 +33,7 @@ def load_config(**overrides) -> dict:
         "DATABASE": os.environ.get("DATABASE") or str(data_dir / "tischrunde.db"),
         "HOST": os.environ.get("HOST", "0.0.0.0"),
         "PORT": int(os.environ.get("PORT", "5000")),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         # eventlet in production (app.py); tests use threading.
         "ASYNC_MODE": os.environ.get("ASYNC_MODE", "threading"),
         "MAX_CONNECTIONS": int(os.environ.get("MAX_CONNECTIONS", "10000")),
@@ -48,6 +48,7 @@ def load_config(**overrides) -> dict:
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
     }
     config.update(overrides)
+    config["PUBLIC_URL"] = (config.get("PUBLIC_URL") or "").rstrip("/")
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(Path(config["DATA_DIR"]))
     return config

@@ -1,0 +1,166 @@
+"""HTTP pages: secret links, the no-JavaScript card forms, QR codes, escaping, CLI."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from urllib.parse import urlsplit
+
+from conftest import changes
+
+from facilitation import commands_of
+from facilitation.links import base_url
+
+
+def table_url(event, index=0):
+    return f"/e/{event['id']}/t/{event['tables'][index]}"
+
+
+def test_secret_link_sets_session_and_redirects_to_clean_url(app, commands, event):
+    http = app.test_client()
+    token = commands.token(event["id"], "lead")
+    response = http.get(f"/e/{event['id']}/lead?k={token}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/e/{event['id']}/lead"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert token not in cookie
+    page = http.get(f"/e/{event['id']}/lead")
+    assert page.status_code == 200
+    assert "Bauen &amp; Wohnen" in page.get_data(as_text=True)
+
+
+def test_wrong_or_missing_secret_is_a_clear_403(app, event):
+    http = app.test_client()
+    wrong = http.get(f"/e/{event['id']}/lead?k=deadbeef")
+    assert wrong.status_code == 403
+    assert "geheime Link ist ungültig" in wrong.get_data(as_text=True)
+    assert http.get(f"/e/{event['id']}/lead").status_code == 403
+    assert http.get(f"/e/{event['id']}/m/{event['tables'][0]}").status_code == 403
+
+
+def test_unknown_event_and_table_are_404_in_the_users_language(app, event):
+    http = app.test_client()
+    page = http.get("/e/nope/t/1", headers={"Accept-Language": "en"})
+    assert page.status_code == 404 and "This event does not exist." in page.get_data(as_text=True)
+    assert http.get(f"/e/{event['id']}/t/99999").status_code == 404
+    assert "Diese Seite gibt es nicht." in http.get("/nirgends").get_data(as_text=True)
+
+
+def test_participant_page_shows_table_and_questions(app, event):
+    html = app.test_client().get(table_url(event)).get_data(as_text=True)
+    assert "<h1 id=\"table-name\">Bauen &amp; Wohnen</h1>" in html
+    for question in ("Was läuft gut?", "Was muss verbessert werden?", "Was braucht es?"):
+        assert question in html
+    assert 'maxlength="280"' in html
+    assert 'lang="de" dir="ltr"' in html
+
+
+def test_plain_form_post_goes_through_the_command_path(app, clients, event):
+    wall = clients.wall()
+    wall.get_received()
+    http = app.test_client()
+    html = http.get(table_url(event)).get_data(as_text=True)
+    form_id = re.search(r'name="id" value="([0-9a-f-]{36})"', html).group(1)
+    question = event["questions"][event["tables"][0]][1]
+    data = {"id": form_id, "question": question, "text": "<script>alert('x')</script> Mehr Licht", "name": "Mia"}
+    response = http.post(f"{table_url(event)}/cards", data=data)
+    assert response.status_code == 303
+    again = http.post(f"{table_url(event)}/cards", data=data)  # a double tap stores once
+    assert again.status_code == 303
+    cards = commands_of(app).store.cards(event["id"])
+    assert len(cards) == 1 and cards[0]["id"] == form_id
+    [change] = changes(wall)
+    assert change["card"]["text"] == data["text"]
+    page = http.get(table_url(event)).get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Mehr Licht" in page
+    assert "<script>alert('x')</script>" not in page
+    assert "Ihre Karte ist angekommen." in page
+
+
+def test_plain_form_errors_keep_the_text_and_store_nothing(app, event):
+    http = app.test_client()
+    http.get(table_url(event))
+    question = event["questions"][event["tables"][0]][0]
+    long_text = "x" * 281
+    response = http.post(
+        f"{table_url(event)}/cards", data={"id": str(uuid.uuid4()), "question": question, "text": long_text}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "höchstens 280 Zeichen" in html
+    assert long_text in html  # nothing the person typed is lost
+    assert commands_of(app).store.cards(event["id"]) == []
+
+
+def test_plain_form_edit_and_withdraw(app, event):
+    http = app.test_client()
+    http.get(table_url(event))
+    card_id = str(uuid.uuid4())
+    question = event["questions"][event["tables"][0]][0]
+    http.post(f"{table_url(event)}/cards", data={"id": card_id, "question": question, "text": "Erst"})
+    assert http.post(f"{table_url(event)}/cards/{card_id}/edit", data={"text": "Dann"}).status_code == 303
+    assert commands_of(app).store.card(card_id)["text"] == "Dann"
+    stranger = app.test_client()
+    stranger.get(table_url(event))
+    assert stranger.post(f"{table_url(event)}/cards/{card_id}/withdraw").status_code == 400
+    assert http.post(f"{table_url(event)}/cards/{card_id}/withdraw").status_code == 303
+    assert commands_of(app).store.card(card_id)["status"] == "withdrawn"
+
+
+def test_qr_codes_are_svg(app, event):
+    http = app.test_client()
+    for url in (f"/e/{event['id']}/qr.svg", f"{table_url(event)}/qr.svg"):
+        response = http.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert response.get_data(as_text=True).startswith("<svg")
+
+
+def test_pages_name_no_third_party_hosts(app, commands, event):
+    http = app.test_client()
+    http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    for url in ("/", f"/e/{event['id']}", table_url(event), f"/e/{event['id']}/wall", f"/e/{event['id']}/lead"):
+        response = http.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        hosts = set(re.findall(r'(?:src|href)="(https?://[^"/]+)', html))
+        assert hosts <= {"http://localhost", base_url(app.config)}, (url, hosts)
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_cli_create_and_links(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["event", "create", "--template", "gmuend", "--title", "Gmünd im Dialog"])
+    assert result.exit_code == 0, result.output
+    event_id = result.output.strip()
+    result = runner.invoke(args=["event", "links", event_id, "--json"])
+    assert result.exit_code == 0, result.output
+    links = json.loads(result.output)
+    assert links["title"] == "Gmünd im Dialog"
+    assert links["join"].endswith(f"/e/{event_id}") and "?k=" in links["lead"]
+    assert [t["name"] for t in links["tables"]][0] == "Bauen & Wohnen"
+    assert all("?k=" in t["moderator"] for t in links["tables"])
+    lead = urlsplit(links["lead"])
+    assert app.test_client().get(f"{lead.path}?{lead.query}").status_code == 303
+
+
+def test_cli_refuses_bad_input(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["event", "links", "nope"])
+    assert result.exit_code != 0 and "gibt es nicht" in result.output
+    result = runner.invoke(args=["event", "create", "--template", "gmuend", "--title", "  "])
+    assert result.exit_code != 0 and "Titel darf nicht leer" in result.output
+
+
+def test_public_url_is_used_for_links_and_qr(tmp_path):
+    from facilitation import create_app
+
+    app = create_app(
+        {"DATABASE": str(tmp_path / "p.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "s", "PUBLIC_URL": "https://dialog.gmuend.de/"}
+    )
+    runner = app.test_cli_runner()
+    event_id = runner.invoke(args=["event", "create", "--title", "X"]).output.strip()
+    links = json.loads(runner.invoke(args=["event", "links", event_id, "--json"]).output)
+    assert links["join"] == f"https://dialog.gmuend.de/e/{event_id}"
+    html = app.test_client().get(f"/e/{event_id}/wall").get_data(as_text=True)
+    assert f"https://dialog.gmuend.de/e/{event_id}" in html
