@@ -10,6 +10,10 @@
   var S = boot.strings;
   var cards = {};
   var fresh = {};
+  var questionPos = {};
+  Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list, i) {
+    questionPos[list.getAttribute("data-cards-for")] = i + 1;
+  });
 
   function act(name, payload) {
     live.send(name, payload).then(function (ack) {
@@ -20,7 +24,7 @@
 
   function cardItem(card) {
     var hidden = card.status === "hidden";
-    var item = el("li", { "class": "card " + card.status + (fresh[card.id] ? " fresh" : ""), "data-card": card.id }, [
+    var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status + (fresh[card.id] ? " fresh" : ""), "data-card": card.id }, [
       el("p", { "class": "card-text", dir: "auto", text: card.text }),
       card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
       hidden ? el("p", { "class": "badge", text: S.hidden }) : null

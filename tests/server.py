@@ -1,0 +1,89 @@
+"""Run the real server (app.py on eventlet) in a subprocess for end-to-end tests."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """``python app.py`` on 127.0.0.1 with its own data directory."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, **env):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DATA_DIR": str(data_dir),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "PUBLIC_URL": self.url,
+            "SECRET_KEY": "e2e-secret",
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+        self.proc = None
+
+    def start(self, timeout: float = 20) -> "LiveServer":
+        self.log = open(self.data_dir / f"server-{time.time():.0f}.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.data_dir).glob('server-*.log')}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def links(self) -> dict:
+        """The demo event's links, as `flask event links --json` prints them."""
+        out = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "event", "links", "demo", "--json"],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, check=True,
+        )
+        import json
+
+        return json.loads(out.stdout)
+
+
+def socket_client(server: LiveServer, page_path: str, auth: dict) -> socketio.Client:
+    """A Socket.IO client that first opens ``page_path`` to get its session cookie."""
+    http = requests.Session()
+    http.get(server.url + page_path, timeout=5).raise_for_status()
+    cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+    client = socketio.Client(reconnection=False)
+    client.connect(server.url, headers={"Cookie": cookie}, auth=auth, transports=["websocket"], wait_timeout=5)
+    return client

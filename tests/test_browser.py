@@ -1,0 +1,159 @@
+"""Real pages in Debian's Chromium (Playwright), against the real eventlet server.
+
+Screenshots of every page land in test-artifacts/ (git-ignored) to look at.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright import sync_api as playwright_api
+from server import ROOT, LiveServer
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+PHONE = {"locale": "de-DE", "viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+TABLET = {"locale": "de-DE", "viewport": {"width": 1024, "height": 768}, "has_touch": True}
+WALL = {"locale": "de-DE", "viewport": {"width": 1920, "height": 1080}}
+SHOTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    live = LiveServer(tmp_path).start()
+    yield live
+    live.stop()
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def no_foreign_requests(page, server):
+    """Fail the test on any request that leaves our server."""
+    foreign = []
+    page.on("request", lambda r: None if r.url.startswith((server.url, "data:")) else foreign.append(r.url))
+    return foreign
+
+
+def test_phone_posts_wall_shows_moderator_hides(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+
+    wall_ctx = browser.new_context(**WALL)
+    wall = wall_ctx.new_page()
+    wall_foreign = no_foreign_requests(wall, server)
+    wall.goto(links["wall"])
+    wall.wait_for_selector(".wall-table")
+    assert wall.locator(".wall-table h2").first.inner_text().startswith("Bauen & Wohnen")
+
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    phone_foreign = no_foreign_requests(phone, server)
+    phone.goto(table["participant"])
+    phone.wait_for_selector("#status.ok")
+    phone.get_by_label("Was muss verbessert werden?").check()
+    text = "Mehr Sprachkurse am Abend <b>bitte</b> 🙏"
+    phone.fill("#card-text", text)
+    phone.fill("#card-name", "Olena")
+    phone.click("button[type=submit]")
+    phone.wait_for_selector("#mine .card:not(:has(.pending))")
+    assert phone.locator("#mine .card-text").inner_text() == text
+    shot(phone, "phone-390")
+
+    card_on_wall = wall.locator(".wall-table[data-table='%d'] .card-text" % table["id"])
+    card_on_wall.wait_for(timeout=3000)
+    assert card_on_wall.inner_text() == text  # shown as text, not as HTML
+    assert wall.locator(".wall-table b").count() == 0
+    shot(wall, "wall-1920")
+
+    tablet_ctx = browser.new_context(**TABLET)
+    tablet = tablet_ctx.new_page()
+    tablet.goto(table["moderator"])
+    assert "?k=" not in tablet.url
+    tablet.wait_for_selector("[data-cards-for] .card")
+    assert tablet.locator("[data-cards-for] .card-text").inner_text() == text
+    shot(tablet, "tablet-1024")
+    tablet.click("[data-cards-for] .card button.hide")
+
+    card_on_wall.wait_for(state="detached", timeout=3000)
+    tablet.wait_for_selector("[data-cards-for] .card.hidden")
+    phone.wait_for_selector("#mine .card.hidden")
+    assert wall_foreign == [] and phone_foreign == []
+    for ctx in (wall_ctx, phone_ctx, tablet_ctx):
+        ctx.close()
+
+
+def test_card_typed_while_server_is_down_arrives_later(browser, server):
+    links = server.links()
+    table = links["tables"][1]
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    phone.goto(table["participant"])
+    phone.wait_for_selector("#status.ok")
+
+    server.kill9()
+    phone.wait_for_selector("#status.bad")
+    phone.fill("#card-text", "Geschrieben im Funkloch")
+    phone.click("button[type=submit]")
+    phone.wait_for_selector("#mine .pending")
+    shot(phone, "phone-offline")
+
+    server.start()
+    phone.wait_for_selector("#mine .card:not(:has(.pending))", timeout=15000)
+    wall_ctx = browser.new_context(**WALL)
+    wall = wall_ctx.new_page()
+    wall.goto(links["wall"])
+    wall.wait_for_selector(".wall-table[data-table='%d'] .card-text" % table["id"])
+    assert wall.locator(".card-text").all_inner_texts() == ["Geschrieben im Funkloch"]
+    phone_ctx.close()
+    wall_ctx.close()
+
+
+def test_plain_form_without_javascript(browser, server):
+    links = server.links()
+    table = links["tables"][2]
+    ctx = browser.new_context(java_script_enabled=False, **PHONE)
+    page = ctx.new_page()
+    page.goto(table["participant"])
+    page.fill("#card-text", "Ohne JavaScript geht es auch")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".notice")
+    assert "Ohne JavaScript geht es auch" in page.locator("#mine").inner_text()
+    ctx.close()
+
+
+def test_lead_console_and_720p_wall(browser, server):
+    links = server.links()
+    ctx = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800})
+    lead = ctx.new_page()
+    lead.goto(links["lead"])
+    assert "?k=" not in lead.url
+    lead.wait_for_selector("#status.ok")
+    lead.fill("#name-%d" % links["tables"][3]["id"], "Frauen & Familie")
+    lead.click("form.rename[data-table='%d'] button" % links["tables"][3]["id"])
+    lead.wait_for_selector("#status.ok >> text=Gespeichert")
+    shot(lead, "lead-1280")
+    wall_ctx = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 720})
+    wall = wall_ctx.new_page()
+    wall.goto(links["wall"])
+    wall.wait_for_selector(".wall-table[data-table='%d'] h2 >> text=Frauen & Familie" % links["tables"][3]["id"])
+    shot(wall, "wall-1280")
+    ctx.close()
+    wall_ctx.close()

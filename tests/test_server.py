@@ -1,0 +1,54 @@
+"""The real eventlet server in a subprocess: acked cards survive kill -9."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from server import LiveServer, socket_client
+
+
+@pytest.fixture
+def server(tmp_path):
+    live = LiveServer(tmp_path).start()
+    yield live
+    live.stop()
+
+
+def test_acked_cards_survive_kill_9(server):
+    links = server.links()
+    table = links["tables"][0]["id"]
+    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
+    snapshot = phone.call("sync", {"since": 0}, timeout=5)["snapshot"]
+    question = next(q["id"] for q in snapshot["questions"] if q["table_id"] == table)
+    posted = []
+    for n in range(15):
+        card_id = str(uuid.uuid4())
+        ack = phone.call("card:post", {"id": card_id, "question": question, "text": f"Karte {n} – Grüße"}, timeout=5)
+        assert ack["ok"], ack
+        posted.append(card_id)
+    server.kill9()
+
+    server.start()
+    wall = socket_client(server, "/e/demo/wall", {"event": "demo", "role": "wall"})
+    cards = wall.call("sync", {"since": 0}, timeout=5)["snapshot"]["cards"]
+    assert sorted(c["id"] for c in cards) == sorted(posted)
+    assert {c["text"] for c in cards} == {f"Karte {n} – Grüße" for n in range(15)}
+    wall.disconnect()
+
+
+def test_server_refuses_foreign_origins(server):
+    import requests
+
+    response = requests.get(
+        f"{server.url}/socket.io/?EIO=4&transport=polling", headers={"Origin": "http://evil.example"}, timeout=5
+    )
+    assert response.status_code == 400
+    ok = requests.get(f"{server.url}/socket.io/?EIO=4&transport=polling", headers={"Origin": server.url}, timeout=5)
+    assert ok.status_code == 200
+
+
+def test_restart_reuses_the_database(server):
+    first = server.links()
+    server.stop()
+    server.start()
+    assert server.links() == first  # same event, same secret links
