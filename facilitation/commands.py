@@ -72,17 +72,23 @@ class Commands:
 
     # -- events (admin and lead) ---------------------------------------------
 
-    def create_event(self, template: str, title: str, event_id: str | None = None) -> str:
-        """Create an event from a template, with a secret link per table and for the lead."""
+    def create_event(
+        self, template: str, title: str, event_id: str | None = None, table_names: list[str] | None = None
+    ) -> str:
+        """Create an event from a template, with a secret link per table and for the lead.
+
+        ``table_names`` replaces the template's tables (same questions at each).
+        """
         spec = get_template(template)
         if spec is None:
             raise fail("unknown_template")
         title = domain.check_label(title)
+        names = [domain.check_label(n) for n in table_names] if table_names else spec["tables"]
         event_id = event_id or new_event_id()
         with self.store.transaction():
             self.store.insert_event(event_id, title, template)
             self._grant(event_id, LEAD, None)
-            for position, name in enumerate(spec["tables"], start=1):
+            for position, name in enumerate(names, start=1):
                 table_id = self.store.insert_table(event_id, position, name)
                 self._grant(event_id, MODERATOR, table_id)
                 for q_position, text in enumerate(spec["questions"], start=1):

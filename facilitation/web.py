@@ -320,6 +320,18 @@ def table_qr(event_id: str, table_id: int):
     return _svg(f"{public_base()}/e/{event_id}/t/{table_id}")
 
 
+@bp.get("/e/<event_id>/m/<int:table_id>/qr.svg")
+def moderator_qr(event_id: str, table_id: int):
+    """QR code of a table's secret moderator link (for the lead to show a tablet)."""
+    _event_or_404(event_id)
+    _table_or_404(event_id, table_id)
+    _require(event_id, LEAD)
+    token = _commands().token(event_id, MODERATOR, table_id)
+    response = _svg(f"{public_base()}/e/{event_id}/m/{table_id}?k={token}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
 def error_page(err):

@@ -13,6 +13,7 @@ import requests
 import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "e2e-secret"
 
 
 def free_port() -> int:
@@ -34,7 +35,7 @@ class LiveServer:
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "PUBLIC_URL": self.url,
-            "SECRET_KEY": "e2e-secret",
+            "SECRET_KEY": SECRET_KEY,
             "PYTHONUNBUFFERED": "1",
             **env,
         }
