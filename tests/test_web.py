@@ -164,3 +164,16 @@ def test_public_url_is_used_for_links_and_qr(tmp_path):
     assert links["join"] == f"https://dialog.gmuend.de/e/{event_id}"
     html = app.test_client().get(f"/e/{event_id}/wall").get_data(as_text=True)
     assert f"https://dialog.gmuend.de/e/{event_id}" in html
+
+
+def test_moderator_qr_is_for_the_lead_only(app, commands, event):
+    table = event["tables"][0]
+    url = f"/e/{event['id']}/m/{table}/qr.svg"
+    assert app.test_client().get(url).status_code == 403
+    moderator = app.test_client()
+    moderator.get(f"/e/{event['id']}/m/{table}?k={commands.token(event['id'], 'moderator', table)}")
+    assert moderator.get(url).status_code == 403
+    lead = app.test_client()
+    lead.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    response = lead.get(url)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
