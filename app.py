@@ -39,6 +39,11 @@ def ensure_demo_event() -> str:
     return DEMO_EVENT
 
 
+def announce() -> None:
+    """Say where the server listens, once the port is ours."""
+    print(f"Tischrunde läuft auf {app.config['HOST']}:{app.config['PORT']} ({ASYNC_MODE}). Beenden: Strg+C", flush=True)
+
+
 def serve_eventlet() -> None:
     """Run the real server: eventlet WSGI with the limits a venue needs.
 
@@ -51,6 +56,7 @@ def serve_eventlet() -> None:
     listener = eventlet.listen(
         (app.config["HOST"], app.config["PORT"]), backlog=1024, reuse_port=False
     )
+    announce()
     eventlet.wsgi.server(
         listener,
         app,
@@ -65,10 +71,19 @@ def main() -> None:
     if event_id:
         links = event_links(commands_of(app), event_id, base_url(app.config))
         print(format_links(links, with_qr=True), flush=True)
-    print(f"Tischrunde läuft auf {app.config['HOST']}:{app.config['PORT']} ({ASYNC_MODE}).", flush=True)
-    if ASYNC_MODE == "eventlet":
+    try:
+        serve(ASYNC_MODE)
+    except OSError as err:
+        sys.exit(f"Der Server kann nicht starten ({err}). Ist Port {app.config['PORT']} schon belegt? "
+                 f"Dann z. B. mit PORT={app.config['PORT'] + 1} make run starten.")
+
+
+def serve(mode: str) -> None:
+    """Serve with eventlet (the default) or Flask-SocketIO's threading server."""
+    if mode == "eventlet":
         serve_eventlet()
     else:
+        announce()
         socketio_of(app).run(
             app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True
         )
