@@ -112,6 +112,17 @@ def _questions_of(event_id: str, table_id: int) -> list[dict]:
     return [q for q in _commands().store.questions(event_id) if q["table_id"] == table_id]
 
 
+def _boot(event_id: str, role: str, table_id: int | None = None) -> dict:
+    """What a page's script needs to start: who it is, limits, its strings."""
+    return {
+        "event": event_id,
+        "role": role,
+        "table": table_id,
+        "maxCard": domain.MAX_CARD_LENGTH,
+        "strings": _ui_strings(),
+    }
+
+
 def _ui_strings() -> dict:
     """Strings the page scripts show, translated on the server."""
     return {
@@ -164,13 +175,7 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
     questions = _questions_of(event["id"], table["id"])
     mine = [c for c in commands.store.cards_by_author(event["id"], pid) if c["status"] != domain.WITHDRAWN]
     table_cards = [c for c in commands.store.cards(event["id"], table["id"]) if c["status"] == VISIBLE]
-    boot = {
-        "event": event["id"],
-        "role": PARTICIPANT,
-        "table": table["id"],
-        "strings": _ui_strings(),
-        "maxCard": domain.MAX_CARD_LENGTH,
-    }
+    boot = _boot(event["id"], PARTICIPANT, table["id"])
     body = render_template(
         "participant.html",
         event=event,
@@ -249,7 +254,7 @@ def moderator(event_id: str, table_id: int):
     event = _event_or_404(event_id)
     table = _table_or_404(event_id, table_id)
     _require(event_id, MODERATOR, table_id)
-    boot = {"event": event_id, "role": MODERATOR, "table": table_id, "strings": _ui_strings()}
+    boot = _boot(event_id, MODERATOR, table_id)
     return render_template(
         "moderator.html", event=event, table=table, questions=_questions_of(event_id, table_id), boot=boot
     )
@@ -265,7 +270,7 @@ def lead(event_id: str):
     _require(event_id, LEAD)
     commands = _commands()
     links = event_links(commands, event_id, public_base())
-    boot = {"event": event_id, "role": LEAD, "strings": _ui_strings()}
+    boot = _boot(event_id, LEAD)
     return render_template(
         "lead.html",
         event=event,
@@ -296,7 +301,7 @@ def lead_create_event(event_id: str):
 def wall(event_id: str):
     """The projector wall: every table's visible cards, live, with the join QR."""
     event = _event_or_404(event_id)
-    boot = {"event": event_id, "role": WALL, "strings": _ui_strings()}
+    boot = _boot(event_id, WALL)
     join_url = f"{public_base()}/e/{event_id}"
     return render_template("wall.html", event=event, boot=boot, join_url=join_url)
 

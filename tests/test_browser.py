@@ -90,6 +90,11 @@ def test_phone_posts_wall_shows_moderator_hides(browser, server):
     tablet.wait_for_selector("[data-cards-for] .card")
     assert tablet.locator("[data-cards-for] .card-text").inner_text() == text
     shot(tablet, "tablet-1024")
+    tablet.click("[data-cards-for] .card button.edit")
+    tablet.fill(".edit-form textarea", "Mehr Sprachkurse am Abend, bitte")
+    tablet.click(".edit-form button[type=submit]")
+    wall.wait_for_selector(".card-text >> text=Mehr Sprachkurse am Abend, bitte", timeout=3000)
+    phone.wait_for_selector("#mine .card-text >> text=Mehr Sprachkurse am Abend, bitte")
     tablet.click("[data-cards-for] .card button.hide")
 
     card_on_wall.wait_for(state="detached", timeout=3000)

@@ -117,6 +117,25 @@
     };
   }
 
+  /* Replace a card's list item by an inline edit form; onSave(text) gets the trimmed, non-empty text. */
+  function editCard(item, text, strings, maxLength, onSave, onCancel) {
+    var area = el("textarea", { rows: 3, maxlength: maxLength, dir: "auto", "aria-label": strings.edit });
+    area.value = text;
+    var form = el("form", { "class": "edit-form" }, [
+      area,
+      el("button", { type: "submit", text: strings.save }),
+      el("button", { type: "button", "class": "link-button", text: strings.cancel, onclick: onCancel })
+    ]);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var value = area.value.trim();
+      if (value) onSave(value);
+    });
+    item.innerHTML = "";
+    item.appendChild(form);
+    area.focus();
+  }
+
   /* Show a status line (connected / offline / error) in #status. */
   function statusLine(text, ok) {
     var node = document.getElementById("status");
@@ -125,5 +144,5 @@
     node.className = "status " + (ok ? "ok" : "bad");
   }
 
-  window.Tischrunde = { readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, statusLine: statusLine };
+  window.Tischrunde = { readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine };
 })();

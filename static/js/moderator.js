@@ -40,20 +40,9 @@
   }
 
   function startEdit(item, card) {
-    var area = el("textarea", { rows: 3, maxlength: 280, dir: "auto", "aria-label": S.edit });
-    area.value = card.text;
-    var form = el("form", { "class": "edit-form" }, [
-      area,
-      el("button", { type: "submit", text: S.save }),
-      el("button", { type: "button", "class": "link-button", text: S.cancel, onclick: render })
-    ]);
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      act("card:edit", { id: card.id, text: area.value });
-    });
-    item.innerHTML = "";
-    item.appendChild(form);
-    area.focus();
+    T.editCard(item, card.text, S, boot.maxCard, function (text) {
+      act("card:edit", { id: card.id, text: text });
+    }, render);
   }
 
   function render() {

@@ -108,24 +108,11 @@
   }
 
   function startEdit(item, card) {
-    var area = el("textarea", { rows: 3, maxlength: boot.maxCard, dir: "auto", "aria-label": S.edit });
-    area.value = card.text;
-    var form = el("form", { "class": "edit-form" }, [
-      area,
-      el("button", { type: "submit", text: S.save }),
-      el("button", { type: "button", "class": "link-button", text: S.cancel, onclick: render })
-    ]);
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      var text = area.value.trim();
-      if (!text) return;
+    T.editCard(item, card.text, S, boot.maxCard, function (text) {
       mine[card.id] = Object.assign({}, card, { text: text });
       enqueue({ key: "edit:" + card.id, name: "card:edit", payload: { id: card.id, text: text } });
       render();
-    });
-    item.innerHTML = "";
-    item.appendChild(form);
-    area.focus();
+    }, render);
   }
 
   function withdraw(card) {
