@@ -10,6 +10,7 @@
   var S = boot.strings;
   var cards = {};
   var fresh = {};
+  var editing = false;
   var questionPos = {};
   Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list, i) {
     questionPos[list.getAttribute("data-cards-for")] = i + 1;
@@ -40,13 +41,15 @@
   }
 
   function startEdit(item, card) {
+    editing = true;
     T.editCard(item, card.text, S, boot.maxCard, function (text) {
+      editing = false;
       act("card:edit", { id: card.id, text: text });
-    }, render);
+      render();
+    }, function () { editing = false; render(); });
   }
 
   function render() {
-    var editing = document.querySelector(".edit-form");
     if (editing) return; // never pull the text field from under the moderator's fingers
     Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list) {
       var qid = parseInt(list.getAttribute("data-cards-for"), 10);
@@ -85,5 +88,4 @@
     },
     status: T.statusLine
   });
-  document.addEventListener("focusout", function () { setTimeout(render, 0); });
 })();

@@ -18,6 +18,7 @@
   var tableCards = {};
   var mine = {};
   var flushing = false;
+  var editing = false;
 
   // -- outbox -----------------------------------------------------------------
 
@@ -108,11 +109,13 @@
   }
 
   function startEdit(item, card) {
+    editing = true;
     T.editCard(item, card.text, S, boot.maxCard, function (text) {
+      editing = false;
       mine[card.id] = Object.assign({}, card, { text: text });
       enqueue({ key: "edit:" + card.id, name: "card:edit", payload: { id: card.id, text: text } });
       render();
-    }, render);
+    }, function () { editing = false; render(); });
   }
 
   function withdraw(card) {
@@ -123,6 +126,7 @@
   }
 
   function renderMine() {
+    if (editing) return; // a card arriving must not wipe the text being edited
     var list = document.getElementById("mine");
     var pending = pendingKeys();
     var cards = Object.keys(mine).map(function (id) { return mine[id]; });
