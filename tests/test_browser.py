@@ -162,3 +162,27 @@ def test_lead_console_and_720p_wall(browser, server):
     shot(wall, "wall-1280")
     ctx.close()
     wall_ctx.close()
+
+
+def test_editing_survives_live_updates(browser, server):
+    links = server.links()
+    table = links["tables"][4]
+    ctx_a, ctx_b = browser.new_context(**PHONE), browser.new_context(**PHONE)
+    a, b = ctx_a.new_page(), ctx_b.new_page()
+    for page in (a, b):
+        page.goto(table["participant"])
+        page.wait_for_selector("#status.ok")
+    a.fill("#card-text", "Erste Fassung")
+    a.click("button[type=submit]")
+    a.wait_for_selector("#mine .card:not(:has(.pending))")
+    a.click("#mine .card button >> text=Bearbeiten")
+    a.fill(".edit-form textarea", "Zweite Fassung, noch nicht gespeichert")
+    b.fill("#card-text", "Karte vom Nachbarn")
+    b.click("button[type=submit]")
+    a.wait_for_selector("#table-cards .card-text >> text=Karte vom Nachbarn")
+    assert a.input_value(".edit-form textarea") == "Zweite Fassung, noch nicht gespeichert"
+    a.click(".edit-form button[type=submit]")
+    a.wait_for_selector("#mine .card-text >> text=Zweite Fassung, noch nicht gespeichert")
+    b.wait_for_selector("#table-cards .card-text >> text=Zweite Fassung, noch nicht gespeichert")
+    ctx_a.close()
+    ctx_b.close()
