@@ -53,14 +53,15 @@ def actor_for(commands, auth) -> Actor:
     if role == LEAD:
         if not has_grant(event_id, LEAD):
             raise fail("not_authenticated")
-        return Actor(LEAD, event_id)
+        return Actor(LEAD, event_id, participant_id=participant_id())
     if role not in (PARTICIPANT, MODERATOR):
         raise fail("invalid_payload")
     table = commands.event_table(Actor(role, event_id), auth.get("table"))
     if role == MODERATOR:
         if not has_grant(event_id, MODERATOR, table["id"]):
             raise fail("not_authenticated")
-        return Actor(MODERATOR, event_id, table["id"])
+        # The session id tells this tablet's actions apart (for undo).
+        return Actor(MODERATOR, event_id, table["id"], participant_id())
     pid = participant_id()
     if pid is None:
         raise fail("not_authenticated")

@@ -5,10 +5,10 @@ import json
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import commands_of
-from .domain import CommandError
+from .domain import LEAD, Actor, CommandError
 from .links import base_url, event_links
 from .qr import qr_text
 from .templates_library import TEMPLATES
@@ -58,6 +58,29 @@ def list_command() -> None:
         click.echo(f"{event['id']}\t{event['title']}")
 
 
+@click.command("suggest")
+@with_appcontext
+@click.argument("event_id")
+@click.argument("table_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben.")
+def suggest_command(event_id: str, table_id: int, as_json: bool) -> None:
+    """Print the groups of similar unsorted cards the server would suggest for a table."""
+    commands = commands_of(current_app)
+    if commands.store.event(event_id) is None:
+        raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
+    try:
+        groups = commands.suggest(Actor(LEAD, event_id), {"table": table_id})["groups"]
+    except CommandError as err:
+        _fail(err)
+    if as_json:
+        click.echo(json.dumps(groups, ensure_ascii=False, indent=2))
+        return
+    for group in groups:
+        click.echo(f"{group['title']}  ({len(group['cards'])} Karten)")
+        for card in group["cards"]:
+            click.echo(f"  - {card['text']}")
+
+
 def format_links(links: dict, with_qr: bool = False) -> str:
     """The links of an event as labelled text for a terminal (optionally the join QR)."""
     lines = [f"Veranstaltung: {links['title']}  ({links['event']})", ""]
@@ -77,3 +100,4 @@ def format_links(links: dict, with_qr: bool = False) -> str:
 def register(app: Flask) -> None:
     """Add the ``event`` command group to the app's CLI."""
     app.cli.add_command(event_cli)
+    app.cli.add_command(suggest_command)

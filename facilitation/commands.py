@@ -1,7 +1,7 @@
 """Every state change of Tischrunde: check role, validate, store in one transaction.
 
 Each command takes an Actor and a payload (a dict straight from the client),
-and returns a Result: the stored change (or None when nothing changed, e.g. a
+and returns a Result: the stored changes (none when nothing changed, e.g. a
 repeated post) and the data for the ack. Socket.IO handlers, HTML forms and
 the command line all come through here, so the rules hold for every path.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from . import domain
 from .domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, WITHDRAWN, Actor, fail
 from .store import Store
+from .suggestions import suggest_groups
 from .templates_library import get_template
 
 # A client that is further behind than this gets a fresh snapshot instead.
@@ -24,10 +25,15 @@ MAX_REPLAY = 2000
 
 @dataclass
 class Result:
-    """What a command did: the change it logged (if any) and the ack data."""
+    """What a command did: the changes it logged (in seq order) and the ack data."""
 
-    change: dict | None
+    changes: list[dict]
     ack: dict = field(default_factory=dict)
+
+    @property
+    def change(self) -> dict | None:
+        """The last change logged, or None when the command changed nothing."""
+        return self.changes[-1] if self.changes else None
 
 
 class RateLimiter:
@@ -155,7 +161,7 @@ class Commands:
         if existing is not None:
             if existing["author_id"] != actor.participant_id or existing["event_id"] != actor.event_id:
                 raise fail("id_conflict")
-            return Result(None, {"card": domain.moderator_card(existing), "duplicate": True})
+            return Result([], {"card": domain.moderator_card(existing), "duplicate": True})
         text = domain.check_card_text(payload.get("text"))
         name = domain.check_name(payload.get("name"))
         question = self.store.question(question_id)
@@ -176,18 +182,20 @@ class Commands:
             "version": 1,
             "created_at": now,
             "updated_at": now,
+            "result_id": None,
+            "rank": now,
         }
         with self.store.transaction():
             self.store.insert_card(card)
             change = self.store.append_change(actor.event_id, "card.posted", actor.table_id, {"card": card})
-        return Result(change, {"card": domain.moderator_card(card)})
+        return Result([change], {"card": domain.moderator_card(card)})
 
     def _update_card(self, actor: Actor, card: dict, type_: str, **fields) -> Result:
         with self.store.transaction():
             self.store.update_card(card["id"], **fields)
             stored = self.store.card(card["id"])
             change = self.store.append_change(actor.event_id, type_, card["table_id"], {"card": stored})
-        return Result(change, {"card": domain.moderator_card(stored)})
+        return Result([change], {"card": domain.moderator_card(stored)})
 
     def edit_card(self, actor: Actor, payload) -> Result:
         """The author edits their card's text or name; a moderator corrects a card."""
@@ -200,7 +208,7 @@ class Commands:
         if "name" in payload:
             fields["name"] = domain.check_name(payload.get("name"))
         if all(card[k] == v for k, v in fields.items()):
-            return Result(None, {"card": domain.moderator_card(card)})
+            return Result([], {"card": domain.moderator_card(card)})
         return self._update_card(actor, card, "card.edited", **fields)
 
     def withdraw_card(self, actor: Actor, payload) -> Result:
@@ -210,13 +218,13 @@ class Commands:
         if actor.role != PARTICIPANT or card["author_id"] != actor.participant_id:
             raise fail("forbidden")
         if card["status"] == WITHDRAWN:
-            return Result(None, {"card": domain.public_card(card)})
+            return Result([], {"card": domain.public_card(card)})
         return self._update_card(actor, card, "card.withdrawn", status=WITHDRAWN)
 
     def _set_visibility(self, actor: Actor, payload, status: str, type_: str) -> Result:
         card = self._moderated_card(actor, _payload(payload).get("id"))
         if card["status"] == status:
-            return Result(None, {"card": domain.moderator_card(card)})
+            return Result([], {"card": domain.moderator_card(card)})
         return self._update_card(actor, card, type_, status=status)
 
     def hide_card(self, actor: Actor, payload) -> Result:
@@ -237,12 +245,12 @@ class Commands:
         table = self.event_table(actor, payload.get("table"))
         name = domain.check_label(payload.get("name"))
         if name == table["name"]:
-            return Result(None, {"table": table})
+            return Result([], {"table": table})
         with self.store.transaction():
             self.store.rename_table(table["id"], name)
             table = {**table, "name": name}
             change = self.store.append_change(actor.event_id, "table.renamed", None, {"table": table})
-        return Result(change, {"table": table})
+        return Result([change], {"table": table})
 
     def edit_question(self, actor: Actor, payload) -> Result:
         """The lead changes the wording of a question."""
@@ -255,39 +263,340 @@ class Commands:
         self.event_table(actor, question["table_id"])
         text = domain.check_label(payload.get("text"), domain.MAX_QUESTION_LENGTH)
         if text == question["text"]:
-            return Result(None, {"question": question})
+            return Result([], {"question": question})
         with self.store.transaction():
             self.store.set_question_text(question["id"], text)
             question = {**question, "text": text}
             change = self.store.append_change(actor.event_id, "question.edited", None, {"question": question})
-        return Result(change, {"question": question})
+        return Result([change], {"question": question})
+
+    # -- results: clustering cards on the tablet --------------------------------
+    #
+    # Every clustering action remembers, in the same transaction, the rows it
+    # touched as they were before (undo_log), so "undo" can put them back.
+
+    def _result(self, actor: Actor, result_id) -> dict:
+        result = self.store.result(domain.check_uuid(result_id))
+        if result is None or result["event_id"] != actor.event_id or result["status"] == domain.DELETED:
+            raise fail("unknown_result")
+        return result
+
+    def _moderated_result(self, actor: Actor, result_id) -> dict:
+        result = self._result(actor, result_id)
+        if not actor.may_moderate(result["table_id"]):
+            raise fail("forbidden")
+        return result
+
+    def _placeable_card(self, actor: Actor, card_id, table_id: int) -> dict:
+        card = self._moderated_card(actor, card_id)
+        if card["table_id"] != table_id:
+            raise fail("other_table")
+        return card
+
+    def _cluster_table(self, actor: Actor, payload: dict) -> int:
+        """The table a clustering action is for: the moderator's own, or the one the lead names."""
+        if actor.role == MODERATOR:
+            return actor.table_id
+        if actor.role != LEAD:
+            raise fail("forbidden")
+        return self.event_table(actor, payload.get("table"))["id"]
+
+    def _log(self, actor: Actor, type_: str, table_id: int, row: dict, kind: str) -> dict:
+        """Append a change carrying a card or result as it is now (inside a transaction)."""
+        return self.store.append_change(actor.event_id, type_, table_id, {kind: row})
+
+    def _undo_entry(self, actor: Actor, table_id: int, label: str, rows: list) -> None:
+        self.store.push_undo(actor.event_id, table_id, undo_key(actor), label, rows)
+
+    def _move_card(self, actor: Actor, card: dict, result_id: str | None, rank: float) -> dict:
+        self.store.update_card(card["id"], result_id=result_id, rank=rank)
+        return self._log(actor, "card.moved", card["table_id"], self.store.card(card["id"]), "card")
+
+    def _result_fields(self, payload: dict, partial: bool) -> dict:
+        """Validated result fields from a payload (only those present when partial)."""
+        checks = {
+            "kind": lambda v: domain.check_choice(v, domain.RESULT_KINDS, "unknown_kind"),
+            "title": lambda v: domain.check_label(v),
+            "description": lambda v: domain.check_optional_text(v, domain.MAX_DESCRIPTION_LENGTH),
+            "next_step": lambda v: domain.check_optional_text(v, domain.MAX_NEXT_STEP_LENGTH),
+            "contact": lambda v: domain.check_optional_text(v, domain.MAX_CONTACT_LENGTH),
+            "addressee": lambda v: "" if v in (None, "") else domain.check_choice(v, domain.ADDRESSEES, "unknown_addressee"),
+        }
+        fields = {}
+        for key, check in checks.items():
+            if key in payload:
+                fields[key] = check(payload[key])
+            elif not partial and key in ("kind", "title"):
+                raise fail("invalid_payload")
+        return fields
+
+    def create_result(self, actor: Actor, payload) -> Result:
+        """A moderator makes a result at their table, optionally with cards in it.
+
+        The id comes from the tablet (UUID), so a resent create stores one result.
+        """
+        payload = _payload(payload)
+        table_id = self._cluster_table(actor, payload)
+        result_id = domain.check_uuid(payload.get("id"))
+        existing = self.store.result(result_id)
+        if existing is not None:
+            if existing["event_id"] != actor.event_id or existing["table_id"] != table_id:
+                raise fail("id_conflict")
+            return Result([], {"result": existing, "duplicate": True})
+        fields = self._result_fields(payload, partial=False)
+        if "addressee" in fields and actor.role != LEAD:
+            raise fail("forbidden")
+        cards = [self._placeable_card(actor, c, table_id) for c in _card_ids(payload.get("cards", []))]
+        now = time.time()
+        ranks = self.store.result_ranks(table_id)
+        result = {
+            "id": result_id, "event_id": actor.event_id, "table_id": table_id,
+            "description": "", "next_step": "", "contact": "", "addressee": "",
+            **fields,
+            "status": domain.ACTIVE, "merged_into": None,
+            "rank": (ranks[-1][1] + 1) if ranks else now, "version": 1, "created_at": now, "updated_at": now,
+        }
+        with self.store.transaction():
+            self.store.insert_result(result)
+            changes = [self._log(actor, "result.created", table_id, self.store.result(result_id), "result")]
+            undo = [{"table": "results", "row": {"id": result_id, "status": domain.DELETED}}]
+            for n, card in enumerate(cards):
+                undo.append(_card_placement(card))
+                changes.append(self._move_card(actor, card, result_id, now + n))
+            self._undo_entry(actor, table_id, "result.created", undo)
+        return Result(changes, {"result": self.store.result(result_id)})
+
+    def update_result(self, actor: Actor, payload) -> Result:
+        """Change some fields of a result; the fields not sent stay as they are.
+
+        Two tablets editing different fields never overwrite each other; on the
+        same field the last write wins. The addressee is the lead's call.
+        """
+        payload = _payload(payload)
+        result = self._moderated_result(actor, payload.get("id"))
+        fields = self._result_fields(payload, partial=True)
+        if "addressee" in fields and actor.role != LEAD:
+            raise fail("forbidden")
+        fields = {k: v for k, v in fields.items() if result[k] != v}
+        if not fields:
+            return Result([], {"result": result})
+        with self.store.transaction():
+            self._undo_entry(actor, result["table_id"], "result.updated", [_result_row(result, fields)])
+            self.store.update_result(result["id"], **fields)
+            change = self._log(actor, "result.updated", result["table_id"], self.store.result(result["id"]), "result")
+        return Result([change], {"result": self.store.result(result["id"])})
+
+    def delete_result(self, actor: Actor, payload) -> Result:
+        """Dissolve a result: its cards go back to 'not yet sorted'."""
+        result = self._moderated_result(actor, _payload(payload).get("id"))
+        with self.store.transaction():
+            changes, undo = self._dissolve(actor, result)
+            self._undo_entry(actor, result["table_id"], "result.deleted", undo)
+        return Result(changes, {"result": self.store.result(result["id"])})
+
+    def _dissolve(self, actor: Actor, result: dict) -> tuple[list, list]:
+        """Delete a result, unsort its cards, unfold results merged into it."""
+        undo = [_result_row(result, {"status": 1, "merged_into": 1})]
+        changes = []
+        end = self._end_rank(result["table_id"], None)
+        for n, card in enumerate(self.store.cards_of_result(result["id"])):
+            undo.append(_card_placement(card))
+            changes.append(self._move_card(actor, card, None, end + n))
+        for child in self._merged_children(result):
+            undo.append(_result_row(child, {"status": 1, "merged_into": 1}))
+            self.store.update_result(child["id"], status=domain.ACTIVE, merged_into=None)
+            changes.append(self._log(actor, "result.updated", child["table_id"], self.store.result(child["id"]), "result"))
+        self.store.update_result(result["id"], status=domain.DELETED)
+        changes.append(self._log(actor, "result.deleted", result["table_id"], self.store.result(result["id"]), "result"))
+        return changes, undo
+
+    def _merged_children(self, result: dict) -> list[dict]:
+        return [r for r in self.store.results(result["event_id"]) if r["merged_into"] == result["id"] and r["status"] == domain.MERGED]
+
+    def _end_rank(self, table_id: int, result_id: str | None) -> float:
+        ranks = self.store.card_ranks(table_id, result_id)
+        return (ranks[-1][1] + 1) if ranks else time.time()
+
+    def assign_card(self, actor: Actor, payload) -> Result:
+        """Put a card into a result (or back to 'not yet sorted' with result None),
+        before another card there, or at the end.
+
+        A card has one result_id, so it is never in two results, whoever moves it.
+        """
+        payload = _payload(payload)
+        card = self._moderated_card(actor, payload.get("id"))
+        target = payload.get("result")
+        if target is None:
+            result_id = None
+        else:
+            result = self._result(actor, target)
+            if result["status"] != domain.ACTIVE:
+                raise fail("unknown_result")
+            if result["table_id"] != card["table_id"]:
+                raise fail("other_table")
+            result_id = result["id"]
+        before = payload.get("before")
+        before = domain.check_uuid(before) if before is not None else None
+        rank = rank_before(self.store.card_ranks(card["table_id"], result_id), before, card["id"])
+        if card["result_id"] == result_id and card["rank"] == rank:
+            return Result([], {"card": domain.moderator_card(card)})
+        with self.store.transaction():
+            self._undo_entry(actor, card["table_id"], "card.moved", [_card_placement(card)])
+            change = self._move_card(actor, card, result_id, rank)
+        return Result([change], {"card": domain.moderator_card(change["card"])})
+
+    def move_result(self, actor: Actor, payload) -> Result:
+        """Reorder a result on its table's board: before another result, or last."""
+        payload = _payload(payload)
+        result = self._moderated_result(actor, payload.get("id"))
+        before = payload.get("before")
+        before = domain.check_uuid(before) if before is not None else None
+        rank = rank_before(self.store.result_ranks(result["table_id"]), before, result["id"])
+        if rank == result["rank"]:
+            return Result([], {"result": result})
+        with self.store.transaction():
+            self._undo_entry(actor, result["table_id"], "result.moved", [_result_row(result, {"rank": 1})])
+            self.store.update_result(result["id"], rank=rank)
+            change = self._log(actor, "result.updated", result["table_id"], self.store.result(result["id"]), "result")
+        return Result([change], {"result": change["result"]})
+
+    def merge_results(self, actor: Actor, payload) -> Result:
+        """Merge ``source`` into ``target``.
+
+        Same table: the source's cards move to the end of the target and the
+        source goes. Across tables (the lead only): the source stays with its
+        table and cards, folded under the target on the boards and the wall.
+        """
+        payload = _payload(payload)
+        source = self._moderated_result(actor, payload.get("source"))
+        target = self._result(actor, payload.get("target"))
+        if source["id"] == target["id"]:
+            raise fail("same_result")
+        if target["status"] != domain.ACTIVE or source["status"] != domain.ACTIVE:
+            raise fail("unknown_result")
+        if source["table_id"] == target["table_id"]:
+            return self._merge_same_table(actor, source, target)
+        if actor.role != LEAD:
+            raise fail("forbidden")
+        with self.store.transaction():
+            undo = [_result_row(source, {"status": 1, "merged_into": 1})]
+            changes = []
+            for child in self._merged_children(source):  # keep one level: re-point them
+                undo.append(_result_row(child, {"merged_into": 1}))
+                self.store.update_result(child["id"], merged_into=target["id"])
+                changes.append(self._log(actor, "result.updated", child["table_id"], self.store.result(child["id"]), "result"))
+            self.store.update_result(source["id"], status=domain.MERGED, merged_into=target["id"])
+            changes.append(self._log(actor, "result.merged", source["table_id"], self.store.result(source["id"]), "result"))
+            self._undo_entry(actor, source["table_id"], "result.merged", undo)
+        return Result(changes, {"result": self.store.result(target["id"])})
+
+    def _merge_same_table(self, actor: Actor, source: dict, target: dict) -> Result:
+        with self.store.transaction():
+            end = self._end_rank(target["table_id"], target["id"])
+            undo, changes = [], []
+            for n, card in enumerate(self.store.cards_of_result(source["id"])):
+                undo.append(_card_placement(card))
+                changes.append(self._move_card(actor, card, target["id"], end + n))
+            more_changes, more_undo = self._dissolve(actor, self.store.result(source["id"]))
+            self._undo_entry(actor, source["table_id"], "result.merged", undo + more_undo)
+        return Result(changes + more_changes, {"result": self.store.result(target["id"])})
+
+    def unmerge_result(self, actor: Actor, payload) -> Result:
+        """The lead unfolds a result merged into another table's result."""
+        result = self._result(actor, _payload(payload).get("id"))
+        if actor.role != LEAD:
+            raise fail("forbidden")
+        if result["status"] != domain.MERGED:
+            return Result([], {"result": result})
+        with self.store.transaction():
+            self._undo_entry(actor, result["table_id"], "result.unmerged", [_result_row(result, {"status": 1, "merged_into": 1})])
+            self.store.update_result(result["id"], status=domain.ACTIVE, merged_into=None)
+            change = self._log(actor, "result.updated", result["table_id"], self.store.result(result["id"]), "result")
+        return Result([change], {"result": change["result"]})
+
+    def undo(self, actor: Actor, payload=None) -> Result:
+        """Undo this device's last clustering action: put its rows back as they were.
+
+        Rows are restored as recorded; a card whose old result is gone by now
+        goes to 'not yet sorted' rather than into a deleted result.
+        """
+        if actor.role not in (MODERATOR, LEAD):
+            raise fail("forbidden")
+        entry = self.store.last_undo(actor.event_id, undo_key(actor))
+        if entry is None:
+            raise fail("nothing_to_undo")
+        changes = []
+        with self.store.transaction():
+            ordered = sorted(entry["rows"], key=lambda r: r["table"] != "results")  # results first
+            for item in ordered:
+                row = dict(item["row"])
+                if item["table"] == "cards":
+                    target = self.store.result(row["result_id"]) if row.get("result_id") else None
+                    if target is not None and target["status"] != domain.ACTIVE:
+                        row["result_id"] = None
+                    self.store.restore_row("cards", row)
+                    changes.append(self._log(actor, "card.moved", entry["table_id"], self.store.card(row["id"]), "card"))
+                else:
+                    self.store.restore_row("results", row)
+                    stored = self.store.result(row["id"])
+                    changes.append(self._log(actor, "result.updated", stored["table_id"], stored, "result"))
+                    if stored["status"] == domain.DELETED:  # cards others put in meanwhile
+                        end = self._end_rank(stored["table_id"], None)
+                        for n, card in enumerate(self.store.cards_of_result(stored["id"])):
+                            changes.append(self._move_card(actor, card, None, end + n))
+            self.store.mark_undone(entry["id"])
+        return Result(changes, {"undone": entry["label"]})
+
+    def set_wall_mode(self, actor: Actor, payload) -> Result:
+        """The lead switches the wall between cards and results."""
+        payload = _payload(payload)
+        if actor.role != LEAD:
+            raise fail("forbidden")
+        mode = domain.check_choice(payload.get("mode"), domain.WALL_MODES, "invalid_payload")
+        event = self.store.event(actor.event_id)
+        if event["wall_mode"] == mode:
+            return Result([], {"mode": mode})
+        with self.store.transaction():
+            self.store.set_wall_mode(actor.event_id, mode)
+            change = self.store.append_change(actor.event_id, "event.updated", None, {"event": {"id": actor.event_id, "wall_mode": mode}})
+        return Result([change], {"mode": mode})
+
+    def suggest(self, actor: Actor, payload=None) -> dict:
+        """Groups of similar unsorted cards of a table (read only; nothing is logged)."""
+        payload = _payload(payload) if payload is not None else {}
+        table_id = self._cluster_table(actor, payload)
+        cards = [c for c in self.store.cards(actor.event_id, table_id) if c["status"] == VISIBLE and c["result_id"] is None]
+        positions = {q["id"]: q["position"] for q in self.store.questions(actor.event_id)}
+        return {"groups": suggest_groups(cards, positions)}
 
     # -- reading: snapshots and replay ----------------------------------------
 
     def snapshot(self, actor: Actor) -> dict:
         """The whole state an actor may see, with the seq it is valid at."""
         event_id = actor.event_id
+        full = actor.role in (LEAD, MODERATOR)
+        table_filter = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
         with self.store.reading():
             seq = self.store.last_seq(event_id)
             event = self.store.event(event_id)
             tables = self.store.tables(event_id)
             questions = self.store.questions(event_id)
-            if actor.role == PARTICIPANT:
-                cards = [c for c in self.store.cards(event_id, actor.table_id) if c["status"] == VISIBLE]
-                mine = self.store.cards_by_author(event_id, actor.participant_id)
-            else:
-                table_filter = actor.table_id if actor.role == MODERATOR else None
-                cards = self.store.cards(event_id, table_filter)
-                mine = []
-        view = domain.moderator_card if actor.role in (LEAD, MODERATOR) else domain.public_card
-        cards_out = [view(c) for c in cards if c["status"] != WITHDRAWN]
+            cards = self.store.cards(event_id, table_filter)
+            results = self.store.results(event_id, table_filter)
+            mine = self.store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
+        card_view = domain.moderator_card if full else domain.public_card
+        result_view = domain.moderator_result if full else domain.public_result
         return {
             "seq": seq,
-            "event": {"id": event["id"], "title": event["title"]},
+            "event": {"id": event["id"], "title": event["title"], "wall_mode": event["wall_mode"]},
             "tables": [{"id": t["id"], "name": t["name"], "position": t["position"]} for t in tables],
-            "questions": [{"id": q["id"], "table_id": q["table_id"], "text": q["text"]} for q in questions],
-            "cards": cards_out,
-            "mine": [domain.moderator_card(c) for c in mine],
+            "questions": [
+                {"id": q["id"], "table_id": q["table_id"], "text": q["text"], "position": q["position"]}
+                for q in questions
+            ],
+            "cards": [card_view(c) for c in cards if c["status"] == VISIBLE or (full and c["status"] != WITHDRAWN)],
+            "results": [result_view(r) for r in results if r["status"] != domain.DELETED],
+            "mine": [domain.moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
         }
 
     def sync(self, actor: Actor, payload) -> dict:
@@ -311,10 +620,48 @@ class Commands:
 
 def audience_view(change: dict, audience: str) -> dict:
     """A change as one audience may see it: 'moderator' (full) or 'public'."""
-    if "card" not in change:
-        return change
-    view = domain.moderator_card if audience == "moderator" else domain.public_card
-    return {**change, "card": view(change["card"])}
+    full = audience == "moderator"
+    if "card" in change:
+        return {**change, "card": (domain.moderator_card if full else domain.public_card)(change["card"])}
+    if "result" in change:
+        return {**change, "result": (domain.moderator_result if full else domain.public_result)(change["result"])}
+    return change
+
+
+def undo_key(actor: Actor) -> str:
+    """Whose actions an undo takes back: this device (its session id)."""
+    return actor.participant_id or f"{actor.role}:{actor.table_id or ''}"
+
+
+def rank_before(ranks: list[tuple[str, float]], before: str | None, moving: str) -> float:
+    """The rank that puts ``moving`` just before ``before`` (or last) in ``ranks``.
+
+    A ``before`` that is no longer there (moved by another tablet meanwhile)
+    means last: the move still happens, nothing is refused or lost.
+    """
+    others = [(i, r) for i, r in ranks if i != moving]
+    ids = [i for i, _ in others]
+    if before is None or before not in ids:
+        return (others[-1][1] + 1) if others else time.time()
+    index = ids.index(before)
+    previous = others[index - 1][1] if index > 0 else others[index][1] - 1
+    return (previous + others[index][1]) / 2
+
+
+def _card_ids(value) -> list[str]:
+    if not isinstance(value, list) or len(value) > domain.MAX_CARDS_PER_COMMAND:
+        raise fail("invalid_payload")
+    return list(dict.fromkeys(domain.check_uuid(v) for v in value))
+
+
+def _card_placement(card: dict) -> dict:
+    """An undo row: where a card was."""
+    return {"table": "cards", "row": {"id": card["id"], "result_id": card["result_id"], "rank": card["rank"]}}
+
+
+def _result_row(result: dict, fields) -> dict:
+    """An undo row: the given fields of a result as they were."""
+    return {"table": "results", "row": {"id": result["id"], **{k: result[k] for k in fields}}}
 
 
 def view_for(change: dict, actor: Actor) -> dict | None:
@@ -339,4 +686,13 @@ COMMANDS = {
     "card:show": Commands.show_card,
     "table:rename": Commands.rename_table,
     "question:edit": Commands.edit_question,
+    "result:create": Commands.create_result,
+    "result:update": Commands.update_result,
+    "result:delete": Commands.delete_result,
+    "result:move": Commands.move_result,
+    "result:merge": Commands.merge_results,
+    "result:unmerge": Commands.unmerge_result,
+    "card:assign": Commands.assign_card,
+    "undo": Commands.undo,
+    "wall:mode": Commands.set_wall_mode,
 }

@@ -26,6 +26,36 @@ LEAD = "lead"
 WALL = "wall"
 ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL)
 
+MAX_DESCRIPTION_LENGTH = 1000
+MAX_NEXT_STEP_LENGTH = 300
+MAX_CONTACT_LENGTH = 120
+MAX_CARDS_PER_COMMAND = 300
+
+# Kinds of result, in the order a moderator meets them (seed format).
+RESULT_KINDS = {
+    "project_idea": _l("Projektidee"),
+    "existing_offer": _l("Bestehendes Angebot"),
+    "problem_note": _l("Problemhinweis"),
+    "solution": _l("Lösungsanregung"),
+    "round_table": _l("Runder Tisch"),
+}
+# To whom a recommendation is addressed ('' = not yet decided).
+ADDRESSEES = {
+    "kommune": _l("Kommune"),
+    "land": _l("Land"),
+    "bund": _l("Bund"),
+    "ehrenamt": _l("Ehrenamt/Vereine"),
+    "wirtschaft": _l("Wirtschaft"),
+    "buergerschaft": _l("Bürgerschaft"),
+}
+WALL_MODES = ("cards", "results")
+
+# Result states: ACTIVE on the boards; MERGED folded into another table's result
+# by the lead (kept, shown under its target); DELETED gone (kept for undo).
+ACTIVE = "active"
+MERGED = "merged"
+DELETED = "deleted"
+
 # Card states. Only VISIBLE cards reach the wall and other phones.
 VISIBLE = "visible"
 HIDDEN = "hidden"
@@ -62,6 +92,12 @@ ERRORS = {
     "unknown_question": _l("Diese Frage gibt es an diesem Tisch nicht."),
     "unknown_card": _l("Diese Karte gibt es nicht."),
     "unknown_template": _l("Diese Vorlage gibt es nicht."),
+    "unknown_result": _l("Dieses Ergebnis gibt es nicht (mehr)."),
+    "unknown_kind": _l("Diese Art von Ergebnis gibt es nicht."),
+    "unknown_addressee": _l("Diesen Adressaten gibt es nicht."),
+    "other_table": _l("Karte und Ergebnis gehören zu verschiedenen Tischen."),
+    "same_result": _l("Ein Ergebnis kann nicht mit sich selbst zusammengeführt werden."),
+    "nothing_to_undo": _l("Es gibt nichts rückgängig zu machen."),
     "id_conflict": _l("Diese Karten-ID ist schon vergeben."),
     "card_withdrawn": _l("Diese Karte wurde zurückgezogen."),
     "forbidden": _l("Das dürfen Sie hier nicht."),
@@ -176,6 +212,9 @@ def derive_token(secret_key: str, *parts) -> str:
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
+PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank")
+
+
 def public_card(card: dict) -> dict:
     """What a phone or the wall may see of a card.
 
@@ -183,8 +222,37 @@ def public_card(card: dict) -> dict:
     clients remove them; text and name never leave the moderators' rooms.
     """
     if card["status"] == VISIBLE:
-        return {k: card[k] for k in ("id", "table_id", "question_id", "text", "name", "status", "created_at")}
+        return {k: card.get(k) for k in PUBLIC_CARD_FIELDS}
     return {"id": card["id"], "table_id": card["table_id"], "status": card["status"]}
+
+
+def public_result(result: dict) -> dict:
+    """What phones and the wall see of a result: no contact (a person's details)."""
+    if result["status"] == DELETED:
+        return {"id": result["id"], "table_id": result["table_id"], "status": DELETED}
+    return {k: v for k, v in result.items() if k not in ("contact", "event_id")}
+
+
+def moderator_result(result: dict) -> dict:
+    """What moderators and the lead see of a result: everything."""
+    return dict(result)
+
+
+def check_optional_text(value, limit: int) -> str:
+    """Return cleaned optional free text ('' when None) or raise title_too_long."""
+    if value is None:
+        return ""
+    text = clean_text(value)
+    if len(text) > limit:
+        raise fail("title_too_long", max=limit)
+    return text
+
+
+def check_choice(value, choices, code: str) -> str:
+    """Return value if it is one of choices, else raise ``code``."""
+    if not isinstance(value, str) or value not in choices:
+        raise fail(code)
+    return value
 
 
 def moderator_card(card: dict) -> dict:

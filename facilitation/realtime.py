@@ -81,12 +81,15 @@ def register(sio: SocketIO) -> None:
     def on_sync(payload=None):
         return guarded(lambda actor: {"ok": True, **commands_of(current_app).sync(actor, payload)})
 
+    def on_suggest(payload=None):
+        return guarded(lambda actor: {"ok": True, **commands_of(current_app).suggest(actor, payload)})
+
     def command_handler(method):
         def handle(payload=None):
             def run(actor):
                 result = method(commands_of(current_app), actor, payload)
-                if result.change is not None:
-                    broadcast(sio, actor.event_id, result.change)
+                for change in result.changes:
+                    broadcast(sio, actor.event_id, change)
                 seq = result.change["seq"] if result.change else None
                 return {"ok": True, "seq": seq, **result.ack}
 
@@ -97,6 +100,7 @@ def register(sio: SocketIO) -> None:
     sio.on_event("connect", on_connect)
     sio.on_event("disconnect", on_disconnect)
     sio.on_event("sync", on_sync)
+    sio.on_event("suggest", on_suggest)
     for name, method in COMMANDS.items():
         sio.on_event(name, command_handler(method))
     sio.actors = actors  # read by tests and the health page

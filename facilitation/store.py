@@ -79,7 +79,56 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-CARD_COLUMNS = "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at"
+@migrations()
+def m002_results(db: sqlite_utils.Database) -> None:
+    """Results (clusters of cards), card placement, wall mode, undo log."""
+    db.executescript(
+        """
+        ALTER TABLE events ADD COLUMN wall_mode TEXT NOT NULL DEFAULT 'cards';
+        ALTER TABLE cards ADD COLUMN result_id TEXT REFERENCES results(id);
+        ALTER TABLE cards ADD COLUMN rank REAL NOT NULL DEFAULT 0;
+        CREATE TABLE results (
+            id TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            table_id INTEGER NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            next_step TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            addressee TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'active',
+            merged_into TEXT,
+            rank REAL NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX results_table ON results(table_id, rank);
+        CREATE INDEX cards_result ON cards(result_id, rank);
+        CREATE TABLE undo_log (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            table_id INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            label TEXT NOT NULL,
+            rows TEXT NOT NULL,
+            undone INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX undo_actor ON undo_log(event_id, actor, id);
+        """
+    )
+
+
+CARD_COLUMNS = (
+    "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
+    "result_id, rank"
+)
+RESULT_COLUMNS = (
+    "id, event_id, table_id, kind, title, description, next_step, contact, addressee, status, merged_into, "
+    "rank, version, created_at, updated_at"
+)
 
 
 class Store:
@@ -223,11 +272,85 @@ class Store:
 
     def update_card(self, card_id: str, **fields) -> None:
         """Update fields of a card and bump its version."""
-        fields["updated_at"] = time.time()
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        self.db.execute(
-            f"UPDATE cards SET {sets}, version = version + 1 WHERE id = ?", (*fields.values(), card_id)
+        self._update("cards", card_id, fields)
+
+    def cards_of_result(self, result_id: str) -> list[dict]:
+        """The cards sorted into a result, in their order."""
+        return self._all(f"SELECT {CARD_COLUMNS} FROM cards WHERE result_id = ? ORDER BY rank, created_at", (result_id,))
+
+    def card_ranks(self, table_id: int, result_id: str | None) -> list[tuple[str, float]]:
+        """(id, rank) of the cards in one place of a table: a result, or unsorted (None)."""
+        if result_id is None:
+            rows = self._all("SELECT id, rank FROM cards WHERE table_id = ? AND result_id IS NULL ORDER BY rank", (table_id,))
+        else:
+            rows = self._all("SELECT id, rank FROM cards WHERE result_id = ? ORDER BY rank", (result_id,))
+        return [(r["id"], r["rank"]) for r in rows]
+
+    # -- results -------------------------------------------------------------
+
+    def result(self, result_id: str) -> dict | None:
+        """One result row."""
+        return self._one(f"SELECT {RESULT_COLUMNS} FROM results WHERE id = ?", (result_id,))
+
+    def results(self, event_id: str, table_id: int | None = None) -> list[dict]:
+        """The results of an event (or one table), in board order, deleted ones included."""
+        if table_id is None:
+            sql, params = "WHERE event_id = ?", (event_id,)
+        else:
+            sql, params = "WHERE event_id = ? AND table_id = ?", (event_id, table_id)
+        return self._all(f"SELECT {RESULT_COLUMNS} FROM results {sql} ORDER BY table_id, rank, created_at", params)
+
+    def result_ranks(self, table_id: int) -> list[tuple[str, float]]:
+        """(id, rank) of the live results of a table, in order."""
+        rows = self._all(
+            "SELECT id, rank FROM results WHERE table_id = ? AND status = 'active' ORDER BY rank", (table_id,)
         )
+        return [(r["id"], r["rank"]) for r in rows]
+
+    def insert_result(self, result: dict) -> None:
+        """Insert a new result row."""
+        self.db.table("results").insert(result)
+
+    def update_result(self, result_id: str, **fields) -> None:
+        """Update fields of a result and bump its version."""
+        self._update("results", result_id, fields)
+
+    def restore_row(self, table: str, row: dict) -> None:
+        """Put a card's placement or a whole result back as it was (undo)."""
+        row_id = row["id"]
+        fields = {k: v for k, v in row.items() if k != "id"}
+        self._update(table, row_id, fields)
+
+    def _update(self, table: str, row_id: str, fields: dict) -> None:
+        fields = {**fields, "updated_at": time.time()}
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE {table} SET {sets}, version = version + 1 WHERE id = ?", (*fields.values(), row_id))
+
+    def set_wall_mode(self, event_id: str, mode: str) -> None:
+        """What the wall shows: 'cards' or 'results'."""
+        self.db.execute("UPDATE events SET wall_mode = ? WHERE id = ?", (mode, event_id))
+
+    # -- undo ----------------------------------------------------------------
+
+    def push_undo(self, event_id: str, table_id: int, actor: str, label: str, rows: list) -> None:
+        """Remember the rows an action changed, as they were before it."""
+        self.db.execute(
+            "INSERT INTO undo_log (event_id, table_id, actor, label, rows, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (event_id, table_id, actor, label, json.dumps(rows, ensure_ascii=False), time.time()),
+        )
+
+    def last_undo(self, event_id: str, actor: str) -> dict | None:
+        """The newest action of this actor that is not undone yet."""
+        row = self._one(
+            "SELECT id, table_id, label, rows FROM undo_log WHERE event_id = ? AND actor = ? AND undone = 0 "
+            "ORDER BY id DESC LIMIT 1",
+            (event_id, actor),
+        )
+        return {**row, "rows": json.loads(row["rows"])} if row else None
+
+    def mark_undone(self, undo_id: int) -> None:
+        """An undo entry was used."""
+        self.db.execute("UPDATE undo_log SET undone = 1 WHERE id = ?", (undo_id,))
 
     # -- change log ----------------------------------------------------------
 

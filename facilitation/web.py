@@ -210,8 +210,8 @@ def _form_command(event_id: str, table_id: int, run) -> Response | tuple:
         result, message = run(actor)
     except CommandError as err:
         return _participant_page(event, table, 400, form=request.form.to_dict(), error=str(err.message))
-    if result.change is not None:
-        broadcast(socketio_of(current_app), event_id, result.change)
+    for change in result.changes:
+        broadcast(socketio_of(current_app), event_id, change)
     flash(message)
     return redirect(url_for("web.participant", event_id=event_id, table_id=table_id), code=303)
 
@@ -254,6 +254,7 @@ def moderator(event_id: str, table_id: int):
     event = _event_or_404(event_id)
     table = _table_or_404(event_id, table_id)
     _require(event_id, MODERATOR, table_id)
+    access.participant_id(create=True)  # this tablet's id, for its own undo
     boot = _boot(event_id, MODERATOR, table_id)
     return render_template(
         "moderator.html", event=event, table=table, questions=_questions_of(event_id, table_id), boot=boot
@@ -268,6 +269,7 @@ def lead(event_id: str):
         return redirected
     event = _event_or_404(event_id)
     _require(event_id, LEAD)
+    access.participant_id(create=True)
     commands = _commands()
     links = event_links(commands, event_id, public_base())
     boot = _boot(event_id, LEAD)
