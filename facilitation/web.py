@@ -143,6 +143,33 @@ def _ui_strings() -> dict:
         "chars_left": _("Zeichen übrig"),
         "error": _("Fehler"),
         "cards": _("Karten"),
+        "kinds": {k: str(v) for k, v in domain.RESULT_KINDS.items()},
+        "addressees": {k: str(v) for k, v in domain.ADDRESSEES.items()},
+        "unsorted": _("Noch nicht sortiert"),
+        "move_to": _("Karte verschieben nach …"),
+        "move_up": _("Nach oben"),
+        "move_down": _("Nach unten"),
+        "merge_into": _("Zusammenführen mit …"),
+        "merge": _("Zusammenführen"),
+        "delete": _("Auflösen"),
+        "confirm_delete": _("Ergebnis auflösen? Die Karten kommen zurück zu „Noch nicht sortiert“."),
+        "new_result": _("Neues Ergebnis"),
+        "accept": _("Übernehmen"),
+        "ignore": _("Ignorieren"),
+        "no_suggestions": _("Keine Vorschläge: zu wenige ähnliche Karten, die noch nicht sortiert sind."),
+        "next_step": _("Nächster Schritt"),
+        "contact": _("Kontakt"),
+        "undone": _("Rückgängig gemacht"),
+        "no_results": _("Noch keine Ergebnisse."),
+        "grip": _("Karte verschieben"),
+        "grip_result": _("Ergebnis verschieben"),
+        "results": _("Ergebnisse"),
+        "in_result": _("Im Ergebnis:"),
+        "merged_with": _("zusammengeführt mit"),
+        "table": _("Tisch"),
+        "unmerge": _("Trennen"),
+        "addressee": _("Adressat"),
+        "none": _("– noch offen –"),
     }
 
 
@@ -257,7 +284,12 @@ def moderator(event_id: str, table_id: int):
     access.participant_id(create=True)  # this tablet's id, for its own undo
     boot = _boot(event_id, MODERATOR, table_id)
     return render_template(
-        "moderator.html", event=event, table=table, questions=_questions_of(event_id, table_id), boot=boot
+        "moderator.html",
+        event=event,
+        table=table,
+        questions=_questions_of(event_id, table_id),
+        kinds=domain.RESULT_KINDS,
+        boot=boot,
     )
 
 

@@ -1,6 +1,10 @@
-/* Moderator tablet: every card of the table live, one column per question;
- * hide, show again and correct cards. The server checks the role on every
- * command; the buttons only ask.
+/* Moderator tablet.
+ *
+ * Tab "Karten": every card of the table live, one column per question; hide,
+ * show again, correct. Tab "Ergebnisse": cluster cards into results by
+ * dragging (finger or mouse, pointer events) or, without dragging, by tapping
+ * a card's grip and choosing where it goes (the keyboard path). The server
+ * checks the role on every command; the buttons only ask.
  */
 (function () {
   "use strict";
@@ -9,19 +13,28 @@
   var boot = T.readBoot();
   var S = boot.strings;
   var cards = {};
+  var results = {};
+  var tables = {};
   var fresh = {};
   var editing = false;
+  var dragging = null;
   var questionPos = {};
   Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list, i) {
     questionPos[list.getAttribute("data-cards-for")] = i + 1;
   });
 
+  function values(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
+  function byRank(a, b) { return (a.rank - b.rank) || (a.created_at - b.created_at); }
+
   function act(name, payload) {
-    live.send(name, payload).then(function (ack) {
+    return live.send(name, payload).then(function (ack) {
       if (!ack.ok) T.statusLine(S.error + ": " + ack.error.message, false);
       else if (ack.card) { cards[ack.card.id] = ack.card; render(); }
-    }, function () { T.statusLine(S.offline, false); });
+      return ack;
+    }, function () { T.statusLine(S.offline, false); return { ok: false }; });
   }
+
+  // -- tab "Karten" ----------------------------------------------------------
 
   function cardItem(card) {
     var hidden = card.status === "hidden";
@@ -49,26 +62,339 @@
     }, function () { editing = false; render(); });
   }
 
-  function render() {
-    if (editing) return; // never pull the text field from under the moderator's fingers
+  function renderColumns() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list) {
       var qid = parseInt(list.getAttribute("data-cards-for"), 10);
-      var mineCards = Object.keys(cards).map(function (id) { return cards[id]; })
-        .filter(function (c) { return c.question_id === qid; })
+      var column = values(cards).filter(function (c) { return c.question_id === qid; })
         .sort(function (a, b) { return b.created_at - a.created_at; });
       list.innerHTML = "";
-      mineCards.forEach(function (c) { list.appendChild(cardItem(c)); });
-      if (!mineCards.length) list.appendChild(el("li", { "class": "empty", text: S.no_cards }));
+      column.forEach(function (c) { list.appendChild(cardItem(c)); });
+      if (!column.length) list.appendChild(el("li", { "class": "empty", text: S.no_cards }));
       document.querySelector("[data-count-for='" + qid + "']").textContent =
-        mineCards.filter(function (c) { return c.status === "visible"; }).length;
+        column.filter(function (c) { return c.status === "visible"; }).length;
     });
   }
+
+  // -- tab "Ergebnisse" --------------------------------------------------------
+
+  function activeResults() {
+    return values(results).filter(function (r) { return r.status !== "deleted" && r.table_id === boot.table; }).sort(byRank);
+  }
+
+  function cardsIn(resultId) {
+    return values(cards).filter(function (c) { return (c.result_id || null) === resultId; }).sort(byRank);
+  }
+
+  function clusterCard(card) {
+    var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status, "data-card": card.id }, [
+      el("button", { type: "button", "class": "grip", "aria-label": S.grip + ": " + card.text, text: "⠿" }),
+      el("div", { "class": "card-body" }, [
+        el("p", { "class": "card-text", dir: "auto", text: card.text }),
+        card.status === "hidden" ? el("p", { "class": "badge", text: S.hidden }) : null
+      ])
+    ]);
+    var grip = item.querySelector(".grip");
+    grip.addEventListener("pointerdown", function (ev) { startDrag(ev, item, { card: card.id }); });
+    grip.addEventListener("click", function () { if (!grip.dataset.dragged) chooseCardTarget(card); });
+    return item;
+  }
+
+  function resultBox(result) {
+    var inside = cardsIn(result.id);
+    var merged = result.status === "merged" && results[result.merged_into];
+    var box = el("article", { "class": "result kind-" + result.kind + (merged ? " merged" : ""), "data-result": result.id }, [
+      el("header", { "class": "result-head" }, [
+        el("button", { type: "button", "class": "grip", "aria-label": S.grip_result + ": " + result.title, text: "⠿" }),
+        el("span", { "class": "kind kind-" + result.kind, text: S.kinds[result.kind] }),
+        el("h3", { dir: "auto", text: result.title }),
+        el("span", { "class": "count", text: String(inside.length) })
+      ]),
+      merged ? el("p", { "class": "small", text: S.merged_with + " „" + merged.title + "“" }) : null,
+      result.description ? el("p", { "class": "result-description", dir: "auto", text: result.description }) : null,
+      result.next_step ? el("p", { "class": "small", dir: "auto", text: S.next_step + ": " + result.next_step }) : null,
+      result.contact ? el("p", { "class": "small", dir: "auto", text: S.contact + ": " + result.contact }) : null
+    ]);
+    var list = el("ul", { "class": "card-list drop", "data-drop": result.id });
+    inside.forEach(function (c) { list.appendChild(clusterCard(c)); });
+    box.appendChild(list);
+    box.appendChild(el("div", { "class": "actions" }, [
+      el("button", { type: "button", text: S.edit, onclick: function () { openResultDialog(result); } }),
+      el("button", { type: "button", text: S.merge, onclick: function () { chooseMergeTarget(result); } }),
+      el("button", { type: "button", "class": "hide", text: S.delete, onclick: function () {
+        if (window.confirm(S.confirm_delete)) act("result:delete", { id: result.id });
+      } })
+    ]));
+    var grip = box.querySelector(".result-head .grip");
+    grip.addEventListener("pointerdown", function (ev) { startDrag(ev, box, { result: result.id }); });
+    grip.addEventListener("click", function () { if (!grip.dataset.dragged) chooseResultPlace(result); });
+    return box;
+  }
+
+  function renderCluster() {
+    var unsorted = document.getElementById("unsorted");
+    var loose = cardsIn(null);
+    unsorted.innerHTML = "";
+    loose.forEach(function (c) { unsorted.appendChild(clusterCard(c)); });
+    if (!loose.length) unsorted.appendChild(el("li", { "class": "empty", text: S.no_cards }));
+    document.getElementById("unsorted-count").textContent = loose.length;
+    var box = document.getElementById("results");
+    var list = activeResults();
+    box.innerHTML = "";
+    list.forEach(function (r) { box.appendChild(resultBox(r)); });
+    if (!list.length) box.appendChild(el("p", { "class": "empty", text: S.no_results }));
+    document.getElementById("results-count").textContent = list.length;
+  }
+
+  function render() {
+    if (editing || dragging) return; // never pull the ground from under the moderator's fingers
+    renderColumns();
+    renderCluster();
+  }
+
+  // -- moving without dragging (tap the grip, or keyboard) ----------------------
+
+  function choose(title, options) {
+    var dialog = document.getElementById("choice-dialog");
+    document.getElementById("choice-title").textContent = title;
+    var list = document.getElementById("choice-list");
+    list.innerHTML = "";
+    options.forEach(function (option) {
+      list.appendChild(el("button", { type: "button", "class": "big-button", text: option.label, onclick: function () {
+        dialog.close();
+        option.run();
+      } }));
+    });
+    dialog.showModal();
+  }
+
+  function chooseCardTarget(card) {
+    var here = card.result_id || null;
+    var siblings = cardsIn(here);
+    var index = siblings.map(function (c) { return c.id; }).indexOf(card.id);
+    var options = [];
+    if (index > 0) options.push({ label: "↑ " + S.move_up, run: function () { act("card:assign", { id: card.id, result: here, before: siblings[index - 1].id }); } });
+    if (index >= 0 && index < siblings.length - 1) {
+      var after = siblings[index + 2];
+      options.push({ label: "↓ " + S.move_down, run: function () { act("card:assign", { id: card.id, result: here, before: after ? after.id : null }); } });
+    }
+    activeResults().forEach(function (r) {
+      if (r.id !== here && r.status === "active") options.push({ label: "→ " + r.title, run: function () { act("card:assign", { id: card.id, result: r.id }); } });
+    });
+    if (here) options.push({ label: "→ " + S.unsorted, run: function () { act("card:assign", { id: card.id, result: null }); } });
+    options.push({ label: "+ " + S.new_result, run: function () { openResultDialog(null, [card.id]); } });
+    choose(S.move_to, options);
+  }
+
+  function chooseMergeTarget(result) {
+    var options = activeResults().filter(function (r) { return r.id !== result.id && r.status === "active"; }).map(function (r) {
+      return { label: "→ " + r.title, run: function () { act("result:merge", { source: result.id, target: r.id }); } };
+    });
+    choose(S.merge_into, options);
+  }
+
+  function chooseResultPlace(result) {
+    var list = activeResults();
+    var index = list.map(function (r) { return r.id; }).indexOf(result.id);
+    var options = [];
+    if (index > 0) options.push({ label: "↑ " + S.move_up, run: function () { nudgeResult(result, -1); } });
+    if (index < list.length - 1) options.push({ label: "↓ " + S.move_down, run: function () { nudgeResult(result, 1); } });
+    choose(S.grip_result + ": " + result.title, options);
+  }
+
+  function nudgeResult(result, step) {
+    var list = activeResults();
+    var index = list.map(function (r) { return r.id; }).indexOf(result.id);
+    var target = index + step;
+    if (target < 0 || target >= list.length) return;
+    var before = step < 0 ? list[target].id : (list[target + 1] ? list[target + 1].id : null);
+    act("result:move", { id: result.id, before: before });
+  }
+
+  // -- dragging with finger or mouse (pointer events) ----------------------------
+
+  function startDrag(ev, node, what) {
+    if (ev.button !== undefined && ev.button !== 0) return;
+    var grip = ev.currentTarget;
+    var start = { x: ev.clientX, y: ev.clientY };
+    var ghost = null;
+    delete grip.dataset.dragged;
+    grip.setPointerCapture(ev.pointerId);
+
+    function move(e) {
+      if (!ghost) {
+        if (Math.abs(e.clientX - start.x) + Math.abs(e.clientY - start.y) < 8) return;
+        dragging = what;
+        grip.dataset.dragged = "1";
+        ghost = node.cloneNode(true);
+        ghost.className += " ghost";
+        ghost.style.width = node.getBoundingClientRect().width + "px";
+        document.body.appendChild(ghost);
+        node.classList.add("dragging");
+      }
+      ghost.style.transform = "translate(" + (e.clientX + 8) + "px," + (e.clientY + 8) + "px)";
+      markDropZone(e.clientX, e.clientY);
+    }
+
+    function end(e) {
+      grip.removeEventListener("pointermove", move);
+      grip.removeEventListener("pointerup", end);
+      grip.removeEventListener("pointercancel", end);
+      if (!ghost) return;
+      ghost.parentNode.removeChild(ghost);
+      node.classList.remove("dragging");
+      markDropZone(-1, -1);
+      var drop = e.type === "pointerup" ? dropTarget(e.clientX, e.clientY, what) : null;
+      dragging = null;
+      if (drop) act(drop.name, drop.payload);
+      render();
+      setTimeout(function () { delete grip.dataset.dragged; }, 0);
+    }
+
+    grip.addEventListener("pointermove", move);
+    grip.addEventListener("pointerup", end);
+    grip.addEventListener("pointercancel", end);
+    ev.preventDefault();
+  }
+
+  function markDropZone(x, y) {
+    Array.prototype.forEach.call(document.querySelectorAll(".drop-over"), function (n) { n.classList.remove("drop-over"); });
+    var under = x >= 0 ? document.elementFromPoint(x, y) : null;
+    var zone = under && (under.closest("[data-drop]") || under.closest("[data-result]"));
+    if (zone) zone.classList.add("drop-over");
+  }
+
+  /* Where a drop lands: a card into a result or "unsorted" (before the card under
+   * the finger, when in its upper half), or a result before another result. */
+  function dropTarget(x, y, what) {
+    var under = document.elementFromPoint(x, y);
+    if (!under) return null;
+    if (what.card) {
+      var zone = under.closest("[data-drop]");
+      if (!zone) {
+        var box = under.closest("[data-result]");
+        zone = box && box.querySelector("[data-drop]");
+      }
+      if (!zone) return null;
+      var resultId = zone.getAttribute("data-drop") || null;
+      var before = null;
+      var over = under.closest("[data-card]");
+      if (over && over.getAttribute("data-card") !== what.card && zone.contains(over)) {
+        var box = over.getBoundingClientRect();
+        var next = over.nextElementSibling;
+        before = y < box.top + box.height / 2 ? over.getAttribute("data-card") : (next && next.getAttribute("data-card"));
+      }
+      return { name: "card:assign", payload: { id: what.card, result: resultId, before: before || null } };
+    }
+    var target = under.closest("[data-result]");
+    if (!target || target.getAttribute("data-result") === what.result) return null;
+    return { name: "result:move", payload: { id: what.result, before: target.getAttribute("data-result") } };
+  }
+
+  // -- creating and editing results -------------------------------------------
+
+  var dialog = document.getElementById("result-dialog");
+  var form = document.getElementById("result-form");
+  var dialogState = null;
+
+  function openResultDialog(result, cardIds) {
+    dialogState = { result: result, cards: cardIds || [] };
+    form.reset();
+    var data = result || { kind: "project_idea", title: "", description: "", next_step: "", contact: "" };
+    form.querySelector("input[name=kind][value='" + data.kind + "']").checked = true;
+    ["title", "description", "next_step", "contact"].forEach(function (k) { form.elements[k].value = data[k] || ""; });
+    document.getElementById("result-error").hidden = true;
+    dialog.showModal();
+    form.elements.title.focus();
+  }
+
+  form.addEventListener("submit", function (ev) {
+    var submitter = ev.submitter;
+    if (submitter && submitter.value === "cancel") return; // the dialog closes itself
+    ev.preventDefault();
+    var fields = {
+      kind: form.querySelector("input[name=kind]:checked").value,
+      title: form.elements.title.value, description: form.elements.description.value,
+      next_step: form.elements.next_step.value, contact: form.elements.contact.value
+    };
+    var request = dialogState.result
+      ? act("result:update", Object.assign({ id: dialogState.result.id }, fields))
+      : act("result:create", Object.assign({ id: T.uuid4(), cards: dialogState.cards }, fields));
+    request.then(function (ack) {
+      if (ack.ok) { dialog.close(); return; }
+      var error = document.getElementById("result-error");
+      error.textContent = ack.error ? ack.error.message : S.offline;
+      error.hidden = false;
+    });
+  });
+
+  document.getElementById("new-result").addEventListener("click", function () { openResultDialog(null); });
+  document.getElementById("undo").addEventListener("click", function () {
+    act("undo", {}).then(function (ack) { if (ack.ok) T.statusLine(S.undone, true); });
+  });
+
+  // -- suggestions --------------------------------------------------------------
+
+  document.getElementById("suggest").addEventListener("click", function () {
+    live.send("suggest", {}).then(function (ack) {
+      if (!ack.ok) { T.statusLine(S.error + ": " + ack.error.message, false); return; }
+      showSuggestions(ack.groups);
+    }, function () { T.statusLine(S.offline, false); });
+  });
+
+  function showSuggestions(groups) {
+    var section = document.getElementById("suggestions");
+    var list = document.getElementById("suggestion-list");
+    list.innerHTML = "";
+    section.hidden = false;
+    if (!groups.length) list.appendChild(el("p", { "class": "empty", text: S.no_suggestions }));
+    groups.forEach(function (group) {
+      var title = el("input", { value: group.title, maxlength: 120, dir: "auto", "aria-label": S.new_result });
+      var checks = group.cards.map(function (card) {
+        return el("label", { "class": "suggested-card" }, [
+          el("input", { type: "checkbox", checked: "checked", value: card.id }), el("span", { dir: "auto", text: card.text })
+        ]);
+      });
+      var kind = el("select", { "aria-label": S.kinds[group.kind] }, Object.keys(S.kinds).map(function (k) {
+        return el("option", { value: k, selected: k === group.kind ? "selected" : null, text: S.kinds[k] });
+      }));
+      var box = el("article", { "class": "suggestion" }, [el("div", { "class": "inline" }, [kind, title])].concat(checks));
+      box.appendChild(el("div", { "class": "actions" }, [
+        el("button", { type: "button", "class": "primary", text: S.accept, onclick: function () {
+          var chosen = checks.map(function (l) { return l.querySelector("input"); }).filter(function (i) { return i.checked; })
+            .map(function (i) { return i.value; });
+          act("result:create", { id: T.uuid4(), kind: kind.value, title: title.value, cards: chosen }).then(function (ack) {
+            if (ack.ok) box.parentNode.removeChild(box);
+          });
+        } }),
+        el("button", { type: "button", text: S.ignore, onclick: function () { box.parentNode.removeChild(box); } })
+      ]));
+      list.appendChild(box);
+    });
+  }
+
+  // -- tabs ----------------------------------------------------------------------
+
+  function showTab(name) {
+    var cardsTab = name === "cards";
+    document.getElementById("board").hidden = !cardsTab;
+    document.getElementById("cluster").hidden = cardsTab;
+    document.getElementById("tab-cards").setAttribute("aria-selected", String(cardsTab));
+    document.getElementById("tab-results").setAttribute("aria-selected", String(!cardsTab));
+    try { sessionStorage.setItem("tischrunde:tab", name); } catch (e) { /* ignore */ }
+  }
+  document.getElementById("tab-cards").addEventListener("click", function () { showTab("cards"); });
+  document.getElementById("tab-results").addEventListener("click", function () { showTab("results"); });
+  try { if (sessionStorage.getItem("tischrunde:tab") === "results") showTab("results"); } catch (e) { /* ignore */ }
+
+  // -- live state ------------------------------------------------------------------
 
   var live = T.connect(boot, {
     snapshot: function (snap) {
       cards = {};
+      results = {};
       snap.cards.forEach(function (c) { if (c.table_id === boot.table) cards[c.id] = c; });
-      snap.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+      snap.results.forEach(function (r) { results[r.id] = r; });
+      snap.tables.forEach(function (t) { tables[t.id] = t; if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
       render();
     },
     change: function (change) {
@@ -78,6 +404,8 @@
           if (change.type === "card.posted") fresh[change.card.id] = true;
           cards[change.card.id] = change.card;
         }
+      } else if (change.result) {
+        results[change.result.id] = change.result;
       } else if (change.type === "table.renamed" && change.table.id === boot.table) {
         document.getElementById("table-name").textContent = change.table.name;
       } else if (change.type === "question.edited") {
