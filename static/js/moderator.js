@@ -102,7 +102,7 @@
   function resultBox(result) {
     var inside = cardsIn(result.id);
     var merged = result.status === "merged" && results[result.merged_into];
-    var box = el("article", { "class": "result kind-" + result.kind + (merged ? " merged" : ""), "data-result": result.id }, [
+    var box = el("article", { "class": "result result-kind-" + result.kind + (merged ? " merged" : ""), "data-result": result.id }, [
       el("header", { "class": "result-head" }, [
         el("button", { type: "button", "class": "grip", "aria-label": S.grip_result + ": " + result.title, text: "⠿" }),
         el("span", { "class": "kind kind-" + result.kind, text: S.kinds[result.kind] }),
@@ -233,6 +233,7 @@
       }
       ghost.style.transform = "translate(" + (e.clientX + 8) + "px," + (e.clientY + 8) + "px)";
       markDropZone(e.clientX, e.clientY);
+      scrollNearEdge(e.clientX, e.clientY);
     }
 
     function end(e) {
@@ -254,6 +255,16 @@
     grip.addEventListener("pointerup", end);
     grip.addEventListener("pointercancel", end);
     ev.preventDefault();
+  }
+
+  /* Dragging near the top or bottom edge of a pane scrolls it, so every result can be reached. */
+  function scrollNearEdge(x, y) {
+    var under = document.elementFromPoint(x, y);
+    var pane = under && under.closest(".pane");
+    if (!pane) return;
+    var box = pane.getBoundingClientRect();
+    if (y > box.bottom - 48) pane.scrollTop += 16;
+    else if (y < box.top + 48) pane.scrollTop -= 16;
   }
 
   function markDropZone(x, y) {
@@ -357,7 +368,7 @@
       var kind = el("select", { "aria-label": S.kinds[group.kind] }, Object.keys(S.kinds).map(function (k) {
         return el("option", { value: k, selected: k === group.kind ? "selected" : null, text: S.kinds[k] });
       }));
-      var box = el("article", { "class": "suggestion" }, [el("div", { "class": "inline" }, [kind, title])].concat(checks));
+      var box = el("article", { "class": "suggestion" }, [kind, title].concat(checks));
       box.appendChild(el("div", { "class": "actions" }, [
         el("button", { type: "button", "class": "primary", text: S.accept, onclick: function () {
           var chosen = checks.map(function (l) { return l.querySelector("input"); }).filter(function (i) { return i.checked; })
