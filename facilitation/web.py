@@ -170,6 +170,9 @@ def _ui_strings() -> dict:
         "unmerge": _("Trennen"),
         "addressee": _("Adressat"),
         "none": _("– noch offen –"),
+        "also_at": _("auch an:"),
+        "wall_cards": _("Wand zeigt Karten"),
+        "wall_results": _("Wand zeigt Ergebnisse"),
     }
 
 
@@ -202,6 +205,7 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
     questions = _questions_of(event["id"], table["id"])
     mine = [c for c in commands.store.cards_by_author(event["id"], pid) if c["status"] != domain.WITHDRAWN]
     table_cards = [c for c in commands.store.cards(event["id"], table["id"]) if c["status"] == VISIBLE]
+    results = [r for r in commands.store.results(event["id"], table["id"]) if r["status"] != domain.DELETED]
     boot = _boot(event["id"], PARTICIPANT, table["id"])
     body = render_template(
         "participant.html",
@@ -210,6 +214,8 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
         questions=questions,
         mine=mine,
         table_cards=table_cards,
+        results=results,
+        kinds=domain.RESULT_KINDS,
         form=form or {},
         form_id=str(uuid.uuid4()),
         error=error,
@@ -314,6 +320,15 @@ def lead(event_id: str):
         templates=TEMPLATES,
         boot=boot,
     )
+
+
+@bp.get("/e/<event_id>/lead/board")
+def lead_board(event_id: str):
+    """The lead's synthesis board: results of all tables, merges, addressees."""
+    event = _event_or_404(event_id)
+    _require(event_id, LEAD)
+    access.participant_id(create=True)
+    return render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD))
 
 
 @bp.post("/e/<event_id>/lead/events")

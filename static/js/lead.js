@@ -28,6 +28,19 @@
     });
   });
 
+  function showWallMode(mode) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-wall-mode]"), function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-wall-mode") === mode));
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-wall-mode]"), function (button) {
+    button.addEventListener("click", function () {
+      live.send("wall:mode", { mode: button.getAttribute("data-wall-mode") }).then(function (ack) {
+        if (ack.ok) showWallMode(ack.mode); else T.statusLine(S.error + ": " + ack.error.message, false);
+      }, function () { T.statusLine(S.offline, false); });
+    });
+  });
+
   var cards = {};
   function renderCounts() {
     counts = {};
@@ -45,9 +58,11 @@
       cards = {};
       snap.cards.forEach(function (c) { cards[c.id] = c; });
       renderCounts();
+      showWallMode(snap.event.wall_mode);
     },
     change: function (change) {
       if (change.card) { cards[change.card.id] = change.card; renderCounts(); }
+      if (change.type === "event.updated") showWallMode(change.event.wall_mode);
       if (change.type === "table.renamed") {
         var input = document.getElementById("name-" + change.table.id);
         if (input && document.activeElement !== input) input.value = change.table.name;

@@ -17,6 +17,7 @@
   var questions = [];
   var tableCards = {};
   var mine = {};
+  var results = {};
   var flushing = false;
   var editing = false;
 
@@ -98,6 +99,7 @@
       el("p", { "class": "card-text", dir: "auto", text: card.text }),
       card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
       pending ? el("p", { "class": "badge pending", text: S.pending }) : null,
+      card.result_id && results[card.result_id] ? el("p", { "class": "badge in-result", text: S.in_result + " " + results[card.result_id].title }) : null,
       card.status === "hidden" ? el("p", { "class": "badge", text: S.hidden }) : null
     ]);
     var actions = el("div", { "class": "actions" }, [
@@ -156,7 +158,25 @@
     });
   }
 
-  function render() { renderMine(); renderTable(); }
+  function renderResults() {
+    var box = document.getElementById("table-results");
+    var list = Object.keys(results).map(function (id) { return results[id]; })
+      .filter(function (r) { return r.status !== "deleted"; })
+      .sort(function (a, b) { return a.rank - b.rank; });
+    box.innerHTML = "";
+    list.forEach(function (r) {
+      var count = Object.keys(tableCards).filter(function (id) { return tableCards[id].result_id === r.id; }).length;
+      box.appendChild(el("article", { "class": "result result-kind-" + r.kind }, [
+        el("p", {}, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " ", el("span", { "class": "count", text: count + " " + S.cards })]),
+        el("h3", { dir: "auto", text: r.title }),
+        r.description ? el("p", { "class": "result-description", dir: "auto", text: r.description }) : null,
+        r.next_step ? el("p", { "class": "small", dir: "auto", text: S.next_step + ": " + r.next_step }) : null
+      ]));
+    });
+    if (!list.length) box.appendChild(el("p", { "class": "empty", text: S.no_results }));
+  }
+
+  function render() { renderMine(); renderResults(); renderTable(); }
 
   // -- live state -------------------------------------------------------------
 
@@ -165,7 +185,9 @@
     tableCards = {};
     snap.cards.forEach(function (c) { tableCards[c.id] = c; });
     mine = {};
-    snap.mine.forEach(function (c) { if (c.status !== "withdrawn") mine[c.id] = c; });
+    snap.mine.forEach(function (c) { mine[c.id] = c; });
+    results = {};
+    snap.results.forEach(function (r) { results[r.id] = r; });
     // Cards still in the outbox are not on the server yet: keep showing them.
     outbox().forEach(function (item) {
       if (item.name === "card:post") mine[item.payload.id] = Object.assign({ status: "visible", created_at: Date.now() / 1000 }, item.payload);
@@ -183,6 +205,8 @@
         if (card.status === "withdrawn") delete mine[card.id];
         else mine[card.id] = Object.assign({}, mine[card.id], card);
       }
+    } else if (change.result) {
+      results[change.result.id] = change.result;
     } else if (change.type === "table.renamed" && change.table.id === boot.table) {
       document.getElementById("table-name").textContent = change.table.name;
     } else if (change.type === "question.edited") {

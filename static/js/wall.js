@@ -8,6 +8,9 @@
   var questionIndex = {};
   var questionsByPos = [];
   var cards = {};
+  var results = {};
+  var mode = "cards";
+  var S = boot.strings;
 
   function renderLegend() {
     var legend = document.getElementById("legend");
@@ -19,8 +22,49 @@
     });
   }
 
+  /* Results of one table for the wall: active ones, with the cards of results
+   * the lead merged into them from other tables counted in. */
+  function tableResults(tableId) {
+    var all = Object.keys(results).map(function (id) { return results[id]; });
+    return all.filter(function (r) { return r.table_id === tableId && r.status === "active"; })
+      .sort(function (a, b) { return a.rank - b.rank; })
+      .map(function (r) {
+        var family = [r.id].concat(all.filter(function (m) { return m.status === "merged" && m.merged_into === r.id; }).map(function (m) { return m.id; }));
+        var alsoAt = all.filter(function (m) { return m.status === "merged" && m.merged_into === r.id; })
+          .map(function (m) { var t = tables.filter(function (x) { return x.id === m.table_id; })[0]; return t ? t.name : ""; });
+        var count = Object.keys(cards).filter(function (id) { return family.indexOf(cards[id].result_id) >= 0; }).length;
+        return { result: r, count: count, alsoAt: alsoAt };
+      });
+  }
+
+  function renderResults(grid) {
+    tables.forEach(function (table) {
+      var list = el("div", { "class": "wall-results" });
+      var entries = tableResults(table.id);
+      entries.forEach(function (entry) {
+        var r = entry.result;
+        list.appendChild(el("article", { "class": "wall-result result-kind-" + r.kind, "data-result": r.id }, [
+          el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }),
+          el("h3", { dir: "auto", text: r.title }),
+          el("p", { "class": "meta", text: entry.count + " " + S.cards + (entry.alsoAt.length ? " · " + S.also_at + " " + entry.alsoAt.join(", ") : "") })
+        ]));
+      });
+      grid.appendChild(el("section", { "class": "wall-table", "data-table": table.id }, [
+        el("h2", {}, [el("span", { dir: "auto", text: table.name }), el("span", { "class": "count", text: String(entries.length) })]),
+        list
+      ]));
+    });
+  }
+
   function render() {
     var grid = document.getElementById("wall");
+    document.body.setAttribute("data-mode", mode);
+    if (mode === "results") {
+      grid.innerHTML = "";
+      grid.style.setProperty("--tables", Math.max(tables.length, 1));
+      renderResults(grid);
+      return;
+    }
     grid.innerHTML = "";
     grid.style.setProperty("--tables", Math.max(tables.length, 1));
     tables.forEach(function (table) {
@@ -54,6 +98,9 @@
       });
       cards = {};
       snap.cards.forEach(function (c) { cards[c.id] = c; });
+      results = {};
+      snap.results.forEach(function (r) { results[r.id] = r; });
+      mode = snap.event.wall_mode;
       renderLegend();
       render();
     },
@@ -61,6 +108,10 @@
       if (change.card) {
         if (change.card.status === "visible") cards[change.card.id] = change.card;
         else delete cards[change.card.id];
+      } else if (change.result) {
+        results[change.result.id] = change.result;
+      } else if (change.type === "event.updated") {
+        mode = change.event.wall_mode;
       } else if (change.type === "table.renamed") {
         tables.forEach(function (t) { if (t.id === change.table.id) t.name = change.table.name; });
       } else if (change.type === "question.edited" && questionIndex[change.question.id]) {
