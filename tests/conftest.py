@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,27 @@ def clients(app, commands, event):
 def changes(client) -> list[dict]:
     """The 'change' events a test client received since the last call."""
     return [msg["args"][0] for msg in client.get_received() if msg["name"] == "change"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
+    from browser_kit import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The real server (app.py on eventlet) on its own data directory."""
+    from server import LiveServer
+
+    live = LiveServer(tmp_path).start()
+    yield live
+    live.stop()

@@ -4,52 +4,7 @@ Screenshots of every page land in test-artifacts/ (git-ignored) to look at.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-from playwright import sync_api as playwright_api
-from server import ROOT, LiveServer
-
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-PHONE = {"locale": "de-DE", "viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-TABLET = {"locale": "de-DE", "viewport": {"width": 1024, "height": 768}, "has_touch": True}
-WALL = {"locale": "de-DE", "viewport": {"width": 1920, "height": 1080}}
-SHOTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(tmp_path):
-    live = LiveServer(tmp_path).start()
-    yield live
-    live.stop()
-
-
-def shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def no_foreign_requests(page, server):
-    """Fail the test on any request that leaves our server."""
-    foreign = []
-    page.on("request", lambda r: None if r.url.startswith((server.url, "data:")) else foreign.append(r.url))
-    return foreign
+from browser_kit import PHONE, TABLET, WALL, no_foreign_requests, shot
 
 
 def test_phone_posts_wall_shows_moderator_hides(browser, server):

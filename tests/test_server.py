@@ -3,15 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-from server import LiveServer, socket_client
-
-
-@pytest.fixture
-def server(tmp_path):
-    live = LiveServer(tmp_path).start()
-    yield live
-    live.stop()
+from server import socket_client
 
 
 def test_acked_cards_survive_kill_9(server):

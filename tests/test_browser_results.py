@@ -1,0 +1,152 @@
+"""Clustering in the browser: a tablet drags cards onto a result by finger and
+by mouse; a second tablet, the wall and the phones follow live."""
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit
+
+from browser_kit import PHONE, TABLET, WALL, shot, touch_drag
+from server import socket_client
+
+
+def seed_cards(server, table, texts):
+    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
+    questions = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table]
+    for n, text in enumerate(texts):
+        ack = phone.call("card:post", {"id": str(uuid.uuid4()), "question": questions[n % 3], "text": text})
+        assert ack["ok"], ack
+    phone.disconnect()
+
+
+def centre(page, selector):
+    box = page.locator(selector).first.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def open_results_tab(page, url):
+    page.goto(url)
+    page.wait_for_selector("#status.ok")
+    page.click("#tab-results")
+
+
+def test_tablets_cluster_cards_and_everyone_sees_it(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    seed_cards(server, table["id"], ["Mehr Busse am Abend", "Der Bus fährt zu selten", "Spielplatz im Hardt fehlt"])
+
+    tablet_ctx, second_ctx = browser.new_context(**TABLET), browser.new_context(**TABLET)
+    tablet, second = tablet_ctx.new_page(), second_ctx.new_page()
+    open_results_tab(tablet, table["moderator"])
+    open_results_tab(second, table["moderator"])
+    wall_ctx = browser.new_context(**WALL)
+    wall = wall_ctx.new_page()
+    wall.goto(links["wall"])
+    wall.wait_for_selector(".wall-table")
+
+    # A result, made through the dialog.
+    tablet.click("#new-result")
+    tablet.check("#result-dialog input[value=solution]")
+    tablet.fill("#result-title", "Bessere Busanbindung")
+    tablet.fill("#result-next", "Antrag an den Gemeinderat")
+    tablet.click("#result-dialog button[value=save]")
+    second.wait_for_selector("#results .result h3 >> text=Bessere Busanbindung")
+
+    # Finger: drag the first bus card onto the result.
+    start = centre(tablet, "#unsorted .card:has-text('Mehr Busse am Abend') .grip")
+    target = centre(tablet, "#results .result")
+    touch_drag(tablet, start, target)
+    second.wait_for_selector("#results .result .card-text >> text=Mehr Busse am Abend")
+
+    # Mouse: drag the second bus card onto the same result.
+    sx, sy = centre(tablet, "#unsorted .card:has-text('Der Bus fährt zu selten') .grip")
+    tx, ty = centre(tablet, "#results .result h3")
+    tablet.mouse.move(sx, sy)
+    tablet.mouse.down()
+    tablet.mouse.move(sx + 30, sy + 20, steps=4)
+    tablet.mouse.move(tx, ty, steps=10)
+    tablet.mouse.up()
+    second.wait_for_selector("#results .result .card-text >> text=Der Bus fährt zu selten")
+    assert second.locator("#results .result .card").count() == 2
+    assert second.locator("#unsorted .card").count() == 1
+    shot(tablet, "tablet-results-1024")
+
+    # Keyboard only: focus the grip, Enter, choose the target.
+    tablet.focus("#unsorted .card .grip")
+    tablet.keyboard.press("Enter")
+    tablet.wait_for_selector("#choice-dialog[open]")
+    tablet.get_by_role("button", name="→ Bessere Busanbindung").focus()
+    tablet.keyboard.press("Enter")
+    second.wait_for_selector("#unsorted .empty")
+
+    # Undo takes the keyboard move back.
+    tablet.click("#undo")
+    second.wait_for_selector("#unsorted .card-text >> text=Spielplatz im Hardt fehlt")
+
+    # The wall, switched to results by the lead, shows the result with its card count.
+    lead_ctx = browser.new_context(**TABLET)
+    lead = lead_ctx.new_page()
+    lead.goto(links["lead"])
+    lead.wait_for_selector("#status.ok")
+    lead.click("[data-wall-mode=results]")
+    wall.wait_for_selector(".wall-result h3 >> text=Bessere Busanbindung")
+    assert "2" in wall.locator(".wall-result .meta").inner_text()
+    shot(wall, "wall-results-1920")
+
+    # Phones of the table see the result, read only.
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    phone.goto(table["participant"])
+    phone.wait_for_selector("#table-results .result h3 >> text=Bessere Busanbindung")
+    shot(phone, "phone-results-390")
+    for ctx in (tablet_ctx, second_ctx, wall_ctx, lead_ctx, phone_ctx):
+        ctx.close()
+
+
+def test_suggestions_accepted_on_the_tablet(browser, server):
+    links = server.links()
+    table = links["tables"][1]
+    seed_cards(server, table["id"], [
+        "Mehr Ehrenamtliche für die Hausaufgabenhilfe", "Ehrenamt braucht Anerkennung", "Ehrenamtliche Helfer fehlen überall",
+        "Vereine finden keinen Vorstand", "Der Sportverein sucht Trainer", "Die Vereine brauchen Nachwuchs",
+    ])
+    ctx = browser.new_context(**TABLET)
+    tablet = ctx.new_page()
+    open_results_tab(tablet, table["moderator"])
+    tablet.click("#suggest")
+    tablet.wait_for_selector(".suggestion")
+    groups = tablet.locator(".suggestion").count()
+    assert groups >= 1
+    tablet.locator(".suggestion button.primary").first.click()
+    tablet.wait_for_selector("#results .result")
+    assert tablet.locator("#results .result .card").count() >= 2
+    assert tablet.locator(".suggestion").count() == groups - 1
+    ctx.close()
+
+
+def test_lead_merges_across_tables_and_sets_addressee(browser, server):
+    links = server.links()
+    lead_link = urlsplit(links["lead"])
+    # Two tables' results, made through the command path as a tablet would.
+    api = socket_client(server, f"{lead_link.path}?{lead_link.query}", {"event": "demo", "role": "lead"})
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    for table, result_id in zip(links["tables"][:2], (first, second)):
+        ack = api.call("result:create", {"id": result_id, "table": table["id"], "kind": "round_table", "title": f"Runder Tisch {table['name']}"})
+        assert ack["ok"], ack
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    lead = ctx.new_page()
+    lead.goto(links["lead"])
+    lead.click("text=Ergebnisse aller Tische (Synthese)")
+    lead.wait_for_selector(f"[data-result='{second}']")
+    lead.select_option(f"[data-result='{first}'] select[aria-label='Adressat']", "kommune")
+    lead.wait_for_selector("#status.ok >> text=Gespeichert")
+    lead.select_option(f"[data-result='{first}'] select >> nth=1", second)
+    lead.wait_for_selector(f"[data-result='{first}'].merged")
+    shot(lead, "lead-board-1280")
+    state = {r["id"]: r for r in api.call("sync", {"since": 0})["snapshot"]["results"]}
+    assert (state[first]["status"], state[first]["merged_into"]) == ("merged", second)
+    assert state[first]["addressee"] == "kommune"
+    lead.click(f"[data-result='{first}'] button >> text=Trennen")
+    lead.wait_for_selector(f"[data-result='{first}']:not(.merged)")
+    api.disconnect()
+    ctx.close()
