@@ -11,29 +11,17 @@ import secrets
 import string
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
 
 from . import domain
-from .domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, WITHDRAWN, Actor, fail
+from .domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, WITHDRAWN, Actor, Result, fail
+from .domain import payload_dict as _payload
+from .evening import EveningCommands
 from .store import Store
 from .suggestions import suggest_groups
 from .templates_library import get_template
 
 # A client that is further behind than this gets a fresh snapshot instead.
 MAX_REPLAY = 2000
-
-
-@dataclass
-class Result:
-    """What a command did: the changes it logged (in seq order) and the ack data."""
-
-    changes: list[dict]
-    ack: dict = field(default_factory=dict)
-
-    @property
-    def change(self) -> dict | None:
-        """The last change logged, or None when the command changed nothing."""
-        return self.changes[-1] if self.changes else None
 
 
 class RateLimiter:
@@ -56,19 +44,13 @@ class RateLimiter:
         return True
 
 
-def _payload(payload) -> dict:
-    if not isinstance(payload, dict):
-        raise fail("invalid_payload")
-    return payload
-
-
 def new_event_id() -> str:
     """A short, unambiguous event id for links (e.g. 'k7m2qx')."""
     alphabet = "".join(c for c in string.ascii_lowercase + string.digits if c not in "01lo")
     return "".join(secrets.choice(alphabet) for _ in range(6))
 
 
-class Commands:
+class Commands(EveningCommands):
     """The command path of one server: store plus per-process rate limits."""
 
     def __init__(self, store: Store, secret_key: str, cards_per_minute: int = 20):
@@ -169,6 +151,7 @@ class Commands:
             raise fail("unknown_question")
         if not self.post_limiter.allow(actor.participant_id):
             raise fail("rate_limited")
+        event = self.store.event(actor.event_id)
         now = time.time()
         card = {
             "id": card_id,
@@ -178,12 +161,13 @@ class Commands:
             "author_id": actor.participant_id,
             "name": name,
             "text": text,
-            "status": VISIBLE,
+            "status": self.new_card_status(actor.event_id),
             "version": 1,
             "created_at": now,
             "updated_at": now,
             "result_id": None,
             "rank": now,
+            "round": event["current_round"],
         }
         with self.store.transaction():
             self.store.insert_card(card)
@@ -209,6 +193,9 @@ class Commands:
             fields["name"] = domain.check_name(payload.get("name"))
         if all(card[k] == v for k, v in fields.items()):
             return Result([], {"card": domain.moderator_card(card)})
+        if actor.role == PARTICIPANT and card["status"] == VISIBLE:
+            # Pre-moderated: an edited card is checked again, or editing would bypass the queue.
+            fields["status"] = self.new_card_status(actor.event_id)
         return self._update_card(actor, card, "card.edited", **fields)
 
     def withdraw_card(self, actor: Actor, payload) -> Result:
@@ -547,20 +534,6 @@ class Commands:
             self.store.mark_undone(entry["id"])
         return Result(changes, {"undone": entry["label"]})
 
-    def set_wall_mode(self, actor: Actor, payload) -> Result:
-        """The lead switches the wall between cards and results."""
-        payload = _payload(payload)
-        if actor.role != LEAD:
-            raise fail("forbidden")
-        mode = domain.check_choice(payload.get("mode"), domain.WALL_MODES, "invalid_payload")
-        event = self.store.event(actor.event_id)
-        if event["wall_mode"] == mode:
-            return Result([], {"mode": mode})
-        with self.store.transaction():
-            self.store.set_wall_mode(actor.event_id, mode)
-            change = self.store.append_change(actor.event_id, "event.updated", None, {"event": {"id": actor.event_id, "wall_mode": mode}})
-        return Result([change], {"mode": mode})
-
     def suggest(self, actor: Actor, payload=None) -> dict:
         """Groups of similar unsorted cards of a table (read only; nothing is logged)."""
         payload = _payload(payload) if payload is not None else {}
@@ -584,11 +557,13 @@ class Commands:
             cards = self.store.cards(event_id, table_filter)
             results = self.store.results(event_id, table_filter)
             mine = self.store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
+            votes = self.store.votes_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
+            tallies = self.store.tallies(event_id)
         card_view = domain.moderator_card if full else domain.public_card
         result_view = domain.moderator_result if full else domain.public_result
         return {
             "seq": seq,
-            "event": {"id": event["id"], "title": event["title"], "wall_mode": event["wall_mode"]},
+            "event": domain.event_state(event),
             "tables": [{"id": t["id"], "name": t["name"], "position": t["position"]} for t in tables],
             "questions": [
                 {"id": q["id"], "table_id": q["table_id"], "text": q["text"], "position": q["position"]}
@@ -597,6 +572,8 @@ class Commands:
             "cards": [card_view(c) for c in cards if c["status"] == VISIBLE or (full and c["status"] != WITHDRAWN)],
             "results": [result_view(r) for r in results if r["status"] != domain.DELETED],
             "mine": [domain.moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
+            "my_votes": votes,
+            "tallies": tallies,
         }
 
     def sync(self, actor: Actor, payload) -> dict:
@@ -612,10 +589,10 @@ class Commands:
         last = self.store.last_seq(actor.event_id)
         if since == 0 or since > last or last - since > MAX_REPLAY:
             snapshot = self.snapshot(actor)
-            return {"snapshot": snapshot, "seq": snapshot["seq"]}
+            return {"snapshot": snapshot, "seq": snapshot["seq"], "now": time.time()}
         changes = self.store.changes_since(actor.event_id, since, MAX_REPLAY)
         visible = [v for v in (view_for(c, actor) for c in changes) if v is not None]
-        return {"changes": visible, "seq": changes[-1]["seq"] if changes else since}
+        return {"changes": visible, "seq": changes[-1]["seq"] if changes else since, "now": time.time()}
 
 
 def audience_view(change: dict, audience: str) -> dict:
@@ -695,4 +672,15 @@ COMMANDS = {
     "card:assign": Commands.assign_card,
     "undo": Commands.undo,
     "wall:mode": Commands.set_wall_mode,
+    "event:configure": Commands.configure_event,
+    "phase:set": Commands.set_phase,
+    "timer:start": Commands.timer_start,
+    "timer:pause": Commands.timer_pause,
+    "timer:add": Commands.timer_add,
+    "timer:stop": Commands.timer_stop,
+    "moderation:set": Commands.set_moderation,
+    "voting:open": Commands.open_voting,
+    "voting:close": Commands.close_voting,
+    "vote:add": Commands.add_vote,
+    "vote:remove": Commands.remove_vote,
 }

@@ -10,7 +10,7 @@ import hmac
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
@@ -60,6 +60,51 @@ DELETED = "deleted"
 VISIBLE = "visible"
 HIDDEN = "hidden"
 WITHDRAWN = "withdrawn"
+PENDING = "pending"  # pre-moderation: waits in the moderators' queue
+
+# The run of an evening: arrival, rounds 1..n, sorting, market place (voting), closing.
+ARRIVAL, SORTING, MARKET, CLOSING = "arrival", "sorting", "market", "closing"
+MODERATION_MODES = ("post", "pre")
+LIMITS = {"rounds": (1, 10), "round_minutes": (1, 240), "dots": (1, 20)}
+MAX_TIMER_ADD_MINUTES = 60
+
+
+def phases(rounds: int) -> list[str]:
+    """Every phase of an evening with ``rounds`` rounds, in order."""
+    return [ARRIVAL] + [f"round:{n}" for n in range(1, rounds + 1)] + [SORTING, MARKET, CLOSING]
+
+
+def round_of(phase: str) -> int | None:
+    """The round number of a 'round:n' phase, else None."""
+    return int(phase.split(":", 1)[1]) if phase.startswith("round:") else None
+
+
+def event_state(event: dict) -> dict:
+    """What every screen knows of an event's run: phase, timer, modes, voting."""
+    return {
+        "id": event["id"],
+        "title": event["title"],
+        "wall_mode": event["wall_mode"],
+        "phase": event["phase"],
+        "phases": phases(event["rounds"]),
+        "current_round": event["current_round"],
+        "rounds": event["rounds"],
+        "round_minutes": event["round_minutes"],
+        "timer": {
+            "duration": event["timer_duration"],
+            "started_at": event["timer_started_at"],
+            "elapsed": event["timer_elapsed"],
+        },
+        "moderation": event["moderation"],
+        "dots": event["dots"],
+        "voting_open": bool(event["voting_open"]),
+    }
+
+
+def timer_remaining(timer: dict, now: float) -> float:
+    """Seconds left on a timer at ``now`` (server time); never below 0."""
+    elapsed = timer["elapsed"] + (now - timer["started_at"] if timer["started_at"] is not None else 0)
+    return max(0.0, timer["duration"] - elapsed)
 
 
 class CommandError(Exception):
@@ -98,6 +143,12 @@ ERRORS = {
     "other_table": _l("Karte und Ergebnis gehören zu verschiedenen Tischen."),
     "same_result": _l("Ein Ergebnis kann nicht mit sich selbst zusammengeführt werden."),
     "nothing_to_undo": _l("Es gibt nichts rückgängig zu machen."),
+    "unknown_phase": _l("Diesen Abschnitt gibt es in dieser Veranstaltung nicht."),
+    "out_of_range": _l("Bitte eine Zahl von %(min)d bis %(max)d."),
+    "voting_closed": _l("Die Abstimmung ist gerade nicht offen."),
+    "voting_open": _l("Während der Abstimmung lässt sich die Zahl der Punkte nicht ändern."),
+    "no_dots_left": _l("Sie haben alle %(dots)d Punkte vergeben. Nehmen Sie einen zurück, um neu zu wählen."),
+    "wrong_phase": _l("Das geht nur im Marktplatz."),
     "id_conflict": _l("Diese Karten-ID ist schon vergeben."),
     "card_withdrawn": _l("Diese Karte wurde zurückgezogen."),
     "forbidden": _l("Das dürfen Sie hier nicht."),
@@ -263,3 +314,23 @@ def moderator_card(card: dict) -> dict:
     if card["status"] == WITHDRAWN:
         return public_card(card)
     return {k: v for k, v in card.items() if k != "author_id"}
+
+
+@dataclass
+class Result:
+    """What a command did: the changes it logged (in seq order) and the ack data."""
+
+    changes: list[dict]
+    ack: dict = field(default_factory=dict)
+
+    @property
+    def change(self) -> dict | None:
+        """The last change logged, or None when the command changed nothing."""
+        return self.changes[-1] if self.changes else None
+
+
+def payload_dict(payload) -> dict:
+    """A command's payload, which must be a JSON object."""
+    if not isinstance(payload, dict):
+        raise fail("invalid_payload")
+    return payload

@@ -121,13 +121,43 @@ def m002_results(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_evening(db: sqlite_utils.Database) -> None:
+    """Run of show: phases, timer, moderation mode, dot-voting; cards tagged with their round."""
+    db.executescript(
+        """
+        ALTER TABLE events ADD COLUMN phase TEXT NOT NULL DEFAULT 'arrival';
+        ALTER TABLE events ADD COLUMN current_round INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN rounds INTEGER NOT NULL DEFAULT 2;
+        ALTER TABLE events ADD COLUMN round_minutes INTEGER NOT NULL DEFAULT 20;
+        ALTER TABLE events ADD COLUMN timer_duration REAL NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN timer_started_at REAL;
+        ALTER TABLE events ADD COLUMN timer_elapsed REAL NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN moderation TEXT NOT NULL DEFAULT 'post';
+        ALTER TABLE events ADD COLUMN dots INTEGER NOT NULL DEFAULT 3;
+        ALTER TABLE events ADD COLUMN voting_open INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cards ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE results ADD COLUMN votes INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE votes (
+            id TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            participant_id TEXT NOT NULL,
+            result_id TEXT NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX votes_participant ON votes(event_id, participant_id);
+        CREATE INDEX votes_result ON votes(result_id);
+        """
+    )
+
+
 CARD_COLUMNS = (
     "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
-    "result_id, rank"
+    "result_id, rank, round"
 )
 RESULT_COLUMNS = (
     "id, event_id, table_id, kind, title, description, next_step, contact, addressee, status, merged_into, "
-    "rank, version, created_at, updated_at"
+    "rank, version, created_at, updated_at, votes"
 )
 
 
@@ -326,9 +356,43 @@ class Store:
         sets = ", ".join(f"{k} = ?" for k in fields)
         self.db.execute(f"UPDATE {table} SET {sets}, version = version + 1 WHERE id = ?", (*fields.values(), row_id))
 
-    def set_wall_mode(self, event_id: str, mode: str) -> None:
-        """What the wall shows: 'cards' or 'results'."""
-        self.db.execute("UPDATE events SET wall_mode = ? WHERE id = ?", (mode, event_id))
+    def update_event(self, event_id: str, **fields) -> None:
+        """Set run-of-show fields of an event (phase, timer, modes, voting)."""
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE events SET {sets} WHERE id = ?", (*fields.values(), event_id))
+
+    # -- votes ---------------------------------------------------------------
+
+    def vote(self, vote_id: str) -> dict | None:
+        """One dot."""
+        return self._one("SELECT * FROM votes WHERE id = ?", (vote_id,))
+
+    def votes_of(self, event_id: str, participant_id: str) -> list[dict]:
+        """The dots one participant has spent, oldest first."""
+        return self._all(
+            "SELECT id, result_id FROM votes WHERE event_id = ? AND participant_id = ? ORDER BY created_at",
+            (event_id, participant_id),
+        )
+
+    def insert_vote(self, vote_id: str, event_id: str, participant_id: str, result_id: str) -> None:
+        """Spend one dot on a result."""
+        self.db.execute(
+            "INSERT INTO votes (id, event_id, participant_id, result_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            (vote_id, event_id, participant_id, result_id, time.time()),
+        )
+
+    def delete_vote(self, vote_id: str) -> None:
+        """Take one dot back."""
+        self.db.execute("DELETE FROM votes WHERE id = ?", (vote_id,))
+
+    def tallies(self, event_id: str) -> dict[str, int]:
+        """Dots per result, live."""
+        rows = self._all("SELECT result_id, count(*) AS n FROM votes WHERE event_id = ? GROUP BY result_id", (event_id,))
+        return {r["result_id"]: r["n"] for r in rows}
+
+    def tally(self, result_id: str) -> int:
+        """Dots on one result, live."""
+        return self._one("SELECT count(*) AS n FROM votes WHERE result_id = ?", (result_id,))["n"]
 
     # -- undo ----------------------------------------------------------------
 
