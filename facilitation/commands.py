@@ -555,7 +555,8 @@ class Commands(EveningCommands):
             tables = self.store.tables(event_id)
             questions = self.store.questions(event_id)
             cards = self.store.cards(event_id, table_filter)
-            results = self.store.results(event_id, table_filter)
+            # Results are public to every phone: the market place votes on all of them.
+            results = self.store.results(event_id, actor.table_id if actor.role == MODERATOR else None)
             mine = self.store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
             votes = self.store.votes_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
             tallies = self.store.tallies(event_id)
@@ -650,7 +651,7 @@ def view_for(change: dict, actor: Actor) -> dict | None:
         return audience_view(change, "moderator")
     if actor.role == MODERATOR:
         return audience_view(change, "moderator") if table_id == actor.table_id else None
-    if actor.role == WALL or table_id == actor.table_id:
+    if actor.role == WALL or table_id == actor.table_id or "result" in change:
         return audience_view(change, "public")
     return None
 

@@ -1,7 +1,8 @@
 """Socket.IO: authorise connections, join rooms, run commands, broadcast changes.
 
-Rooms per event ``E``: ``E`` (everyone), ``E:lead``, ``E:wall``, and per
-table ``T`` ``E:mod:T`` (its moderators) and ``E:phones:T`` (its phones).
+Rooms per event ``E``: ``E`` (everyone), ``E:lead``, ``E:wall``, ``E:phones``
+(every phone), and per table ``T`` ``E:mod:T`` (its moderators) and
+``E:phones:T`` (its phones).
 A change goes only to the rooms that may see it, in the view they may see.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ def rooms_of(actor: Actor) -> list[str]:
         return [e, f"{e}:mod:{actor.table_id}"]
     if actor.role == WALL:
         return [e, f"{e}:wall"]
-    return [e, f"{e}:phones:{actor.table_id}"]
+    return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
 
 
 def broadcast(sio: SocketIO, event_id: str, change: dict) -> None:
@@ -40,8 +41,11 @@ def broadcast(sio: SocketIO, event_id: str, change: dict) -> None:
         sio.emit("change", change, to=event_id)
         return
     e = event_id
+    # Results are public to every phone (the market place votes on all of them);
+    # cards only to the phones of their table.
+    phones = f"{e}:phones" if "result" in change else f"{e}:phones:{table_id}"
     sio.emit("change", audience_view(change, "moderator"), to=[f"{e}:lead", f"{e}:mod:{table_id}"])
-    sio.emit("change", audience_view(change, "public"), to=[f"{e}:wall", f"{e}:phones:{table_id}"])
+    sio.emit("change", audience_view(change, "public"), to=[f"{e}:wall", phones])
 
 
 def _error(err: CommandError) -> dict:

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var T = window.Tischrunde;
+  var el = T.el;
   var boot = T.readBoot();
   var S = boot.strings;
   var counts = {};
@@ -41,6 +42,91 @@
     });
   });
 
+  // -- run of the evening ------------------------------------------------------
+
+  var run = null;
+  var results = {};
+  var tallies = {};
+  var updateRunBar = T.runBar(document.getElementById("run-bar"), S);
+
+  function send(name, payload) {
+    return live.send(name, payload || {}).then(function (ack) {
+      T.statusLine(ack.ok ? S.saved : S.error + ": " + ack.error.message, ack.ok);
+      if (ack.ok && ack.event) onRun(ack.event);
+      return ack;
+    }, function () { T.statusLine(S.offline, false); });
+  }
+
+  function tick() {
+    if (!run) return;
+    var round = run.phase.indexOf("round:") === 0;
+    document.getElementById("lead-timer").textContent = round ? T.clock(T.remaining(run.timer)) : "–";
+  }
+  setInterval(tick, 250);
+
+  function onRun(next) {
+    run = next;
+    updateRunBar(run);
+    var steps = document.getElementById("phase-steps");
+    steps.innerHTML = "";
+    run.phases.forEach(function (phase) {
+      var current = phase === run.phase;
+      steps.appendChild(el("li", {}, [el("button", {
+        type: "button", "class": current ? "current" : "", "aria-current": current ? "step" : null,
+        text: T.phaseName(phase, S), onclick: function () { send("phase:set", { phase: phase }); }
+      })]));
+    });
+    var index = run.phases.indexOf(run.phase);
+    document.getElementById("phase-prev").disabled = index <= 0;
+    document.getElementById("phase-next").disabled = index >= run.phases.length - 1;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-moderation]"), function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-moderation") === run.moderation));
+    });
+    document.getElementById("voting-state").textContent =
+      run.voting_open ? S.voting_is_open : (run.phase === "market" || run.phase === "closing" ? S.voting_is_closed : S.voting_not_yet);
+    document.getElementById("voting-close").hidden = !run.voting_open;
+    document.getElementById("voting-open").hidden = run.voting_open || run.phase !== "market";
+    showWallMode(run.wall_mode);
+    tick();
+    renderRanking();
+  }
+
+  function renderRanking() {
+    var list = document.getElementById("lead-ranking");
+    list.innerHTML = "";
+    Object.keys(results).map(function (id) { return results[id]; })
+      .filter(function (r) { return r.status === "active" && (tallies[r.id] || r.votes); })
+      .sort(function (a, b) { return (tallies[b.id] || 0) - (tallies[a.id] || 0); })
+      .forEach(function (r) { list.appendChild(el("li", { dir: "auto", text: r.title + " – " + (tallies[r.id] || 0) + " " + S.votes })); });
+  }
+
+  document.getElementById("phase-next").addEventListener("click", function () {
+    send("phase:set", { phase: run.phases[run.phases.indexOf(run.phase) + 1] });
+  });
+  document.getElementById("phase-prev").addEventListener("click", function () {
+    send("phase:set", { phase: run.phases[run.phases.indexOf(run.phase) - 1] });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-timer]"), function (b) {
+    b.addEventListener("click", function () { send(b.getAttribute("data-timer")); });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-timer-add]"), function (b) {
+    b.addEventListener("click", function () { send("timer:add", { minutes: parseInt(b.getAttribute("data-timer-add"), 10) }); });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-moderation]"), function (b) {
+    b.addEventListener("click", function () { send("moderation:set", { mode: b.getAttribute("data-moderation") }); });
+  });
+  document.getElementById("voting-close").addEventListener("click", function () { send("voting:close"); });
+  document.getElementById("voting-open").addEventListener("click", function () { send("voting:open"); });
+  document.getElementById("configure").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var form = ev.target;
+    send("event:configure", {
+      rounds: parseInt(form.elements.rounds.value, 10),
+      round_minutes: parseInt(form.elements.round_minutes.value, 10),
+      dots: parseInt(form.elements.dots.value, 10)
+    });
+  });
+
   var cards = {};
   function renderCounts() {
     counts = {};
@@ -58,11 +144,16 @@
       cards = {};
       snap.cards.forEach(function (c) { cards[c.id] = c; });
       renderCounts();
-      showWallMode(snap.event.wall_mode);
+      results = {};
+      snap.results.forEach(function (r) { results[r.id] = r; });
+      tallies = snap.tallies;
+      onRun(snap.event);
     },
     change: function (change) {
       if (change.card) { cards[change.card.id] = change.card; renderCounts(); }
-      if (change.type === "event.updated") showWallMode(change.event.wall_mode);
+      if (change.type === "event.updated") onRun(change.event);
+      if (change.result) { results[change.result.id] = change.result; renderRanking(); }
+      if (change.type === "vote.tally") { tallies[change.tally.result_id] = change.tally.votes; renderRanking(); }
       if (change.type === "table.renamed") {
         var input = document.getElementById("name-" + change.table.id);
         if (input && document.activeElement !== input) input.value = change.table.name;

@@ -64,12 +64,15 @@
 
     function resync() {
       synced = false;
+      var sentAt = Date.now();
       socket.timeout(ACK_TIMEOUT).emit("sync", { since: lastSeq }, function (err, res) {
         if (err || !res || !res.ok) {
           // Timed out or refused: drop the connection and let Socket.IO retry.
           socket.disconnect().connect();
           return;
         }
+        // The server's clock, not this device's: countdowns agree across screens.
+        clockOffset = res.now * 1000 - (sentAt + Date.now()) / 2;
         if (res.snapshot) {
           lastSeq = res.snapshot.seq;
           handlers.snapshot(res.snapshot);
@@ -136,6 +139,49 @@
     area.focus();
   }
 
+  var clockOffset = 0;
+
+  /* Now on the server's clock, in seconds. */
+  function serverNow() { return (Date.now() + clockOffset) / 1000; }
+
+  /* Seconds left on a run timer {duration, started_at, elapsed}. */
+  function remaining(timer) {
+    var elapsed = timer.elapsed + (timer.started_at !== null && timer.started_at !== undefined ? serverNow() - timer.started_at : 0);
+    return Math.max(0, timer.duration - elapsed);
+  }
+
+  function clock(seconds) {
+    var s = Math.ceil(seconds);
+    var m = Math.floor(s / 60);
+    return m + ":" + ("0" + (s % 60)).slice(-2);
+  }
+
+  /* "Runde 2", "Marktplatz", … for a phase key. */
+  function phaseName(phase, strings) {
+    if (phase.indexOf("round:") === 0) return strings.phase_round.replace("%d", phase.slice(6));
+    return strings["phase_" + phase] || phase;
+  }
+
+  /* Keep a run bar (phase + countdown) up to date; returns update(event). */
+  function runBar(node, strings, onEnd) {
+    var event = null;
+    var ended = false;
+    function draw() {
+      if (!event) return;
+      var round = event.phase.indexOf("round:") === 0;
+      var left = remaining(event.timer);
+      var running = event.timer.started_at !== null && event.timer.started_at !== undefined;
+      node.querySelector(".run-phase").textContent = phaseName(event.phase, strings);
+      var time = node.querySelector(".run-timer");
+      time.textContent = round ? clock(left) : "";
+      time.className = "run-timer" + (running ? " running" : "") + (round && left <= 60 ? " ending" : "");
+      if (round && running && left === 0 && !ended) { ended = true; if (onEnd) onEnd(); }
+      if (left > 0) ended = false;
+    }
+    setInterval(draw, 250);
+    return function (next) { event = next; draw(); };
+  }
+
   /* Show a status line (connected / offline / error) in #status. */
   function statusLine(text, ok) {
     var node = document.getElementById("status");
@@ -144,5 +190,8 @@
     node.className = "status " + (ok ? "ok" : "bad");
   }
 
-  window.Tischrunde = { readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine };
+  window.Tischrunde = {
+    readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine,
+    serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar
+  };
 })();

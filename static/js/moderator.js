@@ -19,6 +19,8 @@
   var editing = false;
   var dragging = null;
   var questionPos = {};
+  var run = null;
+  var updateRunBar = T.runBar(document.getElementById("run-bar"), S);
   Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list, i) {
     questionPos[list.getAttribute("data-cards-for")] = i + 1;
   });
@@ -36,21 +38,65 @@
 
   // -- tab "Karten" ----------------------------------------------------------
 
+  function roundBadge(card) {
+    return run && run.current_round > 1 && card.round ? el("span", { "class": "badge round", text: S.round_short.replace("%d", card.round) }) : null;
+  }
+
   function cardItem(card) {
     var hidden = card.status === "hidden";
+    var pending = card.status === "pending";
     var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status + (fresh[card.id] ? " fresh" : ""), "data-card": card.id }, [
       el("p", { "class": "card-text", dir: "auto", text: card.text }),
       card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
-      hidden ? el("p", { "class": "badge", text: S.hidden }) : null
+      hidden ? el("p", { "class": "badge", text: S.hidden }) : null,
+      roundBadge(card)
     ]);
-    item.appendChild(el("div", { "class": "actions" }, [
+    var buttons = pending ? [
+      el("button", { type: "button", "class": "show primary", text: S.approve, onclick: function () { act("card:show", { id: card.id }); } }),
+      el("button", { type: "button", "class": "hide", text: S.reject, onclick: function () { act("card:hide", { id: card.id }); } })
+    ] : [
       el("button", {
         type: "button", "class": hidden ? "show" : "hide", text: hidden ? S.show : S.hide,
         onclick: function () { act(hidden ? "card:show" : "card:hide", { id: card.id }); }
-      }),
-      el("button", { type: "button", "class": "edit", text: S.edit, onclick: function () { startEdit(item, card); } })
-    ]));
+      })
+    ];
+    buttons.push(el("button", { type: "button", "class": "edit", text: S.edit, onclick: function () { startEdit(item, card); } }));
+    item.appendChild(el("div", { "class": "actions" }, buttons));
     return item;
+  }
+
+  /* Pre-moderation: the cards waiting for this table's moderators, oldest first. */
+  function renderQueue() {
+    var box = document.getElementById("queue");
+    var waiting = values(cards).filter(function (c) { return c.status === "pending"; }).sort(function (a, b) { return a.created_at - b.created_at; });
+    box.hidden = !waiting.length;
+    var list = document.getElementById("queue-list");
+    list.innerHTML = "";
+    waiting.forEach(function (c) { list.appendChild(cardItem(c)); });
+    document.getElementById("queue-count").textContent = waiting.length;
+  }
+
+  /* For the host's summary at the start of a round: what earlier rounds said here. */
+  function renderEarlier() {
+    var box = document.getElementById("earlier");
+    var round = run ? run.current_round : 0;
+    var earlier = values(cards).filter(function (c) { return c.status === "visible" && c.round < round; });
+    box.hidden = !(round > 1 && earlier.length);
+    if (box.hidden) return;
+    var body = document.getElementById("earlier-body");
+    body.innerHTML = "";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list, i) {
+      var qid = parseInt(list.getAttribute("data-cards-for"), 10);
+      var these = earlier.filter(function (c) { return c.question_id === qid; });
+      if (!these.length) return;
+      body.appendChild(el("h3", { "class": "q" + (i + 1), dir: "auto", text: document.querySelector("#col-" + qid + " span[dir]").textContent + " (" + these.length + ")" }));
+      body.appendChild(el("ul", {}, these.map(function (c) { return el("li", { dir: "auto", text: c.text }); })));
+    });
+    var res = activeResults();
+    if (res.length) {
+      body.appendChild(el("h3", { text: S.results }));
+      body.appendChild(el("ul", {}, res.map(function (r) { return el("li", { dir: "auto", text: S.kinds[r.kind] + ": " + r.title }); })));
+    }
   }
 
   function startEdit(item, card) {
@@ -65,7 +111,7 @@
   function renderColumns() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list) {
       var qid = parseInt(list.getAttribute("data-cards-for"), 10);
-      var column = values(cards).filter(function (c) { return c.question_id === qid; })
+      var column = values(cards).filter(function (c) { return c.question_id === qid && c.status !== "pending"; })
         .sort(function (a, b) { return b.created_at - a.created_at; });
       list.innerHTML = "";
       column.forEach(function (c) { list.appendChild(cardItem(c)); });
@@ -147,6 +193,8 @@
 
   function render() {
     if (editing || dragging) return; // never pull the ground from under the moderator's fingers
+    renderQueue();
+    renderEarlier();
     renderColumns();
     renderCluster();
   }
@@ -406,6 +454,8 @@
       snap.cards.forEach(function (c) { if (c.table_id === boot.table) cards[c.id] = c; });
       snap.results.forEach(function (r) { results[r.id] = r; });
       snap.tables.forEach(function (t) { tables[t.id] = t; if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+      run = snap.event;
+      updateRunBar(run);
       render();
     },
     change: function (change) {
@@ -417,6 +467,9 @@
         }
       } else if (change.result) {
         results[change.result.id] = change.result;
+      } else if (change.type === "event.updated") {
+        run = change.event;
+        updateRunBar(run);
       } else if (change.type === "table.renamed" && change.table.id === boot.table) {
         document.getElementById("table-name").textContent = change.table.name;
       } else if (change.type === "question.edited") {

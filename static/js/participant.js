@@ -18,6 +18,11 @@
   var tableCards = {};
   var mine = {};
   var results = {};
+  var tables = [];
+  var run = null;
+  var myVotes = [];
+  var lastRound = null;
+  var updateRunBar = T.runBar(document.getElementById("run-bar"), S);
   var flushing = false;
   var editing = false;
 
@@ -67,6 +72,9 @@
           var text = document.getElementById("card-text");
           if (!text.value) text.value = item.payload.text;
         }
+        if (item.name === "vote:add") {
+          myVotes = myVotes.filter(function (v) { return v.id !== item.payload.id; });
+        }
         render();
         flush();
       }
@@ -100,7 +108,8 @@
       card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
       pending ? el("p", { "class": "badge pending", text: S.pending }) : null,
       card.result_id && results[card.result_id] ? el("p", { "class": "badge in-result", text: S.in_result + " " + results[card.result_id].title }) : null,
-      card.status === "hidden" ? el("p", { "class": "badge", text: S.hidden }) : null
+      card.status === "hidden" ? el("p", { "class": "badge", text: S.hidden }) : null,
+      card.status === "pending" ? el("p", { "class": "badge pending", text: S.pending_approval }) : null
     ]);
     var actions = el("div", { "class": "actions" }, [
       el("button", { type: "button", text: S.edit, onclick: function () { startEdit(item, card); } }),
@@ -161,7 +170,7 @@
   function renderResults() {
     var box = document.getElementById("table-results");
     var list = Object.keys(results).map(function (id) { return results[id]; })
-      .filter(function (r) { return r.status !== "deleted"; })
+      .filter(function (r) { return r.status !== "deleted" && r.table_id === boot.table; })
       .sort(function (a, b) { return a.rank - b.rank; });
     box.innerHTML = "";
     list.forEach(function (r) {
@@ -176,7 +185,79 @@
     if (!list.length) box.appendChild(el("p", { "class": "empty", text: S.no_results }));
   }
 
-  function render() { renderMine(); renderResults(); renderTable(); }
+  // -- the evening: phase, changing tables, voting ------------------------------
+
+  function onRun(next) {
+    var previous = lastRound;
+    run = next;
+    lastRound = next.current_round;
+    updateRunBar(next);
+    var box = document.getElementById("change-table");
+    if (previous !== null && next.current_round > previous && next.phase.indexOf("round:") === 0) {
+      document.getElementById("change-table-text").textContent = S.change_table;
+      var list = document.getElementById("change-table-list");
+      list.innerHTML = "";
+      tables.forEach(function (t) {
+        if (t.id !== boot.table) list.appendChild(el("a", { "class": "big-button", href: "/e/" + boot.event + "/t/" + t.id, text: t.name }));
+      });
+      list.appendChild(el("button", { type: "button", "class": "big-button primary", text: S.stay, onclick: function () { box.hidden = true; } }));
+      box.hidden = false;
+    }
+  }
+
+  function spendDot(resultId) {
+    if (myVotes.length >= run.dots) return;
+    var dot = { id: T.uuid4(), result_id: resultId };
+    myVotes.push(dot);
+    enqueue({ key: "vote:" + dot.id, name: "vote:add", payload: { id: dot.id, result: resultId } });
+    renderVoting();
+  }
+
+  function takeBackDot(resultId) {
+    var mineHere = myVotes.filter(function (v) { return v.result_id === resultId; });
+    if (!mineHere.length) return;
+    var dot = mineHere[mineHere.length - 1];
+    myVotes = myVotes.filter(function (v) { return v.id !== dot.id; });
+    var unsent = outbox().some(function (item) { return item.key === "vote:" + dot.id; });
+    if (unsent) dequeue("vote:" + dot.id); // never reached the server: just forget it
+    else enqueue({ key: "unvote:" + dot.id, name: "vote:remove", payload: { id: dot.id } });
+    renderVoting();
+  }
+
+  function renderVoting() {
+    var panel = document.getElementById("vote-panel");
+    var open = run && run.phase === "market" && run.voting_open;
+    panel.hidden = !open;
+    if (!open) return;
+    document.getElementById("vote-title").textContent = S.vote_title;
+    var left = run.dots - myVotes.length;
+    document.getElementById("dots-left").textContent = left + " / " + run.dots + " " + S.dots_left;
+    var list = document.getElementById("vote-list");
+    list.innerHTML = "";
+    tables.forEach(function (t) {
+      var here = Object.keys(results).map(function (id) { return results[id]; })
+        .filter(function (r) { return r.table_id === t.id && r.status === "active"; })
+        .sort(function (a, b) { return a.rank - b.rank; });
+      if (!here.length) return;
+      list.appendChild(el("h3", { dir: "auto", text: t.name }));
+      here.forEach(function (r) {
+        var count = myVotes.filter(function (v) { return v.result_id === r.id; }).length;
+        list.appendChild(el("article", { "class": "vote-item result-kind-" + r.kind, "data-result": r.id }, [
+          el("div", { "class": "vote-text" }, [
+            el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }),
+            el("p", { "class": "vote-title", dir: "auto", text: r.title })
+          ]),
+          el("div", { "class": "vote-buttons" }, [
+            el("button", { type: "button", "class": "dot-minus", "aria-label": S.remove_dot + ": " + r.title, text: "−", disabled: count ? null : "disabled", onclick: function () { takeBackDot(r.id); } }),
+            el("span", { "class": "dots", "aria-label": count + " " + S.my_dots, text: new Array(count + 1).join("●") || "○" }),
+            el("button", { type: "button", "class": "dot-plus", "aria-label": S.add_dot + ": " + r.title, text: "+", disabled: left > 0 ? null : "disabled", onclick: function () { spendDot(r.id); } })
+          ])
+        ]));
+      });
+    });
+  }
+
+  function render() { renderMine(); renderResults(); renderTable(); renderVoting(); }
 
   // -- live state -------------------------------------------------------------
 
@@ -188,6 +269,13 @@
     snap.mine.forEach(function (c) { mine[c.id] = c; });
     results = {};
     snap.results.forEach(function (r) { results[r.id] = r; });
+    tables = snap.tables;
+    myVotes = snap.my_votes.slice();
+    outbox().forEach(function (item) {
+      if (item.name === "vote:add" && !myVotes.some(function (v) { return v.id === item.payload.id; })) myVotes.push({ id: item.payload.id, result_id: item.payload.result });
+      if (item.name === "vote:remove") myVotes = myVotes.filter(function (v) { return v.id !== item.payload.id; });
+    });
+    onRun(snap.event);
     // Cards still in the outbox are not on the server yet: keep showing them.
     outbox().forEach(function (item) {
       if (item.name === "card:post") mine[item.payload.id] = Object.assign({ status: "visible", created_at: Date.now() / 1000 }, item.payload);
@@ -207,6 +295,8 @@
       }
     } else if (change.result) {
       results[change.result.id] = change.result;
+    } else if (change.type === "event.updated") {
+      onRun(change.event);
     } else if (change.type === "table.renamed" && change.table.id === boot.table) {
       document.getElementById("table-name").textContent = change.table.name;
     } else if (change.type === "question.edited") {

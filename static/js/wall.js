@@ -11,6 +11,62 @@
   var results = {};
   var mode = "cards";
   var S = boot.strings;
+  var run = null;
+  var tallies = {};
+  var updateRunBar = T.runBar(document.getElementById("run-bar"), S, timeUp);
+
+  /* The end of a round: a message everyone can read, and a soft chime where the
+   * browser allows sound (a projector page may not, until someone clicks it). */
+  function timeUp() {
+    var box = document.getElementById("time-up");
+    box.textContent = S.time_up;
+    box.hidden = false;
+    setTimeout(function () { box.hidden = true; }, 12000);
+    try {
+      var Audio = window.AudioContext || window.webkitAudioContext;
+      var audio = new Audio();
+      [523.25, 659.25, 783.99].forEach(function (freq, i) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        var start = audio.currentTime + i * 0.35;
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, start);
+        gain.gain.exponentialRampToValueAtTime(0.2, start + 0.05);
+        gain.gain.exponentialRampToValueAtTime(0.0001, start + 1.2);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(start);
+        osc.stop(start + 1.3);
+      });
+    } catch (e) { /* no sound: the message is enough */ }
+  }
+
+  function tableName(id) {
+    var t = tables.filter(function (x) { return x.id === id; })[0];
+    return t ? t.name : "";
+  }
+
+  /* Market place and closing: every active result, most dots first. */
+  function renderRanking(grid) {
+    var list = Object.keys(results).map(function (id) { return results[id]; })
+      .filter(function (r) { return r.status === "active"; })
+      .sort(function (a, b) { return (tallies[b.id] || 0) - (tallies[a.id] || 0) || a.title.localeCompare(b.title); });
+    var top = Math.max(1, list.length ? (tallies[list[0].id] || 0) : 1);
+    var box = el("ol", { "class": "ranking" });
+    list.forEach(function (r) {
+      var n = tallies[r.id] || 0;
+      var bar = el("span", { "class": "bar result-kind-" + r.kind });
+      bar.style.width = (100 * n / top) + "%";
+      box.appendChild(el("li", { "class": "rank-item", "data-result": r.id }, [
+        el("span", { "class": "rank-votes", text: String(n) }),
+        el("div", { "class": "rank-body" }, [
+          el("p", { "class": "rank-title", dir: "auto", text: r.title }),
+          el("p", { "class": "rank-meta" }, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " " + tableName(r.table_id)]),
+          el("div", { "class": "bar-track" }, [bar])
+        ])
+      ]));
+    });
+    grid.appendChild(el("section", { "class": "ranking-box" }, [el("h2", { text: S.ranking }), box]));
+  }
 
   function renderLegend() {
     var legend = document.getElementById("legend");
@@ -58,7 +114,13 @@
 
   function render() {
     var grid = document.getElementById("wall");
-    document.body.setAttribute("data-mode", mode);
+    var ranking = run && (run.phase === "market" || run.phase === "closing");
+    document.body.setAttribute("data-mode", ranking ? "ranking" : mode);
+    if (ranking) {
+      grid.innerHTML = "";
+      renderRanking(grid);
+      return;
+    }
     if (mode === "results") {
       grid.innerHTML = "";
       grid.style.setProperty("--tables", Math.max(tables.length, 1));
@@ -101,6 +163,9 @@
       results = {};
       snap.results.forEach(function (r) { results[r.id] = r; });
       mode = snap.event.wall_mode;
+      run = snap.event;
+      tallies = snap.tallies;
+      updateRunBar(run);
       renderLegend();
       render();
     },
@@ -112,6 +177,10 @@
         results[change.result.id] = change.result;
       } else if (change.type === "event.updated") {
         mode = change.event.wall_mode;
+        run = change.event;
+        updateRunBar(run);
+      } else if (change.type === "vote.tally") {
+        tallies[change.tally.result_id] = change.tally.votes;
       } else if (change.type === "table.renamed") {
         tables.forEach(function (t) { if (t.id === change.table.id) t.name = change.table.name; });
       } else if (change.type === "question.edited" && questionIndex[change.question.id]) {
