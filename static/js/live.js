@@ -146,7 +146,8 @@
 
   /* Seconds left on a run timer {duration, started_at, elapsed}. */
   function remaining(timer) {
-    var elapsed = timer.elapsed + (timer.started_at !== null && timer.started_at !== undefined ? serverNow() - timer.started_at : 0);
+    // Clamped: a clock estimate a few ms early must not show more time than the round has.
+    var elapsed = timer.elapsed + (timer.started_at !== null && timer.started_at !== undefined ? Math.max(0, serverNow() - timer.started_at) : 0);
     return Math.max(0, timer.duration - elapsed);
   }
 

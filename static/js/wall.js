@@ -54,7 +54,7 @@
     var box = el("ol", { "class": "ranking" });
     list.forEach(function (r) {
       var n = tallies[r.id] || 0;
-      var bar = el("span", { "class": "bar result-kind-" + r.kind });
+      var bar = el("span", { "class": "rank-bar result-kind-" + r.kind });
       bar.style.width = (100 * n / top) + "%";
       box.appendChild(el("li", { "class": "rank-item", "data-result": r.id }, [
         el("span", { "class": "rank-votes", text: String(n) }),
