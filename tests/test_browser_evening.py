@@ -64,6 +64,10 @@ def test_a_short_world_cafe(browser, server):
     phone.wait_for_selector("#change-table:not([hidden])")
     assert phone.locator("#change-table a").count() == 4
     phone.click("#change-table button")
+    # The host's tablet shows what round 1 said at this table.
+    tablet.wait_for_selector("#earlier:not([hidden]) li >> text=Ein Bürgerbus für die Ortsteile")
+    tablet.wait_for_selector("#earlier li >> text=Projektidee: Bürgerbus")
+    shot(tablet, "tablet-round2-1024")
 
     # Market place: voting opens on the phones; two phones vote; the wall ranks live.
     lead.click("#phase-steps button >> text=Marktplatz")

@@ -197,6 +197,7 @@
     renderEarlier();
     renderColumns();
     renderCluster();
+    fresh = {}; // the arrival highlight plays once, not on every redraw
   }
 
   // -- moving without dragging (tap the grip, or keyboard) ----------------------
