@@ -24,6 +24,7 @@
   var lastRound = null;
   var updateRunBar = T.runBar(document.getElementById("run-bar"), S);
   var flushing = false;
+  var inFlight = null; // the outbox key being sent right now
   var editing = false;
 
   // -- outbox -----------------------------------------------------------------
@@ -53,8 +54,10 @@
     var item = outbox()[0];
     if (!item) return;
     flushing = true;
+    inFlight = item.key;
     live.send(item.name, item.payload).then(function (ack) {
       flushing = false;
+      inFlight = null;
       if (ack.ok) {
         dequeue(item.key);
         if (ack.card && item.name !== "card:withdraw") mine[ack.card.id] = ack.card;
@@ -80,6 +83,7 @@
       }
     }, function () {
       flushing = false;
+      inFlight = null;
       setTimeout(flush, RETRY_MS);
     });
   }
@@ -218,8 +222,9 @@
     if (!mineHere.length) return;
     var dot = mineHere[mineHere.length - 1];
     myVotes = myVotes.filter(function (v) { return v.id !== dot.id; });
-    var unsent = outbox().some(function (item) { return item.key === "vote:" + dot.id; });
-    if (unsent) dequeue("vote:" + dot.id); // never reached the server: just forget it
+    var key = "vote:" + dot.id;
+    var unsent = key !== inFlight && outbox().some(function (item) { return item.key === key; });
+    if (unsent) dequeue(key); // never left the phone: just forget it
     else enqueue({ key: "unvote:" + dot.id, name: "vote:remove", payload: { id: dot.id } });
     renderVoting();
   }
