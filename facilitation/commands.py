@@ -75,10 +75,10 @@ class Commands(EveningCommands):
         event_id = event_id or new_event_id()
         with self.store.transaction():
             self.store.insert_event(event_id, title, template)
-            self._grant(event_id, LEAD, None)
+            self.grant(event_id, LEAD, None)
             for position, name in enumerate(names, start=1):
                 table_id = self.store.insert_table(event_id, position, name)
-                self._grant(event_id, MODERATOR, table_id)
+                self.grant(event_id, MODERATOR, table_id)
                 for q_position, text in enumerate(spec["questions"], start=1):
                     self.store.insert_question(table_id, q_position, text)
         return event_id
@@ -87,7 +87,8 @@ class Commands(EveningCommands):
         """The secret link token of a role (lead, or moderator of a table)."""
         return domain.derive_token(self.secret_key, event_id, role, table_id or "")
 
-    def _grant(self, event_id: str, role: str, table_id: int | None) -> None:
+    def grant(self, event_id: str, role: str, table_id: int | None) -> None:
+        """Store the hash of a role's secret link token (inside a transaction)."""
         token = self.token(event_id, role, table_id)
         self.store.insert_secret(domain.hash_token(token), event_id, role, table_id)
 
@@ -542,6 +543,20 @@ class Commands(EveningCommands):
         positions = {q["id"]: q["position"] for q in self.store.questions(actor.event_id)}
         return {"groups": suggest_groups(cards, positions)}
 
+    def run(self, name: str, actor: Actor, payload) -> Result:
+        """Run the command called ``name`` (see COMMANDS) for an actor.
+
+        The one entry for Socket.IO and HTML forms alike; a closed event
+        refuses every change but reopening.
+        """
+        if name not in WHILE_CLOSED:
+            event = self.store.event(actor.event_id)
+            if event is None:
+                raise fail("unknown_event")
+            if event["status"] != "open":
+                raise fail("event_closed")
+        return COMMANDS[name](self, actor, payload)
+
     # -- reading: snapshots and replay ----------------------------------------
 
     def snapshot(self, actor: Actor) -> dict:
@@ -684,4 +699,10 @@ COMMANDS = {
     "voting:close": Commands.close_voting,
     "vote:add": Commands.add_vote,
     "vote:remove": Commands.remove_vote,
+    "event:update": Commands.update_event,
+    "event:close": Commands.close_event,
+    "event:archive": Commands.archive_event,
+    "event:reopen": Commands.reopen_event,
 }
+# What still works on a closed event: reopening it.
+WHILE_CLOSED = {"event:reopen"}

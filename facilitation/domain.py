@@ -98,6 +98,9 @@ def event_state(event: dict) -> dict:
         "moderation": event["moderation"],
         "dots": event["dots"],
         "voting_open": bool(event["voting_open"]),
+        "date": event["date"],
+        "place": event["place"],
+        "status": event["status"],
     }
 
 
@@ -149,6 +152,11 @@ ERRORS = {
     "voting_open": _l("Während der Abstimmung lässt sich die Zahl der Punkte nicht ändern."),
     "no_dots_left": _l("Sie haben alle %(dots)d Punkte vergeben. Nehmen Sie einen zurück, um neu zu wählen."),
     "wrong_phase": _l("Das geht nur im Marktplatz."),
+    "event_closed": _l("Diese Veranstaltung ist abgeschlossen; es lässt sich nichts mehr ändern."),
+    "event_exists": _l("Die Veranstaltung „%(id)s“ gibt es hier schon. Bitte eine andere ID wählen."),
+    "backup_ids_taken": _l("Karten oder Ergebnisse dieser Sicherung gibt es auf diesem Server schon."),
+    "invalid_backup": _l("Diese Datei ist keine Tischrunde-Sicherung (oder sie ist beschädigt)."),
+    "confirm_mismatch": _l("Zur Bestätigung bitte genau den Titel der Veranstaltung eingeben."),
     "id_conflict": _l("Diese Karten-ID ist schon vergeben."),
     "card_withdrawn": _l("Diese Karte wurde zurückgezogen."),
     "forbidden": _l("Das dürfen Sie hier nicht."),

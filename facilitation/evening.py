@@ -227,6 +227,44 @@ class EveningCommands:
         tally = {"result_id": result_id, "votes": self.store.tally(result_id)}
         return self.store.append_change(actor.event_id, "vote.tally", None, {"tally": tally})
 
+    # -- the event itself: details for the record, closing and archiving ----------
+
+    def update_event(self, actor: Actor, payload) -> Result:
+        """The lead sets the title, date and place that the record's title page shows."""
+        payload = _payload(payload)
+        self._lead_only(actor)
+        fields = {}
+        if "title" in payload:
+            fields["title"] = domain.check_label(payload["title"])
+        for key in ("date", "place"):
+            if key in payload:
+                fields[key] = domain.check_optional_text(payload[key], domain.MAX_TITLE_LENGTH)
+        return self._run(actor, **fields)
+
+    def close_event(self, actor: Actor, payload=None) -> Result:
+        """Close the event: read only from now on (voting closes, the ranking is stored)."""
+        event = self._lead_only(actor)
+        if event["status"] != "open":
+            return Result([], {"event": domain.event_state(event)})
+        with self.store.transaction():
+            changes = self._store_ranking(actor) if event["voting_open"] else []
+            changes += self._event_change(actor, status="closed", voting_open=0, timer_started_at=None)
+        return Result(changes, {"event": changes[-1]["event"]})
+
+    def archive_event(self, actor: Actor, payload=None) -> Result:
+        """Archive a closed event (still read only, marked as done in lists)."""
+        event = self._lead_only(actor)
+        if event["status"] == "open":
+            raise fail("invalid_payload")
+        return self._run(actor, status="archived")
+
+    def reopen_event(self, actor: Actor, payload=None) -> Result:
+        """Open a closed or archived event again."""
+        event = self._lead_only(actor)
+        if event["status"] == "open":
+            return Result([], {"event": domain.event_state(event)})
+        return self._run(actor, status="open")
+
     def set_wall_mode(self, actor: Actor, payload) -> Result:
         """The lead switches the wall between cards and results."""
         payload = _payload(payload)

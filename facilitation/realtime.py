@@ -88,10 +88,10 @@ def register(sio: SocketIO) -> None:
     def on_suggest(payload=None):
         return guarded(lambda actor: {"ok": True, **commands_of(current_app).suggest(actor, payload)})
 
-    def command_handler(method):
+    def command_handler(name):
         def handle(payload=None):
             def run(actor):
-                result = method(commands_of(current_app), actor, payload)
+                result = commands_of(current_app).run(name, actor, payload)
                 for change in result.changes:
                     broadcast(sio, actor.event_id, change)
                 seq = result.change["seq"] if result.change else None
@@ -105,6 +105,6 @@ def register(sio: SocketIO) -> None:
     sio.on_event("disconnect", on_disconnect)
     sio.on_event("sync", on_sync)
     sio.on_event("suggest", on_suggest)
-    for name, method in COMMANDS.items():
-        sio.on_event(name, command_handler(method))
+    for name in COMMANDS:
+        sio.on_event(name, command_handler(name))
     sio.actors = actors  # read by tests and the health page

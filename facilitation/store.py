@@ -151,6 +151,18 @@ def m003_evening(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m004_record(db: sqlite_utils.Database) -> None:
+    """Date, place and status (open, closed, archived) of an event, for the record."""
+    db.executescript(
+        """
+        ALTER TABLE events ADD COLUMN date TEXT NOT NULL DEFAULT '';
+        ALTER TABLE events ADD COLUMN place TEXT NOT NULL DEFAULT '';
+        ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+        """
+    )
+
+
 CARD_COLUMNS = (
     "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
     "result_id, rank, round"
@@ -360,6 +372,25 @@ class Store:
         """Set run-of-show fields of an event (phase, timer, modes, voting)."""
         sets = ", ".join(f"{k} = ?" for k in fields)
         self.db.execute(f"UPDATE events SET {sets} WHERE id = ?", (*fields.values(), event_id))
+
+    def delete_event(self, event_id: str) -> None:
+        """Remove an event and every row that belongs to it (inside a transaction)."""
+        for table in ("votes", "undo_log", "changes", "cards", "results", "secrets"):
+            self.db.execute(f"DELETE FROM {table} WHERE event_id = ?", (event_id,))
+        self.db.execute(
+            "DELETE FROM questions WHERE table_id IN (SELECT id FROM tables WHERE event_id = ?)", (event_id,)
+        )
+        self.db.execute("DELETE FROM tables WHERE event_id = ?", (event_id,))
+        self.db.execute("DELETE FROM events WHERE id = ?", (event_id,))
+
+    def participant_count(self, event_id: str) -> int:
+        """How many phones took part: wrote a card or gave a dot."""
+        row = self._one(
+            "SELECT count(*) AS n FROM (SELECT author_id FROM cards WHERE event_id = ? "
+            "UNION SELECT participant_id FROM votes WHERE event_id = ?)",
+            (event_id, event_id),
+        )
+        return row["n"]
 
     # -- votes ---------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from flask import (
     current_app,
     flash,
     get_flashed_messages,
+    make_response,
     redirect,
     render_template,
     request,
@@ -21,7 +22,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, socketio_of
+from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, socketio_of
 from .commands import Commands
 from .domain import LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, Actor, CommandError
 from .links import base_url, event_links
@@ -198,6 +199,11 @@ def _ui_strings() -> dict:
         "voting_is_open": _("Die Abstimmung ist offen."),
         "voting_is_closed": _("Die Abstimmung ist geschlossen; die Rangliste ist gespeichert."),
         "voting_not_yet": _("Die Abstimmung öffnet im Marktplatz."),
+        "status_open": _("Die Veranstaltung läuft."),
+        "status_closed": _("Abgeschlossen: nur noch lesen und exportieren."),
+        "status_archived": _("Archiviert: nur noch lesen und exportieren."),
+        "join_call": _("Mitmachen: QR-Code scannen"),
+        "event_closed": _("Diese Veranstaltung ist abgeschlossen."),
     }
 
 
@@ -279,7 +285,7 @@ def post_card_form(event_id: str, table_id: int):
     """Post a card with a plain HTML form (same command as Socket.IO)."""
     payload = {k: request.form.get(k) for k in ("id", "question", "text", "name")}
     return _form_command(
-        event_id, table_id, lambda actor: (_commands().post_card(actor, payload), _("Ihre Karte ist angekommen."))
+        event_id, table_id, lambda actor: (_commands().run("card:post", actor, payload), _("Ihre Karte ist angekommen."))
     )
 
 
@@ -288,7 +294,7 @@ def edit_card_form(event_id: str, table_id: int, card_id: str):
     """Edit one's own card with a plain HTML form."""
     payload = {"id": card_id, "text": request.form.get("text")}
     return _form_command(
-        event_id, table_id, lambda actor: (_commands().edit_card(actor, payload), _("Ihre Karte ist geändert."))
+        event_id, table_id, lambda actor: (_commands().run("card:edit", actor, payload), _("Ihre Karte ist geändert."))
     )
 
 
@@ -299,7 +305,7 @@ def withdraw_card_form(event_id: str, table_id: int, card_id: str):
     return _form_command(
         event_id,
         table_id,
-        lambda actor: (_commands().withdraw_card(actor, payload), _("Ihre Karte ist zurückgezogen.")),
+        lambda actor: (_commands().run("card:withdraw", actor, payload), _("Ihre Karte ist zurückgezogen.")),
     )
 
 
@@ -354,6 +360,97 @@ def lead_board(event_id: str):
     _require(event_id, LEAD)
     access.participant_id(create=True)
     return render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD))
+
+
+def _short(url: str) -> str:
+    """A link as people type it: without the scheme."""
+    return url.split("://", 1)[-1]
+
+
+@bp.get("/e/<event_id>/lead/posters")
+def posters(event_id: str):
+    """Printable A4 table posters: title, questions, a large QR code, the short link."""
+    event = _event_or_404(event_id)
+    _require(event_id, LEAD)
+    questions = _commands().store.questions(event_id)
+    base = public_base()
+    posters = []
+    for table in _commands().store.tables(event_id):
+        url = f"{base}/e/{event_id}/t/{table['id']}"
+        posters.append({
+            "id": table["id"], "name": table["name"], "short": _short(url), "qr": Markup(qr_svg(url)),
+            "questions": [q["text"] for q in questions if q["table_id"] == table["id"]],
+        })
+    return render_template("posters.html", event=event, posters=posters)
+
+
+@bp.get("/e/<event_id>/lead/sheets")
+def sheets(event_id: str):
+    """Confidential moderator sheets: each table's secret link as QR and text, with a how-to."""
+    event = _event_or_404(event_id)
+    _require(event_id, LEAD)
+    links = event_links(_commands(), event_id, public_base())
+    sheets = [{"id": t["id"], "name": t["name"], "link": t["moderator"], "qr": Markup(qr_svg(t["moderator"]))}
+              for t in links["tables"]]
+    response = make_response(render_template("sheets.html", event=event, sheets=sheets))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _record_html(event_id: str) -> str:
+    return render_template("record.html", record=export.build_record(_commands().store, event_id))
+
+
+@bp.get("/e/<event_id>/lead/record")
+def record(event_id: str):
+    """The results record as a print-ready page (the browser makes the PDF)."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    response = make_response(_record_html(event_id))
+    # A standalone page with its own inline styles and no scripts.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    return response
+
+
+def export_bytes(event_id: str, fmt: str) -> bytes:
+    """The event in one export format (docx, html, md, csv, json)."""
+    store = _commands().store
+    if fmt == "json":
+        return export.backup_json(store, event_id)
+    if fmt == "html":
+        return _record_html(event_id).encode("utf-8")
+    record_data = export.build_record(store, event_id)
+    return {"docx": export.to_docx, "md": lambda r: export.to_markdown(r).encode("utf-8"), "csv": export.to_csv}[fmt](record_data)
+
+
+@bp.get("/e/<event_id>/lead/export.<fmt>")
+def download(event_id: str, fmt: str):
+    """Download the record (docx, html, md, csv) or the full backup (json)."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    if fmt not in export.FORMATS:
+        abort(404)
+    filename = f"tischrunde-{event_id}.{fmt}"
+    response = Response(export_bytes(event_id, fmt), mimetype=export.FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/e/<event_id>/lead/delete")
+def delete_event(event_id: str):
+    """Delete the event and everything in it, after the lead typed its title."""
+    event = _event_or_404(event_id)
+    _require(event_id, LEAD)
+    if request.form.get("confirm", "").strip() != event["title"]:
+        flash(str(domain.ERRORS["confirm_mismatch"]))
+        return redirect(url_for("web.lead", event_id=event_id) + "#danger", code=303)
+    commands = _commands()
+    with commands.store.transaction():
+        commands.store.delete_event(event_id)
+    socketio_of(current_app).emit("deleted", {"event": event_id}, to=event_id)
+    flash(_("Die Veranstaltung „%(title)s“ ist gelöscht, mit allen Karten und Ergebnissen.", title=event["title"]))
+    return redirect(url_for("web.index"), code=303)
 
 
 @bp.post("/e/<event_id>/lead/events")

@@ -15,8 +15,8 @@ def test_phone_posts_wall_shows_moderator_hides(browser, server):
     wall = wall_ctx.new_page()
     wall_foreign = no_foreign_requests(wall, server)
     wall.goto(links["wall"])
-    wall.wait_for_selector(".wall-table")
-    assert wall.locator(".wall-table h2").first.inner_text().startswith("Bauen & Wohnen")
+    wall.wait_for_selector(".join-screen img")  # before the first card: the join screen
+    shot(wall, "wall-join-1920")
 
     phone_ctx = browser.new_context(**PHONE)
     phone = phone_ctx.new_page()
@@ -35,6 +35,7 @@ def test_phone_posts_wall_shows_moderator_hides(browser, server):
     card_on_wall = wall.locator(".wall-table[data-table='%d'] .card-text" % table["id"])
     card_on_wall.wait_for(timeout=3000)
     assert card_on_wall.inner_text() == text  # shown as text, not as HTML
+    assert wall.locator(".wall-table h2").first.inner_text().startswith("Bauen & Wohnen")
     assert wall.locator(".wall-table b").count() == 0
     shot(wall, "wall-1920")
 
@@ -106,6 +107,7 @@ def test_lead_console_and_720p_wall(browser, server):
     lead.goto(links["lead"])
     assert "?k=" not in lead.url
     lead.wait_for_selector("#status.ok")
+    lead.click("#phase-next")  # round 1: the wall leaves its join screen for the tables
     lead.fill("#name-%d" % links["tables"][3]["id"], "Frauen & Familie")
     lead.click("form.rename[data-table='%d'] button" % links["tables"][3]["id"])
     lead.wait_for_selector("#status.ok >> text=Gespeichert")

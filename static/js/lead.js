@@ -87,6 +87,12 @@
     document.getElementById("voting-close").hidden = !run.voting_open;
     document.getElementById("voting-open").hidden = run.voting_open || run.phase !== "market";
     showWallMode(run.wall_mode);
+    var closed = run.status !== "open";
+    document.getElementById("event-status").textContent = S["status_" + run.status];
+    document.getElementById("event-close").hidden = closed;
+    document.getElementById("event-archive").hidden = run.status !== "closed";
+    document.getElementById("event-reopen").hidden = !closed;
+    document.body.classList.toggle("event-closed", closed);
     tick();
     renderRanking();
   }
@@ -117,6 +123,14 @@
   });
   document.getElementById("voting-close").addEventListener("click", function () { send("voting:close"); });
   document.getElementById("voting-open").addEventListener("click", function () { send("voting:open"); });
+  document.getElementById("event-close").addEventListener("click", function () { send("event:close"); });
+  document.getElementById("event-archive").addEventListener("click", function () { send("event:archive"); });
+  document.getElementById("event-reopen").addEventListener("click", function () { send("event:reopen"); });
+  document.getElementById("details").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var form = ev.target;
+    send("event:update", { title: form.elements.title.value, date: form.elements.date.value, place: form.elements.place.value });
+  });
   document.getElementById("configure").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var form = ev.target;

@@ -194,6 +194,11 @@
   function onRun(next) {
     var previous = lastRound;
     run = next;
+    var closed = next.status !== "open";
+    document.getElementById("card-form").hidden = closed;
+    var notice = document.getElementById("closed-notice");
+    notice.hidden = !closed;
+    notice.textContent = S.event_closed;
     lastRound = next.current_round;
     updateRunBar(next);
     var box = document.getElementById("change-table");

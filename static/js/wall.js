@@ -45,6 +45,17 @@
     return t ? t.name : "";
   }
 
+  /* Before the start: the title and a QR code big enough to scan across the room. */
+  function renderJoin(grid) {
+    var qr = document.querySelector(".wall-join img").getAttribute("src");
+    var url = document.querySelector(".wall-join strong").textContent;
+    grid.appendChild(el("section", { "class": "join-screen" }, [
+      el("p", { "class": "join-call", text: S.join_call }),
+      el("img", { src: qr, alt: S.join_call }),
+      el("p", { "class": "join-url", text: url })
+    ]));
+  }
+
   /* Market place and closing: every active result, most dots first. */
   function renderRanking(grid) {
     var list = Object.keys(results).map(function (id) { return results[id]; })
@@ -115,7 +126,15 @@
   function render() {
     var grid = document.getElementById("wall");
     var ranking = run && (run.phase === "market" || run.phase === "closing");
-    document.body.setAttribute("data-mode", ranking ? "ranking" : mode);
+    // Before the start: arrival, and nobody has written yet. Once cards come in,
+    // the wall shows them (an evening run without phases still works).
+    var joining = run && run.phase === "arrival" && !Object.keys(cards).length;
+    document.body.setAttribute("data-mode", joining ? "join" : ranking ? "ranking" : mode);
+    if (joining) {
+      grid.innerHTML = "";
+      renderJoin(grid);
+      return;
+    }
     if (ranking) {
       grid.innerHTML = "";
       renderRanking(grid);
