@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import commands_of
+from . import commands_of, domain, export
 from .domain import LEAD, Actor, CommandError
 from .links import base_url, event_links
+from .web import export_bytes
 from .qr import qr_text
 from .templates_library import TEMPLATES
 
@@ -51,11 +53,62 @@ def links_command(event_id: str, as_json: bool) -> None:
         click.echo(format_links(links))
 
 
+@event_cli.command("export")
+@click.argument("event_id")
+@click.option("--format", "fmt", required=True, type=click.Choice(sorted(export.FORMATS)))
+@click.option("-o", "--output", default=None, help="Datei (Standard: tischrunde-<event>.<format>; - für die Ausgabe).")
+def export_command(event_id: str, fmt: str, output: str | None) -> None:
+    """Write the results record (docx, html, md, csv) or the full backup (json)."""
+    commands = commands_of(current_app)
+    if commands.store.event(event_id) is None:
+        raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
+    with current_app.test_request_context(base_url=base_url(current_app.config)):
+        data = export_bytes(event_id, fmt)
+    if output == "-":
+        click.get_binary_stream("stdout").write(data)
+        return
+    path = Path(output or f"tischrunde-{event_id}.{fmt}")
+    path.write_bytes(data)
+    click.echo(str(path))
+
+
+@event_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "event_id", default=None, help="Unter dieser ID anlegen (sonst die aus der Datei).")
+def import_command(file: Path, event_id: str | None) -> None:
+    """Import a JSON backup (from `event export --format json`) as a new event."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise click.ClickException(str(domain.ERRORS["invalid_backup"])) from None
+    try:
+        new_id = export.restore(commands_of(current_app), data, event_id)
+    except CommandError as err:
+        _fail(err)
+    click.echo(new_id)
+
+
+@event_cli.command("delete")
+@click.argument("event_id")
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage löschen.")
+def delete_command(event_id: str, yes: bool) -> None:
+    """Delete an event with all its cards, results, votes and logs."""
+    commands = commands_of(current_app)
+    event = commands.store.event(event_id)
+    if event is None:
+        raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
+    if not yes:
+        click.confirm(f"„{event['title']}“ ({event_id}) mit allen Daten unwiderruflich löschen?", abort=True)
+    with commands.store.transaction():
+        commands.store.delete_event(event_id)
+    click.echo(f"gelöscht: {event_id}")
+
+
 @event_cli.command("list")
 def list_command() -> None:
     """List the events of this server."""
     for event in commands_of(current_app).store.events():
-        click.echo(f"{event['id']}\t{event['title']}")
+        click.echo(f"{event['id']}\t{event['status']}\t{event['title']}")
 
 
 @click.command("suggest")

@@ -704,5 +704,5 @@ COMMANDS = {
     "event:archive": Commands.archive_event,
     "event:reopen": Commands.reopen_event,
 }
-# What still works on a closed event: reopening it.
-WHILE_CLOSED = {"event:reopen"}
+# What still works on a closed event: archiving and reopening it.
+WHILE_CLOSED = {"event:reopen", "event:archive"}

@@ -154,7 +154,6 @@ ERRORS = {
     "wrong_phase": _l("Das geht nur im Marktplatz."),
     "event_closed": _l("Diese Veranstaltung ist abgeschlossen; es lässt sich nichts mehr ändern."),
     "event_exists": _l("Die Veranstaltung „%(id)s“ gibt es hier schon. Bitte eine andere ID wählen."),
-    "backup_ids_taken": _l("Karten oder Ergebnisse dieser Sicherung gibt es auf diesem Server schon."),
     "invalid_backup": _l("Diese Datei ist keine Tischrunde-Sicherung (oder sie ist beschädigt)."),
     "confirm_mismatch": _l("Zur Bestätigung bitte genau den Titel der Veranstaltung eingeben."),
     "id_conflict": _l("Diese Karten-ID ist schon vergeben."),

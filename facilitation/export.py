@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import time
 import unicodedata
+import uuid
 
 from flask_babel import gettext as _
 
@@ -49,7 +51,6 @@ def build_record(store, event_id: str) -> dict:
     def result_entry(r: dict) -> dict:
         merged = by_id.get(r["merged_into"]) if r["status"] == MERGED else None
         return {
-            "id": r["id"],
             "kind": r["kind"],
             "kind_label": str(domain.RESULT_KINDS[r["kind"]]),
             "title": r["title"],
@@ -315,11 +316,17 @@ def backup(store, event_id: str) -> dict:
              **{k: c[k] for k in ("name", "text", "status", "round", "result_id", "rank", "created_at", "updated_at")}}
             for c in store.cards(event_id) if c["status"] != domain.WITHDRAWN
         ],
+        # Dots with the voter's random id only: counts and "who took part" survive a move.
+        "dots": store.all_votes(event_id),
     }
 
 
 def restore(commands, data, event_id: str | None = None) -> str:
-    """Import a backup as a new event (optionally under another id); returns its id."""
+    """Import a backup as a new event (optionally under another id); returns its id.
+
+    On the server the backup came from, cards and results get new ids, so an
+    event can also be copied; a backup that does not fit leaves nothing behind.
+    """
     if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT or data.get("version") != BACKUP_VERSION:
         raise fail("invalid_backup")
     store = commands.store
@@ -327,10 +334,12 @@ def restore(commands, data, event_id: str | None = None) -> str:
     event_id = event_id or ev["id"]
     if store.event(event_id) is not None:
         raise fail("event_exists", id=event_id)
-    ids = [r["id"] for r in data["results"]] + [c["id"] for c in data["cards"]]
-    if any(store.result(i) or store.card(i) for i in ids):
-        raise fail("backup_ids_taken")
     try:
+        ids = [r["id"] for r in data["results"]] + [c["id"] for c in data["cards"]]
+        # A copy on the server it came from: give cards and results new ids.
+        fresh = {i: str(uuid.uuid4()) for i in ids} if any(store.result(i) or store.card(i) for i in ids) else {}
+        renamed = lambda i: fresh.get(i, i) if i else i  # noqa: E731
+
         with store.transaction():
             store.insert_event(event_id, ev["title"], ev["template"])
             store.update_event(event_id, date=ev["date"], place=ev["place"], **{k: ev[k] for k in RUN_FIELDS})
@@ -344,13 +353,17 @@ def restore(commands, data, event_id: str | None = None) -> str:
                     question_ids[(t["position"], q["position"])] = store.insert_question(table_id, q["position"], q["text"])
             for r in data["results"]:
                 row = {k: v for k, v in r.items() if k != "table"}
-                store.insert_result({**row, "event_id": event_id, "table_id": table_ids[r["table"]], "version": 1})
+                store.insert_result({**row, "id": renamed(r["id"]), "merged_into": renamed(r["merged_into"]),
+                                     "event_id": event_id, "table_id": table_ids[r["table"]], "version": 1})
             for c in data["cards"]:
                 row = {k: v for k, v in c.items() if k not in ("table", "question", "author", "hidden")}
-                store.insert_card({**row, "event_id": event_id, "table_id": table_ids[c["table"]],
+                store.insert_card({**row, "id": renamed(c["id"]), "result_id": renamed(c["result_id"]),
+                                   "event_id": event_id, "table_id": table_ids[c["table"]],
                                    "question_id": question_ids[(c["table"], c["question"])],
                                    "author_id": c["author"], "version": 1})
-    except (KeyError, TypeError) as err:
+            for d in data.get("dots", []):
+                store.insert_vote(str(uuid.uuid4()) if fresh else d["id"], event_id, d["participant_id"], renamed(d["result_id"]))
+    except (KeyError, TypeError, AttributeError, ValueError, sqlite3.IntegrityError) as err:
         raise fail("invalid_backup") from err
     return event_id
 

@@ -386,7 +386,7 @@ class Store:
     def participant_count(self, event_id: str) -> int:
         """How many phones took part: wrote a card or gave a dot."""
         row = self._one(
-            "SELECT count(*) AS n FROM (SELECT author_id FROM cards WHERE event_id = ? "
+            "SELECT count(*) AS n FROM (SELECT author_id FROM cards WHERE event_id = ? AND status != 'withdrawn' "
             "UNION SELECT participant_id FROM votes WHERE event_id = ?)",
             (event_id, event_id),
         )
@@ -415,6 +415,12 @@ class Store:
     def delete_vote(self, vote_id: str) -> None:
         """Take one dot back."""
         self.db.execute("DELETE FROM votes WHERE id = ?", (vote_id,))
+
+    def all_votes(self, event_id: str) -> list[dict]:
+        """Every dot of an event (id, participant_id, result_id), oldest first."""
+        return self._all(
+            "SELECT id, participant_id, result_id FROM votes WHERE event_id = ? ORDER BY created_at, id", (event_id,)
+        )
 
     def tallies(self, event_id: str) -> dict[str, int]:
         """Dots per result, live."""

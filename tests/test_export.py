@@ -1,0 +1,230 @@
+"""The record and the backup: DOCX, HTML, Markdown, CSV, JSON, import, delete, close."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+
+import pytest
+from conftest import card_payload, lead, participant
+from test_commands import refused
+from test_results import mod_actor
+
+from facilitation import commands_of, create_app, export
+from facilitation.domain import RESULT_KINDS, Actor
+
+ARABIC = "نحتاج إلى دورات لغة في المساء"
+EMOJI = "Mehr Grün 🌳 im Quartier 💚"
+UMLAUTS = "Bürgerbüro öffnet später – Grüße aus Gmünd (ß)"
+
+
+@pytest.fixture
+def full_event(commands, event):
+    """An event with every result kind, hidden and withdrawn cards, umlauts, emoji, Arabic, votes."""
+    e = event["id"]
+    texts = [UMLAUTS, EMOJI, ARABIC, "Runder Tisch zu Mieten", "Sprachcafé gibt es schon", "Bus abends"]
+    cards = []
+    for n, text in enumerate(texts):
+        payload = card_payload(event, question_index=n % 3, text=text, name="Aylin" if n == 0 else None)
+        commands.post_card(participant(event, pid=f"p{n}"), payload)
+        cards.append(payload["id"])
+    hidden = card_payload(event, text="Beleidigung, bitte ausblenden")
+    commands.post_card(participant(event, pid="troll"), hidden)
+    commands.hide_card(lead(event), {"id": hidden["id"]})
+    withdrawn = card_payload(event, text="Doch nicht")
+    commands.post_card(participant(event, pid="shy"), withdrawn)
+    commands.withdraw_card(participant(event, pid="shy"), {"id": withdrawn["id"]})
+    unsorted = card_payload(event, question_index=2, text="Noch nicht sortiert: Bänke")
+    commands.post_card(participant(event, pid="late"), unsorted)
+    other_table_card = card_payload(event, table_index=1, text="Ehrenamt braucht Räume")
+    commands.post_card(participant(event, table_index=1, pid="p9"), other_table_card)
+
+    results = {}
+    for n, kind in enumerate(RESULT_KINDS):
+        rid = str(uuid.uuid4())
+        commands.create_result(mod_actor(event), {
+            "id": rid, "kind": kind, "title": f"{RESULT_KINDS[kind]} – {texts[n][:12]}", "description": f"Beschreibung {n}",
+            "next_step": f"Schritt {n}", "contact": f"Kontakt {n}", "cards": [cards[n]] + ([cards[5]] if n == 0 else []),
+        })
+        results[kind] = rid
+    commands.update_result(lead(event), {"id": results["project_idea"], "addressee": "kommune"})
+    commands.update_result(lead(event), {"id": results["round_table"], "addressee": "land"})
+    other = str(uuid.uuid4())
+    commands.create_result(mod_actor(event, 1), {"id": other, "kind": "solution", "title": "Räume für Vereine", "cards": [other_table_card["id"]]})
+    commands.merge_results(lead(event), {"source": other, "target": results["solution"]})
+    commands.set_phase(lead(event), {"phase": "market"})
+    for n, kind in enumerate(("project_idea", "project_idea", "round_table")):
+        commands.add_vote(participant(event, pid=f"voter{n}"), {"id": str(uuid.uuid4()), "result": results[kind]})
+    commands.close_voting(lead(event))
+    commands.update_event(lead(event), {"date": "24. November 2026", "place": "Stadtgarten, Schwäbisch Gmünd"})
+    return {"event": event, "cards": cards, "hidden": hidden["id"], "withdrawn": withdrawn["id"], "results": results, "merged": other}
+
+
+def test_record_leaves_out_hidden_withdrawn_and_counts_right(commands, full_event):
+    record = export.build_record(commands.store, full_event["event"]["id"])
+    assert record["counts"] == {"participants": 12, "cards": 8, "results": 5, "tables": 5}  # not "shy": withdrew
+    text = json.dumps(record, ensure_ascii=False)
+    assert "Beleidigung" not in text and "Doch nicht" not in text
+    assert ARABIC in text and EMOJI in text and UMLAUTS in text
+    assert [r["votes"] for r in record["ranking"][:2]] == [2, 1]
+    assert record["ranking"][0]["addressee_label"] == "Kommune"
+    assert set(record["by_addressee"]) == {"Kommune", "Land", "Noch ohne Adressat"}
+    merged = [r for r in record["tables"][1]["results"]][0]
+    assert merged["merged_into"].startswith("Lösungsanregung")
+
+
+def test_docx_structure(commands, full_event):
+    from docx import Document
+
+    doc = Document(io.BytesIO(export.to_docx(export.build_record(commands.store, full_event["event"]["id"]))))
+    headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings[0] == ("Title", "Ergebnisprotokoll")
+    level1 = [t for s, t in headings if s == "Heading 1"]
+    assert level1[:5] == ["Bauen & Wohnen", "Ehrenamt & Beteiligung", "Arbeit", "Frauen", "Bildung & Ausbildung"]
+    assert level1[-1] == "Anhang: alle Ergebnisse nach Punkten"
+    level2 = [t for s, t in headings if s == "Heading 2"]
+    for label in RESULT_KINDS.values():
+        assert any(t.startswith(str(label) + ":") for t in level2), label
+    assert "Nicht in Ergebnisse sortierte Karten" in level2
+    title_facts = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
+    assert title_facts["Datum"] == "24. November 2026" and title_facts["Karten"] == "8"
+    ranking = doc.tables[1]
+    assert [c.text for c in ranking.rows[0].cells] == ["#", "Ergebnis", "Tisch", "Art", "Punkte", "Adressat"]
+    assert ranking.rows[1].cells[4].text == "2"
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert ARABIC in body and EMOJI in body and "Beleidigung" not in body
+    arabic = next(p for p in doc.paragraphs if ARABIC in p.text)
+    assert arabic._p.pPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}bidi") is not None
+
+
+def test_csv_opens_in_excel_with_umlauts(commands, full_event):
+    data = export.to_csv(export.build_record(commands.store, full_event["event"]["id"]))
+    assert data.startswith("\ufeff".encode("utf-8"))  # the BOM Excel needs for UTF-8
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Tisch", "Frage", "Runde", "Karte", "Name", "Ergebnis", "Art", "Status"]
+    by_text = {r[3]: r for r in rows[1:]}
+    assert len(rows) - 1 == 8
+    assert by_text[UMLAUTS][4] == "Aylin" and by_text[UMLAUTS][6] == "Projektidee"
+    assert by_text["Noch nicht sortiert: Bänke"][7] == "nicht sortiert"
+    assert ARABIC in by_text and EMOJI in by_text and "Beleidigung, bitte ausblenden" not in by_text
+
+
+def test_markdown_and_html(app, commands, full_event):
+    record = export.build_record(commands.store, full_event["event"]["id"])
+    md = export.to_markdown(record)
+    assert md.startswith("# Ergebnisprotokoll: Bürgerdialog Test")
+    assert "## Bauen & Wohnen" in md and ARABIC in md and "Beleidigung" not in md
+    http = app.test_client()
+    http.get(f"/e/{full_event['event']['id']}/lead?k={commands.token(full_event['event']['id'], 'lead')}")
+    page = http.get(f"/e/{full_event['event']['id']}/lead/record")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "@page" in html and "<script" not in html
+    assert EMOJI in html and "Beleidigung" not in html and 'dir="auto"' in html
+
+
+def test_json_backup_marks_hidden_cards_and_round_trips(tmp_path, commands, full_event):
+    e = full_event["event"]["id"]
+    data = export.backup(commands.store, e)
+    cards = {c["id"]: c for c in data["cards"]}
+    assert cards[full_event["hidden"]]["hidden"] is True and cards[full_event["hidden"]]["status"] == "hidden"
+    assert full_event["withdrawn"] not in cards
+    assert json.loads(export.backup_json(commands.store, e)) == data
+
+    other = commands_of(create_app({"DATABASE": str(tmp_path / "other.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
+    assert export.restore(other, data) == e
+    assert export.backup(other.store, e) == data  # the same event on the other server
+    assert export.build_record(other.store, e)["ranking"][0]["votes"] == 2
+    assert other.redeem(other.token(e, "lead")) == {"event_id": e, "role": "lead", "table_id": None}
+    refused("event_exists", export.restore, other, data)
+    copy = export.restore(other, data, "copy")  # a copy on the same server: new card and result ids
+    assert export.build_record(other.store, copy)["tables"] == export.build_record(other.store, e)["tables"]
+    refused("invalid_backup", export.restore, other, {"format": "something else"})
+    refused("invalid_backup", export.restore, other, {**data, "tables": "nonsense"}, "broken")
+    assert other.store.event("broken") is None  # a failed import leaves nothing behind
+
+
+def test_downloads_are_the_leads(app, commands, full_event):
+    e = full_event["event"]["id"]
+    assert app.test_client().get(f"/e/{e}/lead/export.docx").status_code == 403
+    http = app.test_client()
+    http.get(f"/e/{e}/lead?k={commands.token(e, 'lead')}")
+    for fmt, mimetype in (("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                          ("csv", "text/csv"), ("md", "text/markdown"), ("json", "application/json"), ("html", "text/html")):
+        response = http.get(f"/e/{e}/lead/export.{fmt}")
+        assert response.status_code == 200 and response.mimetype == mimetype, fmt
+        assert f'filename="tischrunde-{e}.{fmt}"' in response.headers["Content-Disposition"]
+    assert http.get(f"/e/{e}/lead/export.exe").status_code == 404
+
+
+def test_cli_export_and_import(app, tmp_path, commands, full_event):
+    e = full_event["event"]["id"]
+    runner = app.test_cli_runner()
+    target = tmp_path / "backup.json"
+    result = runner.invoke(args=["event", "export", e, "--format", "json", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    docx = tmp_path / "record.docx"
+    assert runner.invoke(args=["event", "export", e, "--format", "docx", "-o", str(docx)]).exit_code == 0
+    assert docx.read_bytes()[:2] == b"PK"
+    result = runner.invoke(args=["event", "import", str(target), "--id", "kopie"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "kopie"
+    original, copy = (export.build_record(commands.store, i) for i in (e, "kopie"))
+    assert copy["tables"] == original["tables"] and copy["counts"] == original["counts"]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    result = runner.invoke(args=["event", "import", str(bad)])
+    assert result.exit_code != 0 and "keine Tischrunde-Sicherung" in result.output
+
+
+def count_rows(commands, event_id):
+    db = commands.store.db
+    counts = {}
+    for table in ("events", "tables", "cards", "results", "votes", "changes", "secrets", "undo_log"):
+        column = "id" if table == "events" else "event_id"
+        counts[table] = db.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (event_id,)).fetchone()[0]
+    counts["questions"] = db.execute(
+        "SELECT count(*) FROM questions WHERE table_id IN (SELECT id FROM tables WHERE event_id = ?)", (event_id,)
+    ).fetchone()[0]
+    return counts
+
+
+def test_delete_removes_every_row_of_the_event_and_nothing_else(app, commands, full_event):
+    e = full_event["event"]["id"]
+    keep = commands.create_event("gmuend", "Bleibt")
+    commands.post_card(Actor("participant", keep, commands.store.tables(keep)[0]["id"], "k1"),
+                       {"id": str(uuid.uuid4()), "question": commands.store.questions(keep)[0]["id"], "text": "Ich bleibe"})
+    before_keep = count_rows(commands, keep)
+    assert all(count_rows(commands, e)[t] for t in ("cards", "results", "votes", "changes", "secrets"))
+    http = app.test_client()
+    http.get(f"/e/{e}/lead?k={commands.token(e, 'lead')}")
+    wrong = http.post(f"/e/{e}/lead/delete", data={"confirm": "falsch"})
+    assert wrong.status_code == 303 and commands.store.event(e) is not None
+    done = http.post(f"/e/{e}/lead/delete", data={"confirm": "Bürgerdialog Test"})
+    assert done.status_code == 303
+    assert set(count_rows(commands, e).values()) == {0}
+    assert count_rows(commands, keep) == before_keep
+    assert http.get(f"/e/{e}/wall").status_code == 404
+
+
+def test_cli_delete(app, commands, event):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["event", "delete", event["id"]], input="n\n").exit_code != 0
+    assert commands.store.event(event["id"]) is not None
+    assert runner.invoke(args=["event", "delete", event["id"], "--yes"]).exit_code == 0
+    assert set(count_rows(commands, event["id"]).values()) == {0}
+
+
+def test_closed_event_is_read_only_until_reopened(commands, event):
+    commands.close_event(lead(event))
+    refused("event_closed", commands.run, "card:post", participant(event), card_payload(event))
+    refused("event_closed", commands.run, "phase:set", lead(event), {"phase": "round:1"})
+    commands.run("event:archive", lead(event), {})
+    assert commands.store.event(event["id"])["status"] == "archived"
+    commands.run("event:reopen", lead(event), {})
+    commands.run("card:post", participant(event), card_payload(event))
+    refused("forbidden", commands.run, "event:close", moderator_actor(event), {})
+
+
+def moderator_actor(event):
+    return Actor("moderator", event["id"], event["tables"][0])
