@@ -204,6 +204,7 @@ def _ui_strings() -> dict:
         "status_archived": _("Archiviert: nur noch lesen und exportieren."),
         "join_call": _("Mitmachen: QR-Code scannen"),
         "event_closed": _("Diese Veranstaltung ist abgeschlossen."),
+        "event_deleted": _("Diese Veranstaltung wurde gelöscht."),
     }
 
 

@@ -92,6 +92,12 @@
     socket.on("change", function (change) {
       if (synced) apply(change); else buffered.push(change);
     });
+    socket.on("deleted", function () {
+      // The lead deleted the event: nothing more to wait for.
+      socket.io.reconnection(false);
+      socket.disconnect();
+      status(strings.event_deleted || "", false);
+    });
     socket.on("disconnect", function () {
       synced = false;
       status(strings.offline || "offline", false);
