@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from server import ROOT
+from urllib.parse import urlsplit
+
+from server import ROOT, socket_client
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -43,3 +45,19 @@ def touch_drag(page, start, end, steps=12):
         touch("touchMove", start[0] + (end[0] - start[0]) * i / steps, start[1] + (end[1] - start[1]) * i / steps)
     touch("touchEnd", *end)
     cdp.detach()
+
+
+def open_page(browser, options, url, ready="#status.ok"):
+    """A new browser context with these options, one page at ``url``, waited until ``ready``."""
+    ctx = browser.new_context(**options)
+    page = ctx.new_page()
+    page.goto(url)
+    if ready:
+        page.wait_for_selector(ready)
+    return ctx, page
+
+
+def lead_api(server, links):
+    """A Socket.IO client with the lead's session (from the lead link), for setting the scene."""
+    link = urlsplit(links["lead"])
+    return socket_client(server, f"{link.path}?{link.query}", {"event": "demo", "role": "lead"})

@@ -4,7 +4,7 @@ Screenshots of every page land in test-artifacts/ (git-ignored) to look at.
 """
 from __future__ import annotations
 
-from browser_kit import PHONE, TABLET, WALL, no_foreign_requests, shot
+from browser_kit import PHONE, TABLET, WALL, no_foreign_requests, open_page, shot
 
 
 def test_phone_posts_wall_shows_moderator_hides(browser, server):
@@ -124,11 +124,7 @@ def test_lead_console_and_720p_wall(browser, server):
 def test_editing_survives_live_updates(browser, server):
     links = server.links()
     table = links["tables"][4]
-    ctx_a, ctx_b = browser.new_context(**PHONE), browser.new_context(**PHONE)
-    a, b = ctx_a.new_page(), ctx_b.new_page()
-    for page in (a, b):
-        page.goto(table["participant"])
-        page.wait_for_selector("#status.ok")
+    (ctx_a, a), (ctx_b, b) = (open_page(browser, PHONE, table["participant"]) for _ in range(2))
     a.fill("#card-text", "Erste Fassung")
     a.click("button[type=submit]")
     a.wait_for_selector("#mine .card:not(:has(.pending))")

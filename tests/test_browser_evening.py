@@ -3,15 +3,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from urllib.parse import urlsplit
 
-from browser_kit import PHONE, TABLET, WALL, shot
-from server import socket_client
-
-
-def lead_api(server, links):
-    link = urlsplit(links["lead"])
-    return socket_client(server, f"{link.path}?{link.query}", {"event": "demo", "role": "lead"})
+from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot
 
 
 def test_a_short_world_cafe(browser, server):
@@ -25,17 +18,8 @@ def test_a_short_world_cafe(browser, server):
     wall = wall_ctx.new_page()
     wall.goto(links["wall"])
     wall.wait_for_selector("#run-bar .run-phase >> text=Ankommen")
-    phones = []
-    for _ in range(2):
-        ctx = browser.new_context(**PHONE)
-        page = ctx.new_page()
-        page.goto(table["participant"])
-        page.wait_for_selector("#status.ok")
-        phones.append((ctx, page))
-    tablet_ctx = browser.new_context(**TABLET)
-    tablet = tablet_ctx.new_page()
-    tablet.goto(table["moderator"])
-    tablet.wait_for_selector("#status.ok")
+    phones = [open_page(browser, PHONE, table["participant"]) for _ in range(2)]
+    tablet_ctx, tablet = open_page(browser, TABLET, table["moderator"])
 
     # Round 1: the lead moves on and starts the timer; every screen follows.
     lead.click("#phase-next")

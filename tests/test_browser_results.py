@@ -3,9 +3,8 @@ by mouse; a second tablet, the wall and the phones follow live."""
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
-from browser_kit import PHONE, TABLET, WALL, shot, touch_drag
+from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot, touch_drag
 from server import socket_client
 
 
@@ -23,10 +22,10 @@ def centre(page, selector):
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def open_results_tab(page, url):
-    page.goto(url)
-    page.wait_for_selector("#status.ok")
+def open_results_tab(browser, url):
+    ctx, page = open_page(browser, TABLET, url)
     page.click("#tab-results")
+    return ctx, page
 
 
 def test_tablets_cluster_cards_and_everyone_sees_it(browser, server):
@@ -34,14 +33,9 @@ def test_tablets_cluster_cards_and_everyone_sees_it(browser, server):
     table = links["tables"][0]
     seed_cards(server, table["id"], ["Mehr Busse am Abend", "Der Bus fährt zu selten", "Spielplatz im Hardt fehlt"])
 
-    tablet_ctx, second_ctx = browser.new_context(**TABLET), browser.new_context(**TABLET)
-    tablet, second = tablet_ctx.new_page(), second_ctx.new_page()
-    open_results_tab(tablet, table["moderator"])
-    open_results_tab(second, table["moderator"])
-    wall_ctx = browser.new_context(**WALL)
-    wall = wall_ctx.new_page()
-    wall.goto(links["wall"])
-    wall.wait_for_selector(".wall-table")
+    tablet_ctx, tablet = open_results_tab(browser, table["moderator"])
+    second_ctx, second = open_results_tab(browser, table["moderator"])
+    wall_ctx, wall = open_page(browser, WALL, links["wall"], ready=".wall-table")
 
     # A result, made through the dialog.
     tablet.click("#new-result")
@@ -109,9 +103,7 @@ def test_suggestions_accepted_on_the_tablet(browser, server):
         "Mehr Ehrenamtliche für die Hausaufgabenhilfe", "Ehrenamt braucht Anerkennung", "Ehrenamtliche Helfer fehlen überall",
         "Vereine finden keinen Vorstand", "Der Sportverein sucht Trainer", "Die Vereine brauchen Nachwuchs",
     ])
-    ctx = browser.new_context(**TABLET)
-    tablet = ctx.new_page()
-    open_results_tab(tablet, table["moderator"])
+    ctx, tablet = open_results_tab(browser, table["moderator"])
     tablet.click("#suggest")
     tablet.wait_for_selector(".suggestion")
     groups = tablet.locator(".suggestion").count()
@@ -125,9 +117,8 @@ def test_suggestions_accepted_on_the_tablet(browser, server):
 
 def test_lead_merges_across_tables_and_sets_addressee(browser, server):
     links = server.links()
-    lead_link = urlsplit(links["lead"])
     # Two tables' results, made through the command path as a tablet would.
-    api = socket_client(server, f"{lead_link.path}?{lead_link.query}", {"event": "demo", "role": "lead"})
+    api = lead_api(server, links)
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     for table, result_id in zip(links["tables"][:2], (first, second)):
         ack = api.call("result:create", {"id": result_id, "table": table["id"], "kind": "round_table", "title": f"Runder Tisch {table['name']}"})
