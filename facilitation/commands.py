@@ -162,7 +162,7 @@ class Commands(EveningCommands):
             "author_id": actor.participant_id,
             "name": name,
             "text": text,
-            "status": self.new_card_status(actor.event_id),
+            "status": self.new_card_status(event),
             "version": 1,
             "created_at": now,
             "updated_at": now,
@@ -196,7 +196,7 @@ class Commands(EveningCommands):
             return Result([], {"card": domain.moderator_card(card)})
         if actor.role == PARTICIPANT and card["status"] == VISIBLE:
             # Pre-moderated: an edited card is checked again, or editing would bypass the queue.
-            fields["status"] = self.new_card_status(actor.event_id)
+            fields["status"] = self.new_card_status(self.store.event(actor.event_id))
         return self._update_card(actor, card, "card.edited", **fields)
 
     def withdraw_card(self, actor: Actor, payload) -> Result:

@@ -143,9 +143,10 @@ class EveningCommands:
             changes += self._event_change(actor, moderation=mode)
         return Result(changes, {"event": changes[-1]["event"], "released": len(changes) - 1})
 
-    def new_card_status(self, event_id: str) -> str:
-        """VISIBLE, or PENDING while the event is pre-moderated."""
-        return PENDING if self.store.event(event_id)["moderation"] == "pre" else VISIBLE
+    @staticmethod
+    def new_card_status(event: dict) -> str:
+        """VISIBLE, or PENDING while the event (its row) is pre-moderated."""
+        return PENDING if event["moderation"] == "pre" else VISIBLE
 
     # -- dot-voting -----------------------------------------------------------------
 
