@@ -7,7 +7,7 @@ import uuid
 import pytest
 from conftest import card_payload, changes, lead, moderator, participant
 from test_commands import refused
-from test_results import mod_actor, new_result, post_cards
+from test_results import mod_actor, new_result
 
 from facilitation import commands_of, create_app, domain
 from facilitation.domain import Actor

@@ -22,7 +22,6 @@ UMLAUTS = "Bürgerbüro öffnet später – Grüße aus Gmünd (ß)"
 @pytest.fixture
 def full_event(commands, event):
     """An event with every result kind, hidden and withdrawn cards, umlauts, emoji, Arabic, votes."""
-    e = event["id"]
     texts = [UMLAUTS, EMOJI, ARABIC, "Runder Tisch zu Mieten", "Sprachcafé gibt es schon", "Bus abends"]
     cards = []
     for n, text in enumerate(texts):

@@ -5,7 +5,7 @@ import threading
 import uuid
 
 import pytest
-from conftest import card_payload, changes, lead, moderator, participant
+from conftest import card_payload, changes, lead, participant
 from test_commands import count_rows, refused
 
 from facilitation.domain import Actor
