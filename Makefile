@@ -38,7 +38,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 
 # After changing user-facing strings: extract them and update every catalogue.
 extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
 
 clean:

@@ -10,7 +10,8 @@ from .config import ROOT, load_config
 from .store import Store
 
 # Languages with a catalogue in translations/ (German is the source language).
-LANGUAGES = ["de", "en"]
+# ar, fa, uk and tr cover what participants see; moderators and the lead read German or English.
+LANGUAGES = ["de", "en", "ar", "fa", "uk", "tr"]
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
 babel = Babel()

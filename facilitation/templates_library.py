@@ -3,17 +3,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-GMUEND_QUESTIONS = ["Was läuft gut?", "Was muss verbessert werden?", "Was braucht es?"]
+
+def N_(text: str) -> str:
+    """Mark a template's table name or question for translation, but store it as written.
+
+    Events keep their German wording; pages show a translation of it beside the
+    original while it is still the template's text (see web.local_text).
+    """
+    return text
+
+
+GMUEND_QUESTIONS = [N_("Was läuft gut?"), N_("Was muss verbessert werden?"), N_("Was braucht es?")]
 
 TEMPLATES = {
     "gmuend": {
         "label": _l("Schwäbisch Gmünd: fünf Thementische, drei Fragen"),
         "tables": [
-            "Bauen & Wohnen",
-            "Ehrenamt & Beteiligung",
-            "Arbeit",
-            "Frauen",
-            "Bildung & Ausbildung",
+            N_("Bauen & Wohnen"),
+            N_("Ehrenamt & Beteiligung"),
+            N_("Arbeit"),
+            N_("Frauen"),
+            N_("Bildung & Ausbildung"),
         ],
         "questions": GMUEND_QUESTIONS,
     },

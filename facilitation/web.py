@@ -32,7 +32,7 @@ from .templates_library import TEMPLATES
 
 bp = Blueprint("web", __name__)
 
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "ar": "العربية", "fa": "فارسی", "uk": "Українська", "tr": "Türkçe"}
 
 
 def _commands() -> Commands:
@@ -64,6 +64,16 @@ def page_globals() -> dict:
         "max_card": domain.MAX_CARD_LENGTH,
         "max_name": domain.MAX_NAME_LENGTH,
     }
+
+
+@bp.app_template_filter("local")
+def local_text(text: str) -> str:
+    """The reader's translation of a template's table name or question, or ''.
+
+    Text a lead wrote (or changed) has no translation and shows only as written.
+    """
+    translated = _(text) if text else ""
+    return translated if translated != text else ""
 
 
 @bp.app_template_filter("boot_json")
@@ -239,6 +249,7 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
     table_cards = [c for c in commands.store.cards(event["id"], table["id"]) if c["status"] == VISIBLE]
     results = [r for r in commands.store.results(event["id"], table["id"]) if r["status"] != domain.DELETED]
     boot = _boot(event["id"], PARTICIPANT, table["id"])
+    boot["local"] = {t: local_text(t) for t in [table["name"]] + [q["text"] for q in questions] if local_text(t)}
     body = render_template(
         "participant.html",
         event=event,

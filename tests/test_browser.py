@@ -139,3 +139,19 @@ def test_editing_survives_live_updates(browser, server):
     b.wait_for_selector("#table-cards .card-text >> text=Zweite Fassung, noch nicht gespeichert")
     ctx_a.close()
     ctx_b.close()
+
+
+def test_arabic_phone_right_to_left(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    ctx, page = open_page(browser, {**PHONE, "locale": "ar"}, table["participant"])
+    assert page.eval_on_selector("html", "e => [e.lang, e.dir]") == ["ar", "rtl"]
+    assert page.inner_text("#status") == "متصل"
+    page.fill("#card-text", "نحتاج إلى دورات لغة في المساء")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#mine .card:not(:has(.pending))")
+    card = page.locator("#mine .card-text")
+    assert card.inner_text() == "نحتاج إلى دورات لغة في المساء"
+    assert card.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    shot(page, "phone-arabic-390")
+    ctx.close()

@@ -6,6 +6,7 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
+import pytest
 from conftest import changes
 
 from facilitation import commands_of
@@ -177,3 +178,40 @@ def test_moderator_qr_is_for_the_lead_only(app, commands, event):
     lead.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
     response = lead.get(url)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+
+
+def test_participant_page_in_arabic_is_right_to_left(app, event):
+    http = app.test_client()
+    html = http.get(f"{table_url(event)}?lang=ar").get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in html
+    assert "أرسل البطاقة" in html  # "Karte senden"
+    # The template's German question stays, with its translation beside it.
+    assert "Was läuft gut?" in html and "ما الذي يسير بشكل جيد؟" in html
+    assert "البناء والسكن" in html  # "Bauen & Wohnen"
+    again = http.get(table_url(event)).get_data(as_text=True)  # the choice is remembered
+    assert 'lang="ar" dir="rtl"' in again
+
+
+def test_questions_a_lead_rewrote_show_only_as_written(app, commands, event):
+    from conftest import lead
+
+    question = event["questions"][event["tables"][0]][0]
+    commands.edit_question(lead(event), {"question": question, "text": "Was gefällt Ihnen am Quartier?"})
+    html = app.test_client().get(f"{table_url(event)}?lang=tr").get_data(as_text=True)
+    assert "Was gefällt Ihnen am Quartier?" in html
+    assert "Neler iyi gidiyor?" not in html and "Neler iyileştirilmeli?" in html
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("uk", "Будь ласка, напишіть щось на картці."),
+    ("fa", "لطفاً چیزی روی کارت بنویسید."),
+    ("tr", "Lütfen karta bir şey yazın."),
+])
+def test_errors_reach_phones_in_their_language(app, clients, event, lang, message):
+    http = app.test_client()
+    http.get(f"{table_url(event)}?lang={lang}")
+    phone = clients.sio.test_client(
+        app, flask_test_client=http, auth={"event": event["id"], "role": "participant", "table": event["tables"][0]}
+    )
+    ack = phone.emit("card:post", {"id": str(uuid.uuid4()), "question": event["questions"][event["tables"][0]][0], "text": " "}, callback=True)
+    assert ack["error"]["message"] == message

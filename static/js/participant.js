@@ -155,7 +155,8 @@
     var box = document.getElementById("table-cards");
     box.innerHTML = "";
     questions.forEach(function (q) {
-      box.appendChild(el("h3", { dir: "auto", text: q.text }));
+      var local = (boot.local || {})[q.text];
+      box.appendChild(el("h3", { dir: "auto" }, [q.text, local ? el("span", { "class": "local", text: " " + local }) : null]));
       var list = el("ul", { "class": "card-list" });
       var cards = Object.keys(tableCards).map(function (id) { return tableCards[id]; })
         .filter(function (c) { return c.question_id === q.id; })
