@@ -249,7 +249,8 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
     table_cards = [c for c in commands.store.cards(event["id"], table["id"]) if c["status"] == VISIBLE]
     results = [r for r in commands.store.results(event["id"], table["id"]) if r["status"] != domain.DELETED]
     boot = _boot(event["id"], PARTICIPANT, table["id"])
-    boot["local"] = {t: local_text(t) for t in [table["name"]] + [q["text"] for q in questions] if local_text(t)}
+    translations = {t: local_text(t) for t in [table["name"]] + [q["text"] for q in questions]}
+    boot["local"] = {t: local for t, local in translations.items() if local}
     body = render_template(
         "participant.html",
         event=event,
