@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench chromium translations extract clean
+.PHONY: run test bench chromium extract clean
 
 run: $(VENV)/.installed $(MO)
 	$(PY) app.py
@@ -18,8 +18,11 @@ bench: $(VENV)/.test-installed $(MO)
 	$(PY) bench/fanout.py --scenario S1
 	$(PY) bench/fanout.py --scenario S2
 
+# Debian's python3 needs python3-venv for `-m venv`; install it when that is what is missing.
 $(VENV)/.installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv \
+	  && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
