@@ -177,10 +177,20 @@ class Commands(EveningCommands):
 
     def _update_card(self, actor: Actor, card: dict, type_: str, **fields) -> Result:
         with self.store.transaction():
-            self.store.update_card(card["id"], **fields)
-            stored = self.store.card(card["id"])
-            change = self.store.append_change(actor.event_id, type_, card["table_id"], {"card": stored})
-        return Result([change], {"card": domain.moderator_card(stored)})
+            change = self._save_card(actor, card["id"], type_, **fields)
+        return Result([change], {"card": domain.moderator_card(change["card"])})
+
+    def _save_card(self, actor: Actor, card_id: str, type_: str, **fields) -> dict:
+        """Write fields of a card and log it as it is now (inside a transaction)."""
+        self.store.update_card(card_id, **fields)
+        card = self.store.card(card_id)
+        return self.store.append_change(actor.event_id, type_, card["table_id"], {"card": card})
+
+    def _save_result(self, actor: Actor, result_id: str, type_: str = "result.updated", **fields) -> dict:
+        """Write fields of a result and log it as it is now (inside a transaction)."""
+        self.store.update_result(result_id, **fields)
+        result = self.store.result(result_id)
+        return self.store.append_change(actor.event_id, type_, result["table_id"], {"result": result})
 
     def edit_card(self, actor: Actor, payload) -> Result:
         """The author edits their card's text or name; a moderator corrects a card."""
@@ -289,16 +299,11 @@ class Commands(EveningCommands):
             raise fail("forbidden")
         return self.event_table(actor, payload.get("table"))["id"]
 
-    def _log(self, actor: Actor, type_: str, table_id: int, row: dict, kind: str) -> dict:
-        """Append a change carrying a card or result as it is now (inside a transaction)."""
-        return self.store.append_change(actor.event_id, type_, table_id, {kind: row})
-
     def _undo_entry(self, actor: Actor, table_id: int, label: str, rows: list) -> None:
         self.store.push_undo(actor.event_id, table_id, undo_key(actor), label, rows)
 
     def _move_card(self, actor: Actor, card: dict, result_id: str | None, rank: float) -> dict:
-        self.store.update_card(card["id"], result_id=result_id, rank=rank)
-        return self._log(actor, "card.moved", card["table_id"], self.store.card(card["id"]), "card")
+        return self._save_card(actor, card["id"], "card.moved", result_id=result_id, rank=rank)
 
     def _result_fields(self, payload: dict, partial: bool) -> dict:
         """Validated result fields from a payload (only those present when partial)."""
@@ -346,13 +351,13 @@ class Commands(EveningCommands):
         }
         with self.store.transaction():
             self.store.insert_result(result)
-            changes = [self._log(actor, "result.created", table_id, self.store.result(result_id), "result")]
+            changes = [self.store.append_change(actor.event_id, "result.created", table_id, {"result": self.store.result(result_id)})]
             undo = [{"table": "results", "row": {"id": result_id, "status": domain.DELETED}}]
             for n, card in enumerate(cards):
                 undo.append(_card_placement(card))
                 changes.append(self._move_card(actor, card, result_id, now + n))
             self._undo_entry(actor, table_id, "result.created", undo)
-        return Result(changes, {"result": self.store.result(result_id)})
+        return Result(changes, {"result": changes[0]["result"]})
 
     def update_result(self, actor: Actor, payload) -> Result:
         """Change some fields of a result; the fields not sent stay as they are.
@@ -370,9 +375,8 @@ class Commands(EveningCommands):
             return Result([], {"result": result})
         with self.store.transaction():
             self._undo_entry(actor, result["table_id"], "result.updated", [_result_row(result, fields)])
-            self.store.update_result(result["id"], **fields)
-            change = self._log(actor, "result.updated", result["table_id"], self.store.result(result["id"]), "result")
-        return Result([change], {"result": self.store.result(result["id"])})
+            change = self._save_result(actor, result["id"], **fields)
+        return Result([change], {"result": change["result"]})
 
     def delete_result(self, actor: Actor, payload) -> Result:
         """Dissolve a result: its cards go back to 'not yet sorted'."""
@@ -380,7 +384,7 @@ class Commands(EveningCommands):
         with self.store.transaction():
             changes, undo = self._dissolve(actor, result)
             self._undo_entry(actor, result["table_id"], "result.deleted", undo)
-        return Result(changes, {"result": self.store.result(result["id"])})
+        return Result(changes, {"result": changes[-1]["result"]})
 
     def _dissolve(self, actor: Actor, result: dict) -> tuple[list, list]:
         """Delete a result, unsort its cards, unfold results merged into it."""
@@ -392,10 +396,8 @@ class Commands(EveningCommands):
             changes.append(self._move_card(actor, card, None, end + n))
         for child in self._merged_children(result):
             undo.append(_result_row(child, {"status": 1, "merged_into": 1}))
-            self.store.update_result(child["id"], status=domain.ACTIVE, merged_into=None)
-            changes.append(self._log(actor, "result.updated", child["table_id"], self.store.result(child["id"]), "result"))
-        self.store.update_result(result["id"], status=domain.DELETED)
-        changes.append(self._log(actor, "result.deleted", result["table_id"], self.store.result(result["id"]), "result"))
+            changes.append(self._save_result(actor, child["id"], status=domain.ACTIVE, merged_into=None))
+        changes.append(self._save_result(actor, result["id"], "result.deleted", status=domain.DELETED))
         return changes, undo
 
     def _merged_children(self, result: dict) -> list[dict]:
@@ -444,8 +446,7 @@ class Commands(EveningCommands):
             return Result([], {"result": result})
         with self.store.transaction():
             self._undo_entry(actor, result["table_id"], "result.moved", [_result_row(result, {"rank": 1})])
-            self.store.update_result(result["id"], rank=rank)
-            change = self._log(actor, "result.updated", result["table_id"], self.store.result(result["id"]), "result")
+            change = self._save_result(actor, result["id"], rank=rank)
         return Result([change], {"result": change["result"]})
 
     def merge_results(self, actor: Actor, payload) -> Result:
@@ -471,10 +472,8 @@ class Commands(EveningCommands):
             changes = []
             for child in self._merged_children(source):  # keep one level: re-point them
                 undo.append(_result_row(child, {"merged_into": 1}))
-                self.store.update_result(child["id"], merged_into=target["id"])
-                changes.append(self._log(actor, "result.updated", child["table_id"], self.store.result(child["id"]), "result"))
-            self.store.update_result(source["id"], status=domain.MERGED, merged_into=target["id"])
-            changes.append(self._log(actor, "result.merged", source["table_id"], self.store.result(source["id"]), "result"))
+                changes.append(self._save_result(actor, child["id"], merged_into=target["id"]))
+            changes.append(self._save_result(actor, source["id"], "result.merged", status=domain.MERGED, merged_into=target["id"]))
             self._undo_entry(actor, source["table_id"], "result.merged", undo)
         return Result(changes, {"result": self.store.result(target["id"])})
 
@@ -498,8 +497,7 @@ class Commands(EveningCommands):
             return Result([], {"result": result})
         with self.store.transaction():
             self._undo_entry(actor, result["table_id"], "result.unmerged", [_result_row(result, {"status": 1, "merged_into": 1})])
-            self.store.update_result(result["id"], status=domain.ACTIVE, merged_into=None)
-            change = self._log(actor, "result.updated", result["table_id"], self.store.result(result["id"]), "result")
+            change = self._save_result(actor, result["id"], status=domain.ACTIVE, merged_into=None)
         return Result([change], {"result": change["result"]})
 
     def undo(self, actor: Actor, payload=None) -> Result:
@@ -522,12 +520,10 @@ class Commands(EveningCommands):
                     target = self.store.result(row["result_id"]) if row.get("result_id") else None
                     if target is not None and target["status"] != domain.ACTIVE:
                         row["result_id"] = None
-                    self.store.restore_row("cards", row)
-                    changes.append(self._log(actor, "card.moved", entry["table_id"], self.store.card(row["id"]), "card"))
+                    changes.append(self._save_card(actor, row.pop("id"), "card.moved", **row))
                 else:
-                    self.store.restore_row("results", row)
-                    stored = self.store.result(row["id"])
-                    changes.append(self._log(actor, "result.updated", stored["table_id"], stored, "result"))
+                    changes.append(self._save_result(actor, row.pop("id"), **row))
+                    stored = changes[-1]["result"]
                     if stored["status"] == domain.DELETED:  # cards others put in meanwhile
                         end = self._end_rank(stored["table_id"], None)
                         for n, card in enumerate(self.store.cards_of_result(stored["id"])):

@@ -137,9 +137,7 @@ class EveningCommands:
             if mode == "post":
                 for card in self.store.cards(actor.event_id):
                     if card["status"] == PENDING:
-                        self.store.update_card(card["id"], status=VISIBLE)
-                        changes.append(self.store.append_change(
-                            actor.event_id, "card.shown", card["table_id"], {"card": self.store.card(card["id"])}))
+                        changes.append(self._save_card(actor, card["id"], "card.shown", status=VISIBLE))
             changes += self._event_change(actor, moderation=mode)
         return Result(changes, {"event": changes[-1]["event"], "released": len(changes) - 1})
 
@@ -174,9 +172,7 @@ class EveningCommands:
         for result in self.store.results(actor.event_id):
             votes = tallies.get(result["id"], 0)
             if result["votes"] != votes:
-                self.store.update_result(result["id"], votes=votes)
-                changes.append(self.store.append_change(
-                    actor.event_id, "result.updated", result["table_id"], {"result": self.store.result(result["id"])}))
+                changes.append(self._save_result(actor, result["id"], votes=votes))
         return changes
 
     def _votable(self, actor: Actor, payload: dict) -> tuple[dict, dict]:

@@ -357,12 +357,6 @@ class Store:
         """Update fields of a result and bump its version."""
         self._update("results", result_id, fields)
 
-    def restore_row(self, table: str, row: dict) -> None:
-        """Put a card's placement or a whole result back as it was (undo)."""
-        row_id = row["id"]
-        fields = {k: v for k, v in row.items() if k != "id"}
-        self._update(table, row_id, fields)
-
     def _update(self, table: str, row_id: str, fields: dict) -> None:
         fields = {**fields, "updated_at": time.time()}
         sets = ", ".join(f"{k} = ?" for k in fields)
