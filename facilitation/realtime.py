@@ -107,4 +107,3 @@ def register(sio: SocketIO) -> None:
     sio.on_event("suggest", on_suggest)
     for name in COMMANDS:
         sio.on_event(name, command_handler(name))
-    sio.actors = actors  # read by tests and the health page

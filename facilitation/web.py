@@ -137,7 +137,6 @@ def _boot(event_id: str, role: str, table_id: int | None = None) -> dict:
 def _ui_strings() -> dict:
     """Strings the page scripts show, translated on the server."""
     return {
-        "sending": _("Wird gesendet …"),
         "saved": _("Gespeichert"),
         "offline": _("Keine Verbindung – Ihre Karten werden gesendet, sobald sie wieder da ist."),
         "online": _("Verbunden"),

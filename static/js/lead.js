@@ -5,15 +5,12 @@
   var el = T.el;
   var boot = T.readBoot();
   var S = boot.strings;
-  var counts = {};
 
+  /* Send a form's command with its button disabled until the answer comes. */
   function act(form, name, payload) {
     var button = form.querySelector("button");
     button.disabled = true;
-    live.send(name, payload).then(function (ack) {
-      button.disabled = false;
-      T.statusLine(ack.ok ? S.saved : S.error + ": " + ack.error.message, ack.ok);
-    }, function () { button.disabled = false; T.statusLine(S.offline, false); });
+    send(name, payload).then(function () { button.disabled = false; });
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("form.rename"), function (form) {
@@ -35,11 +32,7 @@
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-wall-mode]"), function (button) {
-    button.addEventListener("click", function () {
-      live.send("wall:mode", { mode: button.getAttribute("data-wall-mode") }).then(function (ack) {
-        if (ack.ok) showWallMode(ack.mode); else T.statusLine(S.error + ": " + ack.error.message, false);
-      }, function () { T.statusLine(S.offline, false); });
-    });
+    button.addEventListener("click", function () { send("wall:mode", { mode: button.getAttribute("data-wall-mode") }); });
   });
 
   // -- run of the evening ------------------------------------------------------
@@ -143,7 +136,7 @@
 
   var cards = {};
   function renderCounts() {
-    counts = {};
+    var counts = {};
     Object.keys(cards).forEach(function (id) {
       var c = cards[id];
       if (c.status === "visible") counts[c.table_id] = (counts[c.table_id] || 0) + 1;

@@ -14,7 +14,6 @@
   var S = boot.strings;
   var cards = {};
   var results = {};
-  var tables = {};
   var fresh = {};
   var editing = false;
   var dragging = null;
@@ -454,7 +453,7 @@
       results = {};
       snap.cards.forEach(function (c) { if (c.table_id === boot.table) cards[c.id] = c; });
       snap.results.forEach(function (r) { results[r.id] = r; });
-      snap.tables.forEach(function (t) { tables[t.id] = t; if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+      snap.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
       run = snap.event;
       updateRunBar(run);
       render();
