@@ -23,7 +23,9 @@ import sys  # noqa: E402
 
 from facilitation import commands_of, create_app, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402
+from facilitation.domain import ADMIN, Actor  # noqa: E402
 from facilitation.links import base_url, event_links  # noqa: E402
+from facilitation.realtime import perform  # noqa: E402
 
 DEMO_EVENT = "demo"
 DEMO_TITLE = "Bürgerdialog Schwäbisch Gmünd (Demo)"
@@ -33,9 +35,8 @@ app = create_app({"ASYNC_MODE": ASYNC_MODE})
 
 def ensure_demo_event() -> str:
     """Create the demo event from the Gmünd template once; reuse it afterwards."""
-    commands = commands_of(app)
-    if commands.store.event(DEMO_EVENT) is None:
-        commands.create_event("gmuend", DEMO_TITLE, DEMO_EVENT)
+    if commands_of(app).store.event(DEMO_EVENT) is None:
+        perform(app, Actor(ADMIN, DEMO_EVENT), "event:create", {"template": "gmuend", "title": DEMO_TITLE, "id": DEMO_EVENT})
     return DEMO_EVENT
 
 

@@ -119,15 +119,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def prepare_event(data_dir: Path, tables: int) -> None:
-    """Create the bench event in the server's database before the server starts."""
+def prepare_event(data_dir: Path, tables: int) -> dict[int, str]:
+    """Create the bench event in the server's database before the server starts.
+
+    Returns each table's moderator token.
+    """
     os.environ["DATA_DIR"] = str(data_dir)
     from facilitation import commands_of, create_app
+    from facilitation.domain import ADMIN, MODERATOR, Actor
 
     app = create_app({"DATA_DIR": data_dir, "DATABASE": str(data_dir / "tischrunde.db"), "SECRET_KEY": SECRET_KEY})
+    commands = commands_of(app)
     names = [f"Tisch {n}" for n in range(1, tables + 1)]
-    commands_of(app).create_event("gmuend", "Benchmark", "bench", table_names=names)
-    commands_of(app).store.close()
+    payload = {"template": "gmuend", "title": "Benchmark", "id": "bench", "tables": names}
+    commands.run("event:create", Actor(ADMIN, "bench"), payload)
+    tokens = {t["id"]: commands.token("bench", MODERATOR, t["id"]) for t in commands.store.tables("bench")}
+    commands.store.close()
+    return tokens
 
 
 async def connect_all(coros, concurrency: int = 40) -> None:
@@ -149,13 +157,11 @@ def peak_rss_mib(pid: int) -> float:
 
 async def run(args) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="tischrunde-bench-"))
-    prepare_event(data_dir, args.tables)
+    tokens = prepare_event(data_dir, args.tables)
     server = LiveServer(data_dir, DEMO="0", CARDS_PER_MINUTE="1000").start()
     stats = Stats()
     try:
         base = server.url
-        from facilitation.domain import derive_token
-
         walls = [Client("wall", None, stats) for _ in range(args.walls)]
         started = time.perf_counter()
         await connect_all([w.connect(base, "/e/bench/wall", {"event": "bench", "role": "wall"}) for w in walls])
@@ -168,7 +174,7 @@ async def run(args) -> dict:
             [
                 t.connect(
                     base,
-                    f"/e/bench/m/{t.table}?k={derive_token(SECRET_KEY, 'bench', 'moderator', t.table)}",
+                    f"/e/bench/m/{t.table}?k={tokens[t.table]}",
                     {"event": "bench", "role": "moderator", "table": t.table},
                 )
                 for t in tablets

@@ -43,7 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(**(config or {})))
     store = Store(app.config["DATABASE"])
-    app.extensions["tischrunde"] = Commands(store, app.config["SECRET_KEY"], app.config["CARDS_PER_MINUTE"])
+    limits = {"cards": app.config["CARDS_PER_MINUTE"], "edits": app.config["EDITS_PER_MINUTE"],
+              "dots": app.config["DOTS_PER_MINUTE"]}
+    app.extensions["tischrunde"] = Commands(store, app.config["SECRET_KEY"], limits)
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli, realtime, web

@@ -1,7 +1,9 @@
 """Who is who: grants from secret links and the participant id, kept in the session.
 
 The session is Flask's signed, HttpOnly cookie; it holds no secret tokens,
-only what they granted, so a copied cookie is the only way to borrow a role.
+only the hash of the link that granted a role. A grant counts only while that
+hash is still the link's current one, so replacing a link (or deleting and
+re-creating an event under the same id) ends every grant made through the old one.
 """
 from __future__ import annotations
 
@@ -9,23 +11,29 @@ import uuid
 
 from flask import session
 
-from .domain import LEAD, MODERATOR, PARTICIPANT, WALL, Actor, fail
+from .domain import LEAD, MODERATOR, PARTICIPANT, WALL, Actor, check_int, fail
 
 
 def add_grant(grant: dict) -> None:
     """Remember in the session that a secret link granted this role."""
-    entry = [grant["event_id"], grant["role"], grant["table_id"]]
-    grants = [g for g in session.get("grants", []) if g != entry]
+    entry = [grant["event_id"], grant["role"], grant["table_id"], grant["hash"]]
+    grants = [g for g in session.get("grants", []) if g[:3] != entry[:3]]
     session["grants"] = grants[-20:] + [entry]
     session.permanent = True
 
 
-def has_grant(event_id: str, role: str, table_id: int | None = None) -> bool:
-    """True when the session holds the role (the lead's grant covers every table)."""
-    grants = session.get("grants", [])
-    if [event_id, LEAD, None] in grants:
-        return True
-    return role == MODERATOR and [event_id, MODERATOR, table_id] in grants
+def has_grant(store, event_id: str, role: str, table_id: int | None = None) -> bool:
+    """True when the session holds the role through a link that still works.
+
+    The lead's grant covers every table.
+    """
+    wanted = [[event_id, LEAD, None]] + ([[event_id, MODERATOR, table_id]] if role == MODERATOR else [])
+    for entry in session.get("grants", []):
+        if len(entry) == 4 and entry[:3] in wanted:
+            current = store.secret(entry[3])
+            if current and [current["event_id"], current["role"], current["table_id"]] == entry[:3]:
+                return True
+    return False
 
 
 def participant_id(create: bool = False) -> str | None:
@@ -45,20 +53,23 @@ def actor_for(commands, auth) -> Actor:
     """
     if not isinstance(auth, dict) or not isinstance(auth.get("event"), str):
         raise fail("invalid_payload")
+    store = commands.store
     event_id, role = auth["event"], auth.get("role")
-    if commands.store.event(event_id) is None:
+    if store.event(event_id) is None:
         raise fail("unknown_event")
     if role == WALL:
         return Actor(WALL, event_id)
     if role == LEAD:
-        if not has_grant(event_id, LEAD):
+        if not has_grant(store, event_id, LEAD):
             raise fail("not_authenticated")
         return Actor(LEAD, event_id, participant_id=participant_id())
     if role not in (PARTICIPANT, MODERATOR):
         raise fail("invalid_payload")
-    table = commands.event_table(Actor(role, event_id), auth.get("table"))
+    table = store.table(check_int(auth.get("table")))
+    if table is None or table["event_id"] != event_id:
+        raise fail("unknown_table")
     if role == MODERATOR:
-        if not has_grant(event_id, MODERATOR, table["id"]):
+        if not has_grant(store, event_id, MODERATOR, table["id"]):
             raise fail("not_authenticated")
         # The session id tells this tablet's actions apart (for undo).
         return Actor(MODERATOR, event_id, table["id"], participant_id())

@@ -9,10 +9,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from . import commands_of, domain, export
-from .domain import LEAD, Actor, CommandError
+from .commands.results import suggest
+from .domain import ADMIN, LEAD, Actor, CommandError
 from .links import base_url, event_links
-from .web import export_bytes
 from .qr import qr_text
+from .realtime import perform
+from .web import export_bytes
 from .templates_library import TEMPLATES
 
 event_cli = AppGroup("event", help="Veranstaltungen anlegen und ihre Links zeigen.")
@@ -22,20 +24,26 @@ def _fail(err: CommandError) -> None:
     raise click.ClickException(str(err.message))
 
 
+def _admin(event_id: str, name: str, payload: dict):
+    """Perform a command as the server's admin; a refusal is a clear error, no traceback.
+
+    Screens connected to a running server learn of it at their next sync (the
+    command line is another process).
+    """
+    try:
+        return perform(current_app, Actor(ADMIN, event_id), name, payload)
+    except CommandError as err:
+        _fail(err)
+
+
 @event_cli.command("create")
 @click.option("--template", default="gmuend", show_default=True, type=click.Choice(sorted(TEMPLATES)))
 @click.option("--title", required=True, help="Titel der Veranstaltung.")
 @click.option("--id", "event_id", default=None, help="Kurz-ID für die Links (sonst zufällig).")
 def create_command(template: str, title: str, event_id: str | None) -> None:
     """Create an event from a template and print its id."""
-    commands = commands_of(current_app)
-    if event_id and commands.store.event(event_id):
-        raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es schon.")
-    try:
-        new_id = commands.create_event(template, title, event_id)
-    except CommandError as err:
-        _fail(err)
-    click.echo(new_id)
+    payload = {"template": template, "title": title, **({"id": event_id} if event_id else {})}
+    click.echo(_admin(event_id or "", "event:create", payload).ack["event_id"])
 
 
 @event_cli.command("links")
@@ -81,11 +89,7 @@ def import_command(file: Path, event_id: str | None) -> None:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise click.ClickException(str(domain.ERRORS["invalid_backup"])) from None
-    try:
-        new_id = export.restore(commands_of(current_app), data, event_id)
-    except CommandError as err:
-        _fail(err)
-    click.echo(new_id)
+    click.echo(_admin(event_id or "", "event:import", {"data": data, "id": event_id}).ack["event_id"])
 
 
 @event_cli.command("delete")
@@ -99,8 +103,7 @@ def delete_command(event_id: str, yes: bool) -> None:
         raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
     if not yes:
         click.confirm(f"„{event['title']}“ ({event_id}) mit allen Daten unwiderruflich löschen?", abort=True)
-    with commands.store.transaction():
-        commands.store.delete_event(event_id)
+    _admin(event_id, "event:delete", {"confirm": event["title"]})
     click.echo(f"gelöscht: {event_id}")
 
 
@@ -122,7 +125,7 @@ def suggest_command(event_id: str, table_id: int, as_json: bool) -> None:
     if commands.store.event(event_id) is None:
         raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
     try:
-        groups = commands.suggest(Actor(LEAD, event_id), {"table": table_id})["groups"]
+        groups = suggest(commands, Actor(LEAD, event_id), {"table": table_id})["groups"]
     except CommandError as err:
         _fail(err)
     if as_json:

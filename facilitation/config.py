@@ -41,6 +41,9 @@ def load_config(**overrides) -> dict:
         # Cards one participant may post per minute (per session, never per IP:
         # a whole venue shares one public address).
         "CARDS_PER_MINUTE": int(os.environ.get("CARDS_PER_MINUTE", "20")),
+        # Edits and withdrawals, and dots given or taken back, per participant and minute.
+        "EDITS_PER_MINUTE": int(os.environ.get("EDITS_PER_MINUTE", "30")),
+        "DOTS_PER_MINUTE": int(os.environ.get("DOTS_PER_MINUTE", "60")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "SESSION_COOKIE_HTTPONLY": True,

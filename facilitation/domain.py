@@ -24,12 +24,17 @@ PARTICIPANT = "participant"
 MODERATOR = "moderator"
 LEAD = "lead"
 WALL = "wall"
-ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL)
+ADMIN = "admin"  # the command line on the server itself
+ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL, ADMIN)
 
 MAX_DESCRIPTION_LENGTH = 1000
 MAX_NEXT_STEP_LENGTH = 300
 MAX_CONTACT_LENGTH = 120
 MAX_CARDS_PER_COMMAND = 300
+MAX_TABLES = 50
+MAX_QUESTIONS = 10
+# Ids and numbers from clients: SQLite integers end at 2**63; JSON-safe ones at 2**53.
+MAX_INT = 2**53
 
 # Kinds of result, in the order a moderator meets them (seed format).
 RESULT_KINDS = {
@@ -161,6 +166,9 @@ ERRORS = {
     "forbidden": _l("Das dürfen Sie hier nicht."),
     "not_authenticated": _l("Bitte öffnen Sie den Link noch einmal."),
     "rate_limited": _l("Bitte etwas langsamer: zu viele Karten in kurzer Zeit."),
+    "unknown_command": _l("Diesen Befehl gibt es nicht."),
+    "invalid_event_id": _l("Eine Veranstaltungs-ID besteht aus 1 bis 40 Kleinbuchstaben, Ziffern, - oder _."),
+    "too_large": _l("Die Eingabe ist zu groß."),
     "internal": _l("Ein Fehler im Server. Ihre Eingabe ist nicht verloren, bitte später erneut senden."),
 }
 
@@ -187,7 +195,16 @@ class Actor:
         return self.role == MODERATOR and self.table_id == table_id
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029]")
+# Control characters (C0 but tab and newline, DEL, C1), zero-width space, line and
+# paragraph separators, and Unicode noncharacters: none belongs on a card, and the
+# XML of a DOCX export cannot hold several of them.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufdd0-\ufdef"
+    + "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
+    + "]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 def clean_text(value) -> str:
@@ -196,7 +213,8 @@ def clean_text(value) -> str:
     Newlines are kept (a card may have two lines); runs of blank lines are
     folded so a card cannot push the wall layout around.
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str) or _SURROGATE.search(value):
+        # A lone surrogate is no character: it cannot be stored or shown.
         raise fail("invalid_payload")
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
@@ -244,15 +262,27 @@ def check_uuid(value) -> str:
         raise fail("invalid_payload") from None
 
 
-def check_int(value) -> int:
-    """Return value as int (ints and digit strings), else raise invalid_payload."""
-    if isinstance(value, bool):
+def check_int(value, low: int = 0, high: int = MAX_INT) -> int:
+    """Return value as an int in [low, high] (ints and ASCII digit strings), else invalid_payload."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,16}", value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise fail("invalid_payload")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise fail("invalid_payload")
+    return value
+
+
+def check_number(value, low: int, high: int) -> int:
+    """Return an int a person typed in [low, high], else out_of_range (which names the range)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise fail("out_of_range", min=low, max=high)
+    return value
+
+
+def check_event_id(value) -> str:
+    """Return a valid event id (lowercase letters, digits, - and _; up to 40), else invalid_event_id."""
+    if not isinstance(value, str) or not _EVENT_ID.match(value):
+        raise fail("invalid_event_id")
+    return value
 
 
 def hash_token(token: str) -> str:
@@ -270,30 +300,11 @@ def derive_token(secret_key: str, *parts) -> str:
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
-PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank")
 
 
-def public_card(card: dict) -> dict:
-    """What a phone or the wall may see of a card.
-
-    Cards that are not visible travel as a tombstone (id, table, status) so
-    clients remove them; text and name never leave the moderators' rooms.
-    """
-    if card["status"] == VISIBLE:
-        return {k: card.get(k) for k in PUBLIC_CARD_FIELDS}
-    return {"id": card["id"], "table_id": card["table_id"], "status": card["status"]}
 
 
-def public_result(result: dict) -> dict:
-    """What phones and the wall see of a result: no contact (a person's details)."""
-    if result["status"] == DELETED:
-        return {"id": result["id"], "table_id": result["table_id"], "status": DELETED}
-    return {k: v for k, v in result.items() if k not in ("contact", "event_id")}
 
-
-def moderator_result(result: dict) -> dict:
-    """What moderators and the lead see of a result: everything."""
-    return dict(result)
 
 
 def check_optional_text(value, limit: int) -> str:
@@ -313,14 +324,6 @@ def check_choice(value, choices, code: str) -> str:
     return value
 
 
-def moderator_card(card: dict) -> dict:
-    """What a table's moderators and the lead see: everything but the author id.
-
-    A withdrawn card is gone for them too: the author took it back.
-    """
-    if card["status"] == WITHDRAWN:
-        return public_card(card)
-    return {k: v for k, v in card.items() if k != "author_id"}
 
 
 @dataclass
@@ -329,6 +332,8 @@ class Result:
 
     changes: list[dict]
     ack: dict = field(default_factory=dict)
+    # What the screens must learn beyond the log (an event deleted, a link replaced).
+    signals: list[dict] = field(default_factory=list)
 
     @property
     def change(self) -> dict | None:

@@ -4,22 +4,21 @@ build_record() gathers what the town publishes: results per table with their
 cards, the cards not sorted into results, the ranking; hidden, withdrawn and
 unapproved cards are left out. The writers turn it into DOCX, Markdown and
 CSV (the HTML page is a Jinja template). backup() is the lead's complete JSON
-of an event, hidden cards included and marked, which restore() imports into
-another Tischrunde server.
+of an event, hidden cards included and marked, which the event:import command
+(commands/events.py, after check_backup) brings into another Tischrunde server.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
-import sqlite3
 import time
 import unicodedata
-import uuid
 
 from flask_babel import gettext as _
 
-from . import domain
+from . import domain, views
+from .templates_library import TEMPLATES
 from .domain import ACTIVE, MERGED, VISIBLE, fail
 
 FORMATS = {
@@ -41,7 +40,7 @@ def build_record(store, event_id: str) -> dict:
     event = store.event(event_id)
     tables = store.tables(event_id)
     questions = store.questions(event_id)
-    cards = [c for c in store.cards(event_id) if c["status"] == VISIBLE]
+    cards = views.published_cards(store.cards(event_id))
     results = [r for r in store.results(event_id) if r["status"] in (ACTIVE, MERGED)]
     tallies = store.tallies(event_id)
     names = {t["id"]: t["name"] for t in tables}
@@ -321,51 +320,116 @@ def backup(store, event_id: str) -> dict:
     }
 
 
-def restore(commands, data, event_id: str | None = None) -> str:
-    """Import a backup as a new event (optionally under another id); returns its id.
+def _check_list(value, limit: int) -> list:
+    if not isinstance(value, list) or len(value) > limit:
+        raise fail("invalid_backup")
+    return value
 
-    On the server the backup came from, cards and results get new ids, so an
-    event can also be copied; a backup that does not fit leaves nothing behind.
+
+def _check_number(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 1e15:
+        raise fail("invalid_backup")
+    return float(value)
+
+
+def _check_event(ev: dict) -> dict:
+    rounds = domain.check_number(ev["rounds"], *domain.LIMITS["rounds"])
+    return {
+        "id": domain.check_event_id(ev["id"]),
+        "title": domain.check_label(ev["title"]),
+        "template": domain.check_choice(ev["template"], TEMPLATES, "invalid_backup"),
+        "date": domain.check_optional_text(ev["date"], domain.MAX_TITLE_LENGTH),
+        "place": domain.check_optional_text(ev["place"], domain.MAX_TITLE_LENGTH),
+        "wall_mode": domain.check_choice(ev["wall_mode"], domain.WALL_MODES, "invalid_backup"),
+        "phase": domain.check_choice(ev["phase"], domain.phases(rounds), "invalid_backup"),
+        "current_round": domain.check_int(ev["current_round"], 0, rounds),
+        "rounds": rounds,
+        "round_minutes": domain.check_number(ev["round_minutes"], *domain.LIMITS["round_minutes"]),
+        "moderation": domain.check_choice(ev["moderation"], domain.MODERATION_MODES, "invalid_backup"),
+        "dots": domain.check_number(ev["dots"], *domain.LIMITS["dots"]),
+        "status": domain.check_choice(ev["status"], ("open", "closed", "archived"), "invalid_backup"),
+    }
+
+
+def _check_tables(tables: list) -> list[dict]:
+    checked = []
+    for t in _check_list(tables, domain.MAX_TABLES):
+        questions = [{"position": domain.check_int(q["position"], 1, domain.MAX_QUESTIONS),
+                      "text": domain.check_label(q["text"], domain.MAX_QUESTION_LENGTH)}
+                     for q in _check_list(t["questions"], domain.MAX_QUESTIONS)]
+        if len({q["position"] for q in questions}) != len(questions):
+            raise fail("invalid_backup")
+        checked.append({"position": domain.check_int(t["position"], 1, domain.MAX_TABLES),
+                        "name": domain.check_label(t["name"]), "questions": questions})
+    if len({t["position"] for t in checked}) != len(checked):
+        raise fail("invalid_backup")
+    return checked
+
+
+def _check_result(r: dict, tables: set) -> dict:
+    from .commands.results import RESULT_FIELDS
+
+    if domain.check_int(r["table"]) not in tables:
+        raise fail("invalid_backup")
+    return {
+        "id": domain.check_uuid(r["id"]), "table": r["table"],
+        **{key: check(r[key]) for key, check in RESULT_FIELDS.items()},
+        "status": domain.check_choice(r["status"], (ACTIVE, MERGED), "invalid_backup"),
+        "merged_into": domain.check_uuid(r["merged_into"]) if r["merged_into"] is not None else None,
+        "rank": _check_number(r["rank"]), "votes": domain.check_int(r["votes"]),
+        "created_at": _check_number(r["created_at"]), "updated_at": _check_number(r["updated_at"]),
+    }
+
+
+def _check_card(c: dict, questions: set, results: dict, rounds: int) -> dict:
+    card = {
+        "id": domain.check_uuid(c["id"]), "table": domain.check_int(c["table"]), "question": domain.check_int(c["question"]),
+        "author": domain.check_label(c["author"], 64), "name": domain.check_name(c["name"]),
+        "text": domain.check_card_text(c["text"]),
+        "status": domain.check_choice(c["status"], (VISIBLE, domain.HIDDEN, domain.PENDING), "invalid_backup"),
+        "round": domain.check_int(c["round"], 0, rounds),
+        "result_id": domain.check_uuid(c["result_id"]) if c["result_id"] is not None else None,
+        "rank": _check_number(c["rank"]),
+        "created_at": _check_number(c["created_at"]), "updated_at": _check_number(c["updated_at"]),
+    }
+    if (card["table"], card["question"]) not in questions:
+        raise fail("invalid_backup")
+    if card["result_id"] is not None and results.get(card["result_id"]) != card["table"]:
+        raise fail("invalid_backup")
+    return card
+
+
+def check_backup(data) -> dict:
+    """A backup with every value checked by the live commands' validators, else invalid_backup.
+
+    What a command would refuse, an import refuses too, so an imported event
+    never holds a value that breaks a page, a sync or an export later.
     """
     if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT or data.get("version") != BACKUP_VERSION:
         raise fail("invalid_backup")
-    store = commands.store
-    ev = data["event"]
-    event_id = event_id or ev["id"]
-    if store.event(event_id) is not None:
-        raise fail("event_exists", id=event_id)
     try:
-        ids = [r["id"] for r in data["results"]] + [c["id"] for c in data["cards"]]
-        # A copy on the server it came from: give cards and results new ids.
-        fresh = {i: str(uuid.uuid4()) for i in ids} if any(store.result(i) or store.card(i) for i in ids) else {}
-        renamed = lambda i: fresh.get(i, i) if i else i  # noqa: E731
-
-        with store.transaction():
-            store.insert_event(event_id, ev["title"], ev["template"])
-            store.update_event(event_id, date=ev["date"], place=ev["place"], **{k: ev[k] for k in RUN_FIELDS})
-            commands.grant(event_id, domain.LEAD, None)
-            table_ids, question_ids = {}, {}
-            for t in data["tables"]:
-                table_id = store.insert_table(event_id, t["position"], t["name"])
-                table_ids[t["position"]] = table_id
-                commands.grant(event_id, domain.MODERATOR, table_id)
-                for q in t["questions"]:
-                    question_ids[(t["position"], q["position"])] = store.insert_question(table_id, q["position"], q["text"])
-            for r in data["results"]:
-                row = {k: v for k, v in r.items() if k != "table"}
-                store.insert_result({**row, "id": renamed(r["id"]), "merged_into": renamed(r["merged_into"]),
-                                     "event_id": event_id, "table_id": table_ids[r["table"]], "version": 1})
-            for c in data["cards"]:
-                row = {k: v for k, v in c.items() if k not in ("table", "question", "author", "hidden")}
-                store.insert_card({**row, "id": renamed(c["id"]), "result_id": renamed(c["result_id"]),
-                                   "event_id": event_id, "table_id": table_ids[c["table"]],
-                                   "question_id": question_ids[(c["table"], c["question"])],
-                                   "author_id": c["author"], "version": 1})
-            for d in data.get("dots", []):
-                store.insert_vote(str(uuid.uuid4()) if fresh else d["id"], event_id, d["participant_id"], renamed(d["result_id"]))
-    except (KeyError, TypeError, AttributeError, ValueError, sqlite3.IntegrityError) as err:
+        event = _check_event(data["event"])
+        tables = _check_tables(data["tables"])
+        positions = {t["position"] for t in tables}
+        questions = {(t["position"], q["position"]) for t in tables for q in t["questions"]}
+        results = [_check_result(r, positions) for r in _check_list(data["results"], 100_000)]
+        table_of = {r["id"]: r["table"] for r in results}
+        if len(table_of) != len(results) or any(
+            r["merged_into"] is not None and r["merged_into"] not in table_of for r in results
+        ):
+            raise fail("invalid_backup")
+        cards = [_check_card(c, questions, table_of, event["rounds"]) for c in _check_list(data["cards"], 1_000_000)]
+        if len({c["id"] for c in cards}) != len(cards):
+            raise fail("invalid_backup")
+        dots = [{"id": domain.check_uuid(d["id"]), "participant_id": domain.check_label(d["participant_id"], 64),
+                 "result_id": d["result_id"]} for d in _check_list(data.get("dots", []), 1_000_000)]
+        if any(d["result_id"] not in table_of for d in dots):
+            raise fail("invalid_backup")
+    except domain.CommandError as err:
         raise fail("invalid_backup") from err
-    return event_id
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise fail("invalid_backup") from err
+    return {"event": event, "tables": tables, "results": results, "cards": cards, "dots": dots}
 
 
 def backup_json(store, event_id: str) -> bytes:

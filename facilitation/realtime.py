@@ -1,9 +1,8 @@
-"""Socket.IO: authorise connections, join rooms, run commands, broadcast changes.
+"""Socket.IO: authorise connections, join rooms, and perform(): run a command, then broadcast.
 
-Rooms per event ``E``: ``E`` (everyone), ``E:lead``, ``E:wall``, ``E:phones``
-(every phone), and per table ``T`` ``E:mod:T`` (its moderators) and
-``E:phones:T`` (its phones).
-A change goes only to the rooms that may see it, in the view they may see.
+perform() is the one door for every change, whoever makes it: the Socket.IO
+handlers below, the no-JavaScript forms (web.py) and the command line
+(cli.py). Which rooms get which view of a change is views.deliveries'.
 """
 from __future__ import annotations
 
@@ -11,41 +10,46 @@ import logging
 
 from flask import current_app, request
 from flask_socketio import SocketIO, join_room
+from socketio.exceptions import ConnectionRefusedError as Refused
 
-from . import access, commands_of
-from .commands import COMMANDS, audience_view
-from .domain import LEAD, MODERATOR, WALL, Actor, CommandError, fail
+from . import access, commands_of, views
+from .commands import COMMANDS
+from .commands.results import suggest
+from .domain import Actor, CommandError, Result, fail
 
 log = logging.getLogger(__name__)
 
 
-def rooms_of(actor: Actor) -> list[str]:
-    """The rooms a connection joins."""
-    e = actor.event_id
-    if actor.role == LEAD:
-        return [e, f"{e}:lead"]
-    if actor.role == MODERATOR:
-        return [e, f"{e}:mod:{actor.table_id}"]
-    if actor.role == WALL:
-        return [e, f"{e}:wall"]
-    return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
+def perform(app, actor: Actor, name: str, payload=None) -> Result:
+    """Run a command and send what it changed to exactly who may see it.
 
-
-def broadcast(sio: SocketIO, event_id: str, change: dict) -> None:
-    """Send a stored change to exactly the rooms allowed to see it.
-
-    Call only after the transaction committed (the command returned).
+    Broadcasting happens after the transaction committed (run returned).
     """
-    table_id = change.get("table_id")
-    if table_id is None:
-        sio.emit("change", change, to=event_id)
-        return
-    e = event_id
-    # Results are public to every phone (the market place votes on all of them);
-    # cards only to the phones of their table.
-    phones = f"{e}:phones" if "result" in change else f"{e}:phones:{table_id}"
-    sio.emit("change", audience_view(change, "moderator"), to=[f"{e}:lead", f"{e}:mod:{table_id}"])
-    sio.emit("change", audience_view(change, "public"), to=[f"{e}:wall", phones])
+    result = commands_of(app).run(name, actor, payload)
+    sio = app.extensions.get("socketio")
+    if sio is not None:
+        broadcast(sio, actor.event_id, result)
+    return result
+
+
+def broadcast(sio: SocketIO, event_id: str, result: Result) -> None:
+    """Emit a command's changes (in seq order) and signals."""
+    for change in result.changes:
+        for rooms, view in views.deliveries(event_id, change):
+            sio.emit("change", view, to=rooms)
+    for signal in result.signals:
+        if signal["type"] == "deleted":
+            sio.emit("deleted", {"event": event_id}, to=event_id)
+        elif signal["type"] == "link_replaced":
+            _close_room(sio, views.staff_room(event_id, signal["role"], signal["table_id"]))
+
+
+def _close_room(sio: SocketIO, room: str) -> None:
+    """Disconnect every connection in a room (their grant was withdrawn)."""
+    sids = [sid for sid, _ in sio.server.manager.get_participants("/", room)]
+    for sid in sids:
+        sio.emit("revoked", {}, to=sid)
+        sio.server.disconnect(sid, namespace="/")
 
 
 def _error(err: CommandError) -> dict:
@@ -60,17 +64,17 @@ def register(sio: SocketIO) -> None:
         try:
             actor = access.actor_for(commands_of(current_app), auth)
         except CommandError as err:
-            # The client sees this as connect_error with {code, message}.
-            raise ConnectionRefusedError(err.as_dict()) from None
+            # The client gets connect_error with err.data = {code, message}.
+            raise Refused(str(err.message), err.as_dict()) from None
         actors[request.sid] = actor
-        for room in rooms_of(actor):
+        for room in views.rooms_of(actor):
             join_room(room)
 
     def on_disconnect(*_args):
         actors.pop(request.sid, None)
 
     def guarded(run):
-        """Run a handler: unknown connection, refusals and crashes become acks."""
+        """Run a handler; every outcome is an ack, the connection stays up."""
         actor = actors.get(request.sid)
         if actor is None:
             return _error(fail("not_authenticated"))
@@ -78,24 +82,21 @@ def register(sio: SocketIO) -> None:
             return run(actor)
         except CommandError as err:
             return _error(err)
-        except Exception:  # the connection must stay up whatever a payload does
-            log.exception("command failed")
+        except Exception:  # whatever a payload does, the client gets an answer
+            log.exception("handler failed")
             return _error(fail("internal"))
 
     def on_sync(payload=None):
-        return guarded(lambda actor: {"ok": True, **commands_of(current_app).sync(actor, payload)})
+        return guarded(lambda actor: {"ok": True, **views.sync(commands_of(current_app).store, actor, payload)})
 
     def on_suggest(payload=None):
-        return guarded(lambda actor: {"ok": True, **commands_of(current_app).suggest(actor, payload)})
+        return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload)})
 
     def command_handler(name):
         def handle(payload=None):
             def run(actor):
-                result = commands_of(current_app).run(name, actor, payload)
-                for change in result.changes:
-                    broadcast(sio, actor.event_id, change)
-                seq = result.change["seq"] if result.change else None
-                return {"ok": True, "seq": seq, **result.ack}
+                result = perform(current_app, actor, name, payload)
+                return {"ok": True, "seq": result.change["seq"] if result.change else None, **result.ack}
 
             return guarded(run)
 
@@ -105,5 +106,5 @@ def register(sio: SocketIO) -> None:
     sio.on_event("disconnect", on_disconnect)
     sio.on_event("sync", on_sync)
     sio.on_event("suggest", on_suggest)
-    for name in COMMANDS:
+    for name in COMMANDS:  # run() refuses roles a connection cannot have (admin)
         sio.on_event(name, command_handler(name))

@@ -163,6 +163,34 @@ def m004_record(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m005_one_view(db: sqlite_utils.Database) -> None:
+    """Per-event salt and link generations (replaceable links); the log keeps references only.
+
+    The change log used to keep each change's rows as they were, so a replay
+    could hand out the text of a card hidden later. From now on it keeps what
+    changed (kind and id); readers get each thing as it is now.
+    """
+    db.executescript(
+        """
+        ALTER TABLE events ADD COLUMN salt TEXT NOT NULL DEFAULT '';
+        ALTER TABLE secrets ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE changes ADD COLUMN ref_kind TEXT NOT NULL DEFAULT '';
+        ALTER TABLE changes ADD COLUMN ref_id TEXT NOT NULL DEFAULT '';
+        UPDATE changes SET ref_kind = 'card', ref_id = json_extract(data, '$.card.id') WHERE json_extract(data, '$.card.id') IS NOT NULL;
+        UPDATE changes SET ref_kind = 'result', ref_id = json_extract(data, '$.result.id') WHERE json_extract(data, '$.result.id') IS NOT NULL;
+        UPDATE changes SET ref_kind = 'event', ref_id = event_id WHERE json_extract(data, '$.event') IS NOT NULL;
+        UPDATE changes SET ref_kind = 'table', ref_id = json_extract(data, '$.table.id') WHERE json_extract(data, '$.table.id') IS NOT NULL;
+        UPDATE changes SET ref_kind = 'question', ref_id = json_extract(data, '$.question.id') WHERE json_extract(data, '$.question.id') IS NOT NULL;
+        UPDATE changes SET ref_kind = 'tally', ref_id = json_extract(data, '$.tally.result_id') WHERE json_extract(data, '$.tally.result_id') IS NOT NULL;
+        UPDATE changes SET data = '{}';
+        """
+    )
+
+
+# What a logged change refers to: the key of its data, and the field that holds the id.
+REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
+
 CARD_COLUMNS = (
     "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
     "result_id, rank, round"
@@ -219,11 +247,11 @@ class Store:
 
     # -- events, tables, questions -------------------------------------------
 
-    def insert_event(self, event_id: str, title: str, template: str) -> None:
+    def insert_event(self, event_id: str, title: str, template: str, salt: str) -> None:
         """Insert an event row (inside a transaction)."""
         self.db.execute(
-            "INSERT INTO events (id, title, template, created_at) VALUES (?, ?, ?, ?)",
-            (event_id, title, template, time.time()),
+            "INSERT INTO events (id, title, template, created_at, salt) VALUES (?, ?, ?, ?, ?)",
+            (event_id, title, template, time.time(), salt),
         )
 
     def insert_table(self, event_id: str, position: int, name: str) -> int:
@@ -240,16 +268,26 @@ class Store:
         )
         return cur.lastrowid
 
-    def insert_secret(self, token_hash: str, event_id: str, role: str, table_id: int | None) -> None:
-        """Remember the hash of a secret link token."""
+    def replace_secret(self, token_hash: str, event_id: str, role: str, table_id: int | None, generation: int) -> None:
+        """Keep the hash of a role's secret link token; the role's older hash goes."""
         self.db.execute(
-            "INSERT OR REPLACE INTO secrets (hash, event_id, role, table_id) VALUES (?, ?, ?, ?)",
-            (token_hash, event_id, role, table_id),
+            "DELETE FROM secrets WHERE event_id = ? AND role = ? AND table_id IS ?", (event_id, role, table_id)
+        )
+        self.db.execute(
+            "INSERT OR REPLACE INTO secrets (hash, event_id, role, table_id, generation) VALUES (?, ?, ?, ?, ?)",
+            (token_hash, event_id, role, table_id, generation),
         )
 
     def secret(self, token_hash: str) -> dict | None:
         """The grant behind a token hash: event_id, role, table_id."""
         return self._one("SELECT event_id, role, table_id FROM secrets WHERE hash = ?", (token_hash,))
+
+    def secret_generation(self, event_id: str, role: str, table_id: int | None) -> int:
+        """How often a role's link was replaced (0: the first link)."""
+        row = self._one(
+            "SELECT generation FROM secrets WHERE event_id = ? AND role = ? AND table_id IS ?", (event_id, role, table_id)
+        )
+        return row["generation"] if row else 0
 
     def event(self, event_id: str) -> dict | None:
         """One event row."""
@@ -450,22 +488,28 @@ class Store:
     # -- change log ----------------------------------------------------------
 
     def append_change(self, event_id: str, type_: str, table_id: int | None, data: dict) -> dict:
-        """Append a change with the event's next seq (inside a transaction)."""
+        """Append a change with the event's next seq (inside a transaction).
+
+        The log keeps what changed (kind and id), never the row itself; the
+        change returned carries the row for the live broadcast.
+        """
+        (kind, row), = data.items()
         self.db.execute("UPDATE events SET last_seq = last_seq + 1 WHERE id = ?", (event_id,))
         seq = self._one("SELECT last_seq FROM events WHERE id = ?", (event_id,))["last_seq"]
         self.db.execute(
-            "INSERT INTO changes (event_id, seq, type, table_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, seq, type_, table_id, json.dumps(data, ensure_ascii=False), time.time()),
+            "INSERT INTO changes (event_id, seq, type, table_id, data, created_at, ref_kind, ref_id) "
+            "VALUES (?, ?, ?, ?, '{}', ?, ?, ?)",
+            (event_id, seq, type_, table_id, time.time(), kind, str(row[REF_KEYS[kind]])),
         )
         return {"seq": seq, "type": type_, "table_id": table_id, **data}
 
     def changes_since(self, event_id: str, since: int, limit: int) -> list[dict]:
-        """Up to ``limit`` changes after ``since``, in seq order."""
-        rows = self._all(
-            "SELECT seq, type, table_id, data FROM changes WHERE event_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        """Up to ``limit`` logged references after ``since``: seq, type, table_id, ref_kind, ref_id."""
+        return self._all(
+            "SELECT seq, type, table_id, ref_kind, ref_id FROM changes WHERE event_id = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?",
             (event_id, since, limit),
         )
-        return [{"seq": r["seq"], "type": r["type"], "table_id": r["table_id"], **json.loads(r["data"])} for r in rows]
 
     def last_seq(self, event_id: str) -> int:
         """The seq of the event's newest change (0 when none)."""

@@ -22,12 +22,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, socketio_of
+from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, views
 from .commands import Commands
-from .domain import LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, Actor, CommandError
+from .domain import LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .links import base_url, event_links
 from .qr import qr_svg
-from .realtime import broadcast
+from .realtime import perform
 from .templates_library import TEMPLATES
 
 bp = Blueprint("web", __name__)
@@ -107,15 +107,16 @@ def _redeem_secret_link() -> Response | None:
     if token is None:
         return None
     grant = _commands().redeem(token)
-    if grant is None:
+    if grant is None or grant["event_id"] != request.view_args.get("event_id"):
         abort(403, _("Dieser geheime Link ist ungültig. Bitte fragen Sie die Leitung nach dem richtigen Link."))
     access.add_grant(grant)
-    args = {k: v for k, v in request.args.items() if k != "k"}
+    # Only the language survives the redirect: other parameters could clash with the route's.
+    args = {"lang": request.args["lang"]} if request.args.get("lang") else {}
     return redirect(url_for(request.endpoint, **request.view_args, **args), code=303)
 
 
 def _require(event_id: str, role: str, table_id: int | None = None) -> None:
-    if not access.has_grant(event_id, role, table_id):
+    if not access.has_grant(_commands().store, event_id, role, table_id):
         abort(403, _("Diese Seite braucht den geheimen Link. Bitte öffnen Sie ihn noch einmal."))
 
 
@@ -241,12 +242,10 @@ def join(event_id: str):
 
 
 def _participant_page(event: dict, table: dict, status: int = 200, form: dict | None = None, error: str = ""):
-    commands = _commands()
     pid = access.participant_id(create=True)
-    questions = _questions_of(event["id"], table["id"])
-    mine = [c for c in commands.store.cards_by_author(event["id"], pid) if c["status"] != domain.WITHDRAWN]
-    table_cards = [c for c in commands.store.cards(event["id"], table["id"]) if c["status"] == VISIBLE]
-    results = [r for r in commands.store.results(event["id"], table["id"]) if r["status"] != domain.DELETED]
+    state = views.snapshot(_commands().store, Actor(PARTICIPANT, event["id"], table["id"], pid))
+    questions = [q for q in state["questions"] if q["table_id"] == table["id"]]
+    results = [r for r in state["results"] if r["table_id"] == table["id"]]
     boot = _boot(event["id"], PARTICIPANT, table["id"])
     translations = {t: local_text(t) for t in [table["name"]] + [q["text"] for q in questions]}
     boot["local"] = {t: local for t, local in translations.items() if local}
@@ -255,8 +254,8 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
         event=event,
         table=table,
         questions=questions,
-        mine=mine,
-        table_cards=table_cards,
+        mine=state["mine"],
+        table_cards=state["cards"],
         results=results,
         kinds=domain.RESULT_KINDS,
         form=form or {},
@@ -276,19 +275,28 @@ def participant(event_id: str, table_id: int):
     return _participant_page(event, table)
 
 
-def _form_command(event_id: str, table_id: int, run) -> Response | tuple:
-    """Run a no-JavaScript form through the command path, then back to the page."""
+def _form_command(event_id: str, table_id: int, name: str, payload: dict, done: str) -> Response | tuple:
+    """Run a no-JavaScript form through perform(), then back to the page.
+
+    Whatever goes wrong, the page comes back with the typed text and the
+    reason in the reader's language. A post without a participant cookie
+    stores nothing: it gets the page back with its text and a cookie, so a
+    script cannot shed its rate limit by dropping the cookie.
+    """
     event = _event_or_404(event_id)
     table = _table_or_404(event_id, table_id)
-    pid = access.participant_id(create=True)
-    actor = Actor(PARTICIPANT, event_id, table_id, pid)
+    form = request.form.to_dict()
+    pid = access.participant_id()
+    if pid is None:
+        return _participant_page(event, table, 400, form=form, error=_("Bitte senden Sie Ihre Karte noch einmal."))
     try:
-        result, message = run(actor)
+        perform(current_app, Actor(PARTICIPANT, event_id, table_id, pid), name, payload)
     except CommandError as err:
-        return _participant_page(event, table, 400, form=request.form.to_dict(), error=str(err.message))
-    for change in result.changes:
-        broadcast(socketio_of(current_app), event_id, change)
-    flash(message)
+        return _participant_page(event, table, 400, form=form, error=str(err.message))
+    except Exception:  # noqa: BLE001 - the person keeps their text whatever broke
+        current_app.logger.exception("form %s failed", name)
+        return _participant_page(event, table, 500, form=form, error=str(domain.ERRORS["internal"]))
+    flash(done)
     return redirect(url_for("web.participant", event_id=event_id, table_id=table_id), code=303)
 
 
@@ -296,29 +304,20 @@ def _form_command(event_id: str, table_id: int, run) -> Response | tuple:
 def post_card_form(event_id: str, table_id: int):
     """Post a card with a plain HTML form (same command as Socket.IO)."""
     payload = {k: request.form.get(k) for k in ("id", "question", "text", "name")}
-    return _form_command(
-        event_id, table_id, lambda actor: (_commands().run("card:post", actor, payload), _("Ihre Karte ist angekommen."))
-    )
+    return _form_command(event_id, table_id, "card:post", payload, _("Ihre Karte ist angekommen."))
 
 
 @bp.post("/e/<event_id>/t/<int:table_id>/cards/<card_id>/edit")
 def edit_card_form(event_id: str, table_id: int, card_id: str):
     """Edit one's own card with a plain HTML form."""
     payload = {"id": card_id, "text": request.form.get("text")}
-    return _form_command(
-        event_id, table_id, lambda actor: (_commands().run("card:edit", actor, payload), _("Ihre Karte ist geändert."))
-    )
+    return _form_command(event_id, table_id, "card:edit", payload, _("Ihre Karte ist geändert."))
 
 
 @bp.post("/e/<event_id>/t/<int:table_id>/cards/<card_id>/withdraw")
 def withdraw_card_form(event_id: str, table_id: int, card_id: str):
     """Withdraw one's own card with a plain HTML form."""
-    payload = {"id": card_id}
-    return _form_command(
-        event_id,
-        table_id,
-        lambda actor: (_commands().run("card:withdraw", actor, payload), _("Ihre Karte ist zurückgezogen.")),
-    )
+    return _form_command(event_id, table_id, "card:withdraw", {"id": card_id}, _("Ihre Karte ist zurückgezogen."))
 
 
 @bp.get("/e/<event_id>/m/<int:table_id>")
@@ -449,18 +448,20 @@ def download(event_id: str, fmt: str):
     return response
 
 
+def _lead_actor(event_id: str) -> Actor:
+    return Actor(LEAD, event_id, participant_id=access.participant_id(create=True))
+
+
 @bp.post("/e/<event_id>/lead/delete")
 def delete_event(event_id: str):
     """Delete the event and everything in it, after the lead typed its title."""
     event = _event_or_404(event_id)
     _require(event_id, LEAD)
-    if request.form.get("confirm", "").strip() != event["title"]:
-        flash(str(domain.ERRORS["confirm_mismatch"]))
+    try:
+        perform(current_app, _lead_actor(event_id), "event:delete", {"confirm": request.form.get("confirm", "")})
+    except CommandError as err:
+        flash(str(err.message))
         return redirect(url_for("web.lead", event_id=event_id) + "#danger", code=303)
-    commands = _commands()
-    with commands.store.transaction():
-        commands.store.delete_event(event_id)
-    socketio_of(current_app).emit("deleted", {"event": event_id}, to=event_id)
     flash(_("Die Veranstaltung „%(title)s“ ist gelöscht, mit allen Karten und Ergebnissen.", title=event["title"]))
     return redirect(url_for("web.index"), code=303)
 
@@ -470,14 +471,32 @@ def lead_create_event(event_id: str):
     """The lead creates a new event from a template and becomes its lead."""
     _event_or_404(event_id)
     _require(event_id, LEAD)
-    commands = _commands()
+    payload = {"template": request.form.get("template", ""), "title": request.form.get("title", "")}
     try:
-        new_id = commands.create_event(request.form.get("template", ""), request.form.get("title", ""))
+        new_id = perform(current_app, _lead_actor(event_id), "event:create", payload).ack["event_id"]
     except CommandError as err:
         flash(str(err.message))
         return redirect(url_for("web.lead", event_id=event_id), code=303)
-    access.add_grant({"event_id": new_id, "role": LEAD, "table_id": None})
+    access.add_grant(_commands().redeem(_commands().token(new_id, LEAD)))
     return redirect(url_for("web.lead", event_id=new_id), code=303)
+
+
+@bp.post("/e/<event_id>/lead/links")
+def replace_link(event_id: str):
+    """Replace one secret link (a table's moderator link or the lead's); the old one stops working."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    role = request.form.get("role", "")
+    payload = {"role": role, "table": request.form.get("table")} if role == MODERATOR else {"role": role}
+    try:
+        result = perform(current_app, _lead_actor(event_id), "link:replace", payload)
+    except CommandError as err:
+        flash(str(err.message))
+        return redirect(url_for("web.lead", event_id=event_id) + "#links", code=303)
+    if result.ack["role"] == LEAD:  # this console keeps its role through the new link
+        access.add_grant({"event_id": event_id, "role": LEAD, "table_id": None, "hash": result.ack["hash"]})
+    flash(_("Der alte Link gilt nicht mehr. Geben Sie den neuen weiter."))
+    return redirect(url_for("web.lead", event_id=event_id) + "#links", code=303)
 
 
 @bp.get("/e/<event_id>/wall")

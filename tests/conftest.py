@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from facilitation import commands_of, create_app, socketio_of
-from facilitation.domain import LEAD, MODERATOR, PARTICIPANT, Actor
+from facilitation.domain import ADMIN, LEAD, MODERATOR, PARTICIPANT, Actor
 
 
 @pytest.fixture
@@ -23,10 +23,17 @@ def commands(app):
     return commands_of(app)
 
 
+def create_event(commands, template: str, title: str, event_id: str | None = None, tables: list | None = None) -> str:
+    """Create an event as the command line does (the admin); returns its id."""
+    payload = {"template": template, "title": title}
+    payload.update({"id": event_id} if event_id else {}, **({"tables": tables} if tables else {}))
+    return commands.run("event:create", Actor(ADMIN, event_id or ""), payload).ack["event_id"]
+
+
 @pytest.fixture
 def event(commands):
     """The Gmünd demo event: its id, tables and questions per table."""
-    event_id = commands.create_event("gmuend", "Bürgerdialog Test", "test")
+    event_id = create_event(commands, "gmuend", "Bürgerdialog Test", "test")
     tables = commands.store.tables(event_id)
     questions = commands.store.questions(event_id)
     return {

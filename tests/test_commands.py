@@ -4,10 +4,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import card_payload, lead, moderator, participant
+from conftest import card_payload, create_event, lead, moderator, participant
 
-from facilitation.commands import RateLimiter
-from facilitation.domain import MAX_CARD_LENGTH, MAX_NAME_LENGTH, WALL, Actor, CommandError
+from facilitation import views
+from facilitation.commands.core import RateLimiter
+from facilitation.domain import hash_token, MAX_CARD_LENGTH, MAX_NAME_LENGTH, WALL, Actor, CommandError
 
 
 def refused(code, fn, *args):
@@ -24,20 +25,21 @@ def count_rows(commands, table):
 
 def test_post_stores_card_and_logs_change(commands, event):
     payload = card_payload(event, name="Ayşe")
-    result = commands.post_card(participant(event), payload)
+    result = commands.run("card:post", participant(event), payload)
     card = commands.store.card(payload["id"])
     assert card["text"] == "Mehr Bänke am Marktplatz"
     assert card["name"] == "Ayşe"
     assert card["status"] == "visible"
     assert result.change["seq"] == 1 and result.change["type"] == "card.posted"
     assert "author_id" not in result.ack["card"]
-    assert commands.store.changes_since(event["id"], 0, 10)[0]["card"]["id"] == payload["id"]
+    logged = commands.store.changes_since(event["id"], 0, 10)[0]
+    assert (logged["ref_kind"], logged["ref_id"]) == ("card", payload["id"])
 
 
 def test_posting_same_id_twice_stores_one_card(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event), payload)
-    again = commands.post_card(participant(event), payload)
+    commands.run("card:post", participant(event), payload)
+    again = commands.run("card:post", participant(event), payload)
     assert again.change is None and again.ack["duplicate"] is True
     assert count_rows(commands, "cards") == 1
     assert commands.store.last_seq(event["id"]) == 1
@@ -45,8 +47,8 @@ def test_posting_same_id_twice_stores_one_card(commands, event):
 
 def test_same_id_from_another_participant_is_a_conflict(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event, pid="p1"), payload)
-    refused("id_conflict", commands.post_card, participant(event, pid="p2"), payload)
+    commands.run("card:post", participant(event, pid="p1"), payload)
+    refused("id_conflict", commands.run, "card:post", participant(event, pid="p2"), payload)
     assert commands.store.card(payload["id"])["author_id"] == "p1"
 
 
@@ -68,44 +70,44 @@ def test_same_id_from_another_participant_is_a_conflict(commands, event):
 )
 def test_bad_card_input_is_refused_and_nothing_stored(commands, event, change, code):
     payload = {**card_payload(event), **change}
-    refused(code, commands.post_card, participant(event), payload)
+    refused(code, commands.run, "card:post", participant(event), payload)
     assert count_rows(commands, "cards") == 0
     assert count_rows(commands, "changes") == 0
 
 
 @pytest.mark.parametrize("payload", [None, "text", 42, ["a"], {}])
 def test_malformed_payloads_are_refused(commands, event, payload):
-    refused("invalid_payload", commands.post_card, participant(event), payload)
+    refused("invalid_payload", commands.run, "card:post", participant(event), payload)
 
 
 def test_question_of_another_table_is_refused(commands, event):
     other_question = event["questions"][event["tables"][1]][0]
     payload = {**card_payload(event), "question": other_question}
-    refused("unknown_question", commands.post_card, participant(event), payload)
+    refused("unknown_question", commands.run, "card:post", participant(event), payload)
 
 
 def test_text_at_the_limit_is_accepted_and_html_kept_as_text(commands, event):
     text = "<script>alert(1)</script>" + "ä" * (MAX_CARD_LENGTH - 25)
     payload = card_payload(event, text=text)
-    commands.post_card(participant(event), payload)
+    commands.run("card:post", participant(event), payload)
     assert commands.store.card(payload["id"])["text"] == text
 
 
 def test_text_is_normalised(commands, event):
     payload = card_payload(event, text="  Zeile\x00 eins\r\n\n\n\nZeile zwei  ")
-    commands.post_card(participant(event), payload)
+    commands.run("card:post", participant(event), payload)
     assert commands.store.card(payload["id"])["text"] == "Zeile eins\n\nZeile zwei"
 
 
 def test_only_participants_post(commands, event):
     for actor in (moderator(event), lead(event), Actor(WALL, event["id"])):
-        refused("forbidden", commands.post_card, actor, card_payload(event))
+        refused("forbidden", commands.run, "card:post", actor, card_payload(event))
 
 
 def test_author_edits_own_card(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event), payload)
-    result = commands.edit_card(participant(event), {"id": payload["id"], "text": "Neu", "name": "Ali"})
+    commands.run("card:post", participant(event), payload)
+    result = commands.run("card:edit", participant(event), {"id": payload["id"], "text": "Neu", "name": "Ali"})
     card = commands.store.card(payload["id"])
     assert (card["text"], card["name"], card["version"]) == ("Neu", "Ali", 2)
     assert result.change["type"] == "card.edited"
@@ -113,97 +115,97 @@ def test_author_edits_own_card(commands, event):
 
 def test_unchanged_edit_logs_nothing(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event), payload)
-    assert commands.edit_card(participant(event), {"id": payload["id"], "text": payload["text"]}).change is None
+    commands.run("card:post", participant(event), payload)
+    assert commands.run("card:edit", participant(event), {"id": payload["id"], "text": payload["text"]}).change is None
     assert commands.store.last_seq(event["id"]) == 1
 
 
 def test_participant_cannot_edit_or_withdraw_others_cards(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event, pid="p1"), payload)
+    commands.run("card:post", participant(event, pid="p1"), payload)
     other = participant(event, pid="p2")
-    refused("forbidden", commands.edit_card, other, {"id": payload["id"], "text": "gekapert"})
-    refused("forbidden", commands.withdraw_card, other, {"id": payload["id"]})
-    refused("forbidden", commands.hide_card, other, {"id": payload["id"]})
+    refused("forbidden", commands.run, "card:edit", other, {"id": payload["id"], "text": "gekapert"})
+    refused("forbidden", commands.run, "card:withdraw", other, {"id": payload["id"]})
+    refused("forbidden", commands.run, "card:hide", other, {"id": payload["id"]})
     assert commands.store.card(payload["id"])["text"] == payload["text"]
 
 
 def test_withdraw_removes_card_for_everyone_and_is_idempotent(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event), payload)
-    result = commands.withdraw_card(participant(event), {"id": payload["id"]})
+    commands.run("card:post", participant(event), payload)
+    result = commands.run("card:withdraw", participant(event), {"id": payload["id"]})
     assert result.change["type"] == "card.withdrawn"
-    assert commands.withdraw_card(participant(event), {"id": payload["id"]}).change is None
-    refused("card_withdrawn", commands.edit_card, participant(event), {"id": payload["id"], "text": "x"})
-    refused("card_withdrawn", commands.hide_card, moderator(event), {"id": payload["id"]})
-    snapshot = commands.snapshot(moderator(event))
+    assert commands.run("card:withdraw", participant(event), {"id": payload["id"]}).change is None
+    refused("card_withdrawn", commands.run, "card:edit", participant(event), {"id": payload["id"], "text": "x"})
+    refused("card_withdrawn", commands.run, "card:hide", moderator(event), {"id": payload["id"]})
+    snapshot = views.snapshot(commands.store, moderator(event))
     assert snapshot["cards"] == []
 
 
 def test_moderator_hides_shows_and_corrects(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event), payload)
+    commands.run("card:post", participant(event), payload)
     mod = moderator(event)
-    assert commands.hide_card(mod, {"id": payload["id"]}).change["type"] == "card.hidden"
-    assert commands.hide_card(mod, {"id": payload["id"]}).change is None
+    assert commands.run("card:hide", mod, {"id": payload["id"]}).change["type"] == "card.hidden"
+    assert commands.run("card:hide", mod, {"id": payload["id"]}).change is None
     assert commands.store.card(payload["id"])["status"] == "hidden"
-    assert commands.show_card(mod, {"id": payload["id"]}).change["type"] == "card.shown"
-    commands.edit_card(mod, {"id": payload["id"], "text": "Korrigiert"})
+    assert commands.run("card:show", mod, {"id": payload["id"]}).change["type"] == "card.shown"
+    commands.run("card:edit", mod, {"id": payload["id"], "text": "Korrigiert"})
     card = commands.store.card(payload["id"])
     assert (card["status"], card["text"]) == ("visible", "Korrigiert")
 
 
 def test_moderator_of_another_table_is_refused(commands, event):
     payload = card_payload(event)
-    commands.post_card(participant(event), payload)
+    commands.run("card:post", participant(event), payload)
     other_mod = moderator(event, table_index=1)
-    refused("forbidden", commands.hide_card, other_mod, {"id": payload["id"]})
-    refused("forbidden", commands.edit_card, other_mod, {"id": payload["id"], "text": "x"})
+    refused("forbidden", commands.run, "card:hide", other_mod, {"id": payload["id"]})
+    refused("forbidden", commands.run, "card:edit", other_mod, {"id": payload["id"], "text": "x"})
     assert commands.store.card(payload["id"])["status"] == "visible"
 
 
 def test_lead_moderates_every_table_and_wall_nothing(commands, event):
     payload = card_payload(event, table_index=2)
-    commands.post_card(participant(event, table_index=2), payload)
-    assert commands.hide_card(lead(event), {"id": payload["id"]}).change is not None
-    refused("forbidden", commands.show_card, Actor(WALL, event["id"]), {"id": payload["id"]})
+    commands.run("card:post", participant(event, table_index=2), payload)
+    assert commands.run("card:hide", lead(event), {"id": payload["id"]}).change is not None
+    refused("forbidden", commands.run, "card:show", Actor(WALL, event["id"]), {"id": payload["id"]})
 
 
 def test_unknown_card_and_card_of_other_event(commands, event):
-    refused("unknown_card", commands.hide_card, moderator(event), {"id": str(uuid.uuid4())})
-    other_event = commands.create_event("gmuend", "Anderes")
+    refused("unknown_card", commands.run, "card:hide", moderator(event), {"id": str(uuid.uuid4())})
+    other_event = create_event(commands, "gmuend", "Anderes")
     other_table = commands.store.tables(other_event)[0]
     other_question = commands.store.questions(other_event)[0]
     payload = {"id": str(uuid.uuid4()), "question": other_question["id"], "text": "Fremd"}
-    commands.post_card(Actor("participant", other_event, other_table["id"], "p9"), payload)
-    refused("unknown_card", commands.hide_card, lead(event), {"id": payload["id"]})
+    commands.run("card:post", Actor("participant", other_event, other_table["id"], "p9"), payload)
+    refused("unknown_card", commands.run, "card:hide", lead(event), {"id": payload["id"]})
 
 
 def test_lead_renames_table_and_edits_question(commands, event):
     table = event["tables"][0]
-    result = commands.rename_table(lead(event), {"table": table, "name": "Wohnen"})
+    result = commands.run("table:rename", lead(event), {"table": table, "name": "Wohnen"})
     assert result.change["type"] == "table.renamed" and result.change["table_id"] is None
     assert commands.store.table(table)["name"] == "Wohnen"
     question = event["questions"][table][0]
-    commands.edit_question(lead(event), {"question": question, "text": "Was gelingt?"})
+    commands.run("question:edit", lead(event), {"question": question, "text": "Was gelingt?"})
     assert commands.store.question(question)["text"] == "Was gelingt?"
 
 
 def test_only_the_lead_renames_and_edits_questions(commands, event):
     table = event["tables"][0]
-    refused("forbidden", commands.rename_table, moderator(event), {"table": table, "name": "x"})
-    refused("forbidden", commands.edit_question, participant(event), {"question": 1, "text": "x"})
-    refused("title_empty", commands.rename_table, lead(event), {"table": table, "name": "  "})
-    refused("unknown_table", commands.rename_table, lead(event), {"table": 424242, "name": "x"})
-    refused("unknown_question", commands.edit_question, lead(event), {"question": 424242, "text": "x"})
+    refused("forbidden", commands.run, "table:rename", moderator(event), {"table": table, "name": "x"})
+    refused("forbidden", commands.run, "question:edit", participant(event), {"question": 1, "text": "x"})
+    refused("title_empty", commands.run, "table:rename", lead(event), {"table": table, "name": "  "})
+    refused("unknown_table", commands.run, "table:rename", lead(event), {"table": 424242, "name": "x"})
+    refused("unknown_question", commands.run, "question:edit", lead(event), {"question": 424242, "text": "x"})
 
 
 def test_rate_limit_is_per_participant(commands, event):
-    commands.post_limiter = RateLimiter(limit=2)
+    commands.limiters["cards"] = RateLimiter(limit=2)
     for _ in range(2):
-        commands.post_card(participant(event, pid="fast"), card_payload(event))
-    refused("rate_limited", commands.post_card, participant(event, pid="fast"), card_payload(event))
-    commands.post_card(participant(event, pid="other"), card_payload(event))
+        commands.run("card:post", participant(event, pid="fast"), card_payload(event))
+    refused("rate_limited", commands.run, "card:post", participant(event, pid="fast"), card_payload(event))
+    commands.run("card:post", participant(event, pid="other"), card_payload(event))
 
 
 def test_rate_limiter_window_slides():
@@ -214,13 +216,13 @@ def test_rate_limiter_window_slides():
 
 
 def test_create_event_from_template(commands):
-    event_id = commands.create_event("gmuend", "Gmünd 2026")
+    event_id = create_event(commands, "gmuend", "Gmünd 2026")
     names = [t["name"] for t in commands.store.tables(event_id)]
     assert names == ["Bauen & Wohnen", "Ehrenamt & Beteiligung", "Arbeit", "Frauen", "Bildung & Ausbildung"]
     texts = {q["text"] for q in commands.store.questions(event_id)}
     assert texts == {"Was läuft gut?", "Was muss verbessert werden?", "Was braucht es?"}
-    refused("unknown_template", commands.create_event, "nope", "x")
-    refused("title_empty", commands.create_event, "gmuend", "")
+    refused("unknown_template", create_event, commands, "nope", "x")
+    refused("title_empty", create_event, commands, "gmuend", "")
 
 
 def test_database_stores_only_token_hashes(commands, event):
@@ -228,5 +230,5 @@ def test_database_stores_only_token_hashes(commands, event):
     assert len(token) * 4 >= 128
     dump = "\n".join(commands.store.db.iterdump())
     assert token not in dump
-    assert commands.redeem(token) == {"event_id": event["id"], "role": "lead", "table_id": None}
+    assert commands.redeem(token) == {"event_id": event["id"], "role": "lead", "table_id": None, "hash": hash_token(token)}
     assert commands.redeem(token[:-1] + "0" if token[-1] != "0" else token[:-1] + "1") is None

@@ -5,7 +5,7 @@ import threading
 import uuid
 
 import pytest
-from conftest import card_payload, changes, lead, moderator, participant
+from conftest import card_payload, changes, create_event, lead, moderator, participant
 from test_commands import refused
 from test_results import mod_actor, new_result
 
@@ -40,63 +40,63 @@ def remaining(commands, event, now):
 
 def test_phases_in_order_and_only_the_lead(commands, event):
     assert state(commands, event)["phases"] == ["arrival", "round:1", "round:2", "sorting", "market", "closing"]
-    refused("forbidden", commands.set_phase, moderator(event), {"phase": "round:1"})
-    refused("forbidden", commands.set_phase, participant(event), {"phase": "round:1"})
-    refused("unknown_phase", commands.set_phase, lead(event), {"phase": "round:3"})
-    refused("unknown_phase", commands.set_phase, lead(event), {"phase": None})
-    change = commands.set_phase(lead(event), {"phase": "round:1"}).change
+    refused("forbidden", commands.run, "phase:set", moderator(event), {"phase": "round:1"})
+    refused("forbidden", commands.run, "phase:set", participant(event), {"phase": "round:1"})
+    refused("unknown_phase", commands.run, "phase:set", lead(event), {"phase": "round:3"})
+    refused("unknown_phase", commands.run, "phase:set", lead(event), {"phase": None})
+    change = commands.run("phase:set", lead(event), {"phase": "round:1"}).change
     assert change["type"] == "event.updated" and change["table_id"] is None
     assert change["event"]["phase"] == "round:1" and change["event"]["current_round"] == 1
-    assert commands.set_phase(lead(event), {"phase": "round:1"}).changes == []
+    assert commands.run("phase:set", lead(event), {"phase": "round:1"}).changes == []
 
 
 def test_configure_rounds_minutes_dots(commands, event):
-    commands.configure_event(lead(event), {"rounds": 3, "round_minutes": 15, "dots": 5})
+    commands.run("event:configure", lead(event), {"rounds": 3, "round_minutes": 15, "dots": 5})
     s = state(commands, event)
     assert (s["rounds"], s["round_minutes"], s["dots"]) == (3, 15, 5)
     assert "round:3" in s["phases"]
-    refused("out_of_range", commands.configure_event, lead(event), {"rounds": 0})
-    refused("out_of_range", commands.configure_event, lead(event), {"round_minutes": 241})
-    refused("out_of_range", commands.configure_event, lead(event), {"dots": "3"})
-    refused("forbidden", commands.configure_event, moderator(event), {"dots": 4})
-    commands.set_phase(lead(event), {"phase": "round:3"})
-    refused("out_of_range", commands.configure_event, lead(event), {"rounds": 2})  # already in round 3
+    refused("out_of_range", commands.run, "event:configure", lead(event), {"rounds": 0})
+    refused("out_of_range", commands.run, "event:configure", lead(event), {"round_minutes": 241})
+    refused("out_of_range", commands.run, "event:configure", lead(event), {"dots": "3"})
+    refused("forbidden", commands.run, "event:configure", moderator(event), {"dots": 4})
+    commands.run("phase:set", lead(event), {"phase": "round:3"})
+    refused("out_of_range", commands.run, "event:configure", lead(event), {"rounds": 2})  # already in round 3
 
 
 def test_timer_arithmetic(commands, event, clock):
-    commands.configure_event(lead(event), {"round_minutes": 20})
-    commands.set_phase(lead(event), {"phase": "round:1"})
+    commands.run("event:configure", lead(event), {"round_minutes": 20})
+    commands.run("phase:set", lead(event), {"phase": "round:1"})
     assert remaining(commands, event, clock.now) == 1200  # set, not running
-    commands.timer_start(lead(event))
+    commands.run("timer:start", lead(event))
     clock.now += 300
     assert remaining(commands, event, clock.now) == 900
-    commands.timer_pause(lead(event))
+    commands.run("timer:pause", lead(event))
     clock.now += 1000  # paused: nothing runs
     assert remaining(commands, event, clock.now) == 900
-    commands.timer_start(lead(event))  # resume
+    commands.run("timer:start", lead(event))  # resume
     clock.now += 100
     assert remaining(commands, event, clock.now) == 800
-    commands.timer_add(lead(event), {"minutes": 5})
+    commands.run("timer:add", lead(event), {"minutes": 5})
     assert remaining(commands, event, clock.now) == 1100
     clock.now += 5000
     assert remaining(commands, event, clock.now) == 0  # ran out, never negative
-    commands.timer_add(lead(event), {"minutes": 2})  # after the end: two minutes from now
+    commands.run("timer:add", lead(event), {"minutes": 2})  # after the end: two minutes from now
     assert remaining(commands, event, clock.now) == 120
-    commands.timer_stop(lead(event))
+    commands.run("timer:stop", lead(event))
     assert remaining(commands, event, clock.now + 99) == 1200
-    refused("out_of_range", commands.timer_add, lead(event), {"minutes": 0})
-    refused("out_of_range", commands.timer_add, lead(event), {"minutes": 61})
-    refused("forbidden", commands.timer_start, moderator(event))
-    assert commands.timer_pause(lead(event)).changes == []  # pausing a stopped timer: nothing
+    refused("out_of_range", commands.run, "timer:add", lead(event), {"minutes": 0})
+    refused("out_of_range", commands.run, "timer:add", lead(event), {"minutes": 61})
+    refused("forbidden", commands.run, "timer:start", moderator(event))
+    assert commands.run("timer:pause", lead(event)).changes == []  # pausing a stopped timer: nothing
 
 
 def test_timer_survives_a_restart(tmp_path, clock):
     config = {"DATABASE": str(tmp_path / "t.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "s"}
     commands = commands_of(create_app(config))
-    event_id = commands.create_event("gmuend", "Neustart")
+    event_id = create_event(commands, "gmuend", "Neustart")
     ev = {"id": event_id}
-    commands.set_phase(Actor("lead", event_id), {"phase": "round:1"})
-    commands.timer_start(Actor("lead", event_id))
+    commands.run("phase:set", Actor("lead", event_id), {"phase": "round:1"})
+    commands.run("timer:start", Actor("lead", event_id))
     clock.now += 60
     commands.store.close()
     restarted = commands_of(create_app(config))
@@ -105,22 +105,22 @@ def test_timer_survives_a_restart(tmp_path, clock):
 
 
 def test_entering_a_round_resets_the_timer_and_tags_cards(commands, event, clock):
-    commands.set_phase(lead(event), {"phase": "round:1"})
-    commands.timer_start(lead(event))
+    commands.run("phase:set", lead(event), {"phase": "round:1"})
+    commands.run("timer:start", lead(event))
     first = card_payload(event)
-    commands.post_card(participant(event), first)
+    commands.run("card:post", participant(event), first)
     clock.now += 600
-    commands.set_phase(lead(event), {"phase": "round:2"})
+    commands.run("phase:set", lead(event), {"phase": "round:2"})
     assert remaining(commands, event, clock.now) == 1200
     assert state(commands, event)["timer"]["started_at"] is None
     second = card_payload(event)
-    commands.post_card(participant(event), second)
+    commands.run("card:post", participant(event), second)
     assert commands.store.card(first["id"])["round"] == 1
     assert commands.store.card(second["id"])["round"] == 2
 
 
 def test_pre_moderation_queue(clients, commands, event):
-    commands.set_moderation(lead(event), {"mode": "pre"})
+    commands.run("moderation:set", lead(event), {"mode": "pre"})
     author, neighbour, wall, mod = clients.phone(), clients.phone(), clients.wall(), clients.moderator()
     for client in (author, neighbour, wall, mod):
         client.get_received()
@@ -141,74 +141,74 @@ def test_pre_moderation_queue(clients, commands, event):
 
 
 def test_switching_to_post_moderation_releases_the_queue(commands, event):
-    commands.set_moderation(lead(event), {"mode": "pre"})
+    commands.run("moderation:set", lead(event), {"mode": "pre"})
     waiting = [card_payload(event, table_index=i) for i in range(3)]
     for i, payload in enumerate(waiting):
-        commands.post_card(participant(event, table_index=i, pid=f"q{i}"), payload)
+        commands.run("card:post", participant(event, table_index=i, pid=f"q{i}"), payload)
     rejected = waiting[0]["id"]
-    commands.hide_card(lead(event), {"id": rejected})
-    result = commands.set_moderation(lead(event), {"mode": "post"})
+    commands.run("card:hide", lead(event), {"id": rejected})
+    result = commands.run("moderation:set", lead(event), {"mode": "post"})
     assert result.ack["released"] == 2
     assert [c["type"] for c in result.changes] == ["card.shown", "card.shown", "event.updated"]
     assert {commands.store.card(p["id"])["status"] for p in waiting[1:]} == {"visible"}
     assert commands.store.card(rejected)["status"] == "hidden"
-    refused("invalid_payload", commands.set_moderation, lead(event), {"mode": "sometimes"})
-    refused("forbidden", commands.set_moderation, moderator(event), {"mode": "pre"})
+    refused("invalid_payload", commands.run, "moderation:set", lead(event), {"mode": "sometimes"})
+    refused("forbidden", commands.run, "moderation:set", moderator(event), {"mode": "pre"})
 
 
 def vote(commands, event, result_id, pid="v1", vote_id=None):
     payload = {"id": vote_id or str(uuid.uuid4()), "result": result_id}
-    commands.add_vote(participant(event, pid=pid), payload)
+    commands.run("vote:add", participant(event, pid=pid), payload)
     return payload["id"]
 
 
 def test_voting_only_in_the_market_place(commands, event):
     result_id = new_result(commands, mod_actor(event))
-    refused("voting_closed", commands.add_vote, participant(event), {"id": str(uuid.uuid4()), "result": result_id})
-    refused("wrong_phase", commands.open_voting, lead(event))
-    commands.set_phase(lead(event), {"phase": "market"})
+    refused("voting_closed", commands.run, "vote:add", participant(event), {"id": str(uuid.uuid4()), "result": result_id})
+    refused("wrong_phase", commands.run, "voting:open", lead(event))
+    commands.run("phase:set", lead(event), {"phase": "market"})
     assert state(commands, event)["voting_open"] is True
     vote(commands, event, result_id)
-    commands.set_phase(lead(event), {"phase": "closing"})
+    commands.run("phase:set", lead(event), {"phase": "closing"})
     assert state(commands, event)["voting_open"] is False
     assert commands.store.result(result_id)["votes"] == 1  # the ranking is stored
-    refused("voting_closed", commands.add_vote, participant(event), {"id": str(uuid.uuid4()), "result": result_id})
+    refused("voting_closed", commands.run, "vote:add", participant(event), {"id": str(uuid.uuid4()), "result": result_id})
 
 
 def test_dot_limits_double_submits_and_taking_back(commands, event):
     first, second = (new_result(commands, mod_actor(event), title=t) for t in ("A", "B"))
-    commands.set_phase(lead(event), {"phase": "market"})
+    commands.run("phase:set", lead(event), {"phase": "market"})
     dot = vote(commands, event, first)
     vote(commands, event, first, vote_id=dot)  # resent by the outbox: counted once
     vote(commands, event, first)  # several dots on one result are fine
     vote(commands, event, second)
     assert commands.store.tallies(event["id"]) == {first: 2, second: 1}
-    err = refused("no_dots_left", commands.add_vote, participant(event, pid="v1"), {"id": str(uuid.uuid4()), "result": second})
+    err = refused("no_dots_left", commands.run, "vote:add", participant(event, pid="v1"), {"id": str(uuid.uuid4()), "result": second})
     assert "3" in str(err.message)
-    commands.remove_vote(participant(event, pid="v1"), {"id": dot})
-    commands.remove_vote(participant(event, pid="v1"), {"id": dot})  # again: nothing happens
+    commands.run("vote:remove", participant(event, pid="v1"), {"id": dot})
+    commands.run("vote:remove", participant(event, pid="v1"), {"id": dot})  # again: nothing happens
     assert commands.store.tallies(event["id"]) == {first: 1, second: 1}
     vote(commands, event, second)
     someone_elses = commands.store.votes_of(event["id"], "v1")[0]["id"]
-    refused("forbidden", commands.remove_vote, participant(event, pid="v2"), {"id": someone_elses})
-    refused("id_conflict", commands.add_vote, participant(event, pid="v2"), {"id": someone_elses, "result": first})
+    refused("forbidden", commands.run, "vote:remove", participant(event, pid="v2"), {"id": someone_elses})
+    refused("id_conflict", commands.run, "vote:add", participant(event, pid="v2"), {"id": someone_elses, "result": first})
 
 
 def test_votes_for_unknown_or_folded_results_are_refused(commands, event):
-    commands.set_phase(lead(event), {"phase": "market"})
-    refused("unknown_result", commands.add_vote, participant(event), {"id": str(uuid.uuid4()), "result": str(uuid.uuid4())})
-    refused("invalid_payload", commands.add_vote, participant(event), {"id": "x", "result": str(uuid.uuid4())})
+    commands.run("phase:set", lead(event), {"phase": "market"})
+    refused("unknown_result", commands.run, "vote:add", participant(event), {"id": str(uuid.uuid4()), "result": str(uuid.uuid4())})
+    refused("invalid_payload", commands.run, "vote:add", participant(event), {"id": "x", "result": str(uuid.uuid4())})
     a = new_result(commands, mod_actor(event, 0))
     b = new_result(commands, mod_actor(event, 1))
-    commands.merge_results(lead(event), {"source": a, "target": b})
-    refused("unknown_result", commands.add_vote, participant(event), {"id": str(uuid.uuid4()), "result": a})
-    refused("forbidden", commands.add_vote, moderator(event), {"id": str(uuid.uuid4()), "result": b})
+    commands.run("result:merge", lead(event), {"source": a, "target": b})
+    refused("unknown_result", commands.run, "vote:add", participant(event), {"id": str(uuid.uuid4()), "result": a})
+    refused("forbidden", commands.run, "vote:add", moderator(event), {"id": str(uuid.uuid4()), "result": b})
     assert commands.store.tallies(event["id"]) == {}
 
 
 def test_racing_double_taps_never_exceed_the_dots(commands, event):
     result_id = new_result(commands, mod_actor(event))
-    commands.set_phase(lead(event), {"phase": "market"})
+    commands.run("phase:set", lead(event), {"phase": "market"})
     outcomes = []
 
     def tap():
@@ -229,7 +229,7 @@ def test_racing_double_taps_never_exceed_the_dots(commands, event):
 
 def test_tally_changes_name_no_voter_and_reach_everyone(clients, commands, event):
     result_id = new_result(commands, mod_actor(event, 2))
-    commands.set_phase(lead(event), {"phase": "market"})
+    commands.run("phase:set", lead(event), {"phase": "market"})
     voter, far_phone, wall = clients.phone(0), clients.phone(4), clients.wall()
     for client in (voter, far_phone, wall):
         client.get_received()
@@ -248,9 +248,9 @@ def test_reconnecting_client_resyncs_phase_timer_and_votes(clients, commands, ev
     result_id = new_result(commands, mod_actor(event))
     wall = clients.wall()
     since = wall.emit("sync", {"since": 0}, callback=True)["seq"]
-    commands.set_phase(lead(event), {"phase": "round:1"})
-    commands.timer_start(lead(event))
-    commands.set_phase(lead(event), {"phase": "market"})
+    commands.run("phase:set", lead(event), {"phase": "round:1"})
+    commands.run("timer:start", lead(event))
+    commands.run("phase:set", lead(event), {"phase": "market"})
     vote(commands, event, result_id)
     replay = wall.emit("sync", {"since": since}, callback=True)
     events = [c["event"] for c in replay["changes"] if c["type"] == "event.updated"]

@@ -7,12 +7,12 @@ import json
 import uuid
 
 import pytest
-from conftest import card_payload, lead, participant
+from conftest import card_payload, create_event, lead, participant
 from test_commands import refused
 from test_results import mod_actor
 
 from facilitation import commands_of, create_app, export
-from facilitation.domain import RESULT_KINDS, Actor
+from facilitation.domain import ADMIN, RESULT_KINDS, Actor
 
 ARABIC = "نحتاج إلى دورات لغة في المساء"
 EMOJI = "Mehr Grün 🌳 im Quartier 💚"
@@ -26,37 +26,37 @@ def full_event(commands, event):
     cards = []
     for n, text in enumerate(texts):
         payload = card_payload(event, question_index=n % 3, text=text, name="Aylin" if n == 0 else None)
-        commands.post_card(participant(event, pid=f"p{n}"), payload)
+        commands.run("card:post", participant(event, pid=f"p{n}"), payload)
         cards.append(payload["id"])
     hidden = card_payload(event, text="Beleidigung, bitte ausblenden")
-    commands.post_card(participant(event, pid="troll"), hidden)
-    commands.hide_card(lead(event), {"id": hidden["id"]})
+    commands.run("card:post", participant(event, pid="troll"), hidden)
+    commands.run("card:hide", lead(event), {"id": hidden["id"]})
     withdrawn = card_payload(event, text="Doch nicht")
-    commands.post_card(participant(event, pid="shy"), withdrawn)
-    commands.withdraw_card(participant(event, pid="shy"), {"id": withdrawn["id"]})
+    commands.run("card:post", participant(event, pid="shy"), withdrawn)
+    commands.run("card:withdraw", participant(event, pid="shy"), {"id": withdrawn["id"]})
     unsorted = card_payload(event, question_index=2, text="Noch nicht sortiert: Bänke")
-    commands.post_card(participant(event, pid="late"), unsorted)
+    commands.run("card:post", participant(event, pid="late"), unsorted)
     other_table_card = card_payload(event, table_index=1, text="Ehrenamt braucht Räume")
-    commands.post_card(participant(event, table_index=1, pid="p9"), other_table_card)
+    commands.run("card:post", participant(event, table_index=1, pid="p9"), other_table_card)
 
     results = {}
     for n, kind in enumerate(RESULT_KINDS):
         rid = str(uuid.uuid4())
-        commands.create_result(mod_actor(event), {
+        commands.run("result:create", mod_actor(event), {
             "id": rid, "kind": kind, "title": f"{RESULT_KINDS[kind]} – {texts[n][:12]}", "description": f"Beschreibung {n}",
             "next_step": f"Schritt {n}", "contact": f"Kontakt {n}", "cards": [cards[n]] + ([cards[5]] if n == 0 else []),
         })
         results[kind] = rid
-    commands.update_result(lead(event), {"id": results["project_idea"], "addressee": "kommune"})
-    commands.update_result(lead(event), {"id": results["round_table"], "addressee": "land"})
+    commands.run("result:update", lead(event), {"id": results["project_idea"], "addressee": "kommune"})
+    commands.run("result:update", lead(event), {"id": results["round_table"], "addressee": "land"})
     other = str(uuid.uuid4())
-    commands.create_result(mod_actor(event, 1), {"id": other, "kind": "solution", "title": "Räume für Vereine", "cards": [other_table_card["id"]]})
-    commands.merge_results(lead(event), {"source": other, "target": results["solution"]})
-    commands.set_phase(lead(event), {"phase": "market"})
+    commands.run("result:create", mod_actor(event, 1), {"id": other, "kind": "solution", "title": "Räume für Vereine", "cards": [other_table_card["id"]]})
+    commands.run("result:merge", lead(event), {"source": other, "target": results["solution"]})
+    commands.run("phase:set", lead(event), {"phase": "market"})
     for n, kind in enumerate(("project_idea", "project_idea", "round_table")):
-        commands.add_vote(participant(event, pid=f"voter{n}"), {"id": str(uuid.uuid4()), "result": results[kind]})
-    commands.close_voting(lead(event))
-    commands.update_event(lead(event), {"date": "24. November 2026", "place": "Stadtgarten, Schwäbisch Gmünd"})
+        commands.run("vote:add", participant(event, pid=f"voter{n}"), {"id": str(uuid.uuid4()), "result": results[kind]})
+    commands.run("voting:close", lead(event))
+    commands.run("event:update", lead(event), {"date": "24. November 2026", "place": "Stadtgarten, Schwäbisch Gmünd"})
     return {"event": event, "cards": cards, "hidden": hidden["id"], "withdrawn": withdrawn["id"], "results": results, "merged": other}
 
 
@@ -131,15 +131,19 @@ def test_json_backup_marks_hidden_cards_and_round_trips(tmp_path, commands, full
     assert json.loads(export.backup_json(commands.store, e)) == data
 
     other = commands_of(create_app({"DATABASE": str(tmp_path / "other.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
-    assert export.restore(other, data) == e
+
+    def restore(data, event_id=None):
+        return other.run("event:import", Actor(ADMIN, event_id or ""), {"data": data, "id": event_id}).ack["event_id"]
+
+    assert restore(data) == e
     assert export.backup(other.store, e) == data  # the same event on the other server
     assert export.build_record(other.store, e)["ranking"][0]["votes"] == 2
-    assert other.redeem(other.token(e, "lead")) == {"event_id": e, "role": "lead", "table_id": None}
-    refused("event_exists", export.restore, other, data)
-    copy = export.restore(other, data, "copy")  # a copy on the same server: new card and result ids
+    assert other.redeem(other.token(e, "lead"))["role"] == "lead"
+    refused("event_exists", restore, data)
+    copy = restore(data, "copy")  # a copy on the same server: new card and result ids
     assert export.build_record(other.store, copy)["tables"] == export.build_record(other.store, e)["tables"]
-    refused("invalid_backup", export.restore, other, {"format": "something else"})
-    refused("invalid_backup", export.restore, other, {**data, "tables": "nonsense"}, "broken")
+    refused("invalid_backup", restore, {"format": "something else"})
+    refused("invalid_backup", restore, {**data, "tables": "nonsense"}, "broken")
     assert other.store.event("broken") is None  # a failed import leaves nothing behind
 
 
@@ -190,8 +194,8 @@ def count_rows(commands, event_id):
 
 def test_delete_removes_every_row_of_the_event_and_nothing_else(app, commands, full_event):
     e = full_event["event"]["id"]
-    keep = commands.create_event("gmuend", "Bleibt")
-    commands.post_card(Actor("participant", keep, commands.store.tables(keep)[0]["id"], "k1"),
+    keep = create_event(commands, "gmuend", "Bleibt")
+    commands.run("card:post", Actor("participant", keep, commands.store.tables(keep)[0]["id"], "k1"),
                        {"id": str(uuid.uuid4()), "question": commands.store.questions(keep)[0]["id"], "text": "Ich bleibe"})
     before_keep = count_rows(commands, keep)
     assert all(count_rows(commands, e)[t] for t in ("cards", "results", "votes", "changes", "secrets"))
@@ -215,7 +219,7 @@ def test_cli_delete(app, commands, event):
 
 
 def test_closed_event_is_read_only_until_reopened(commands, event):
-    commands.close_event(lead(event))
+    commands.run("event:close", lead(event))
     refused("event_closed", commands.run, "card:post", participant(event), card_payload(event))
     refused("event_closed", commands.run, "phase:set", lead(event), {"phase": "round:1"})
     commands.run("event:archive", lead(event), {})

@@ -5,9 +5,11 @@ import threading
 import uuid
 
 import pytest
-from conftest import card_payload, changes, lead, participant
+from conftest import card_payload, changes, create_event, lead, participant
 from test_commands import count_rows, refused
 
+from facilitation import views
+from facilitation.commands.results import suggest
 from facilitation.domain import Actor
 
 
@@ -15,14 +17,14 @@ def post_cards(commands, event, n, table_index=0):
     ids = []
     for i in range(n):
         payload = card_payload(event, table_index=table_index, question_index=i % 3, text=f"Karte {i}")
-        commands.post_card(participant(event, table_index, pid=f"p{i}"), payload)
+        commands.run("card:post", participant(event, table_index, pid=f"p{i}"), payload)
         ids.append(payload["id"])
     return ids
 
 
 def new_result(commands, actor, **fields):
     payload = {"id": str(uuid.uuid4()), "kind": "project_idea", "title": "Bürgerbus", **fields}
-    commands.create_result(actor, payload)
+    commands.run("result:create", actor, payload)
     return payload["id"]
 
 
@@ -46,13 +48,13 @@ def test_create_result_with_all_fields_and_cards(commands, event):
         "description": "Vermieter und Stadt an einen Tisch", "next_step": "Termin im März",
         "contact": "Frau Yilmaz, Amt für Wohnen", "cards": cards[:2],
     }
-    result = commands.create_result(mod_actor(event), payload)
+    result = commands.run("result:create", mod_actor(event), payload)
     stored = commands.store.result(payload["id"])
     assert (stored["kind"], stored["title"], stored["contact"]) == ("round_table", "Runder Tisch Wohnen", "Frau Yilmaz, Amt für Wohnen")
     assert order_in(commands, payload["id"]) == cards[:2]
     assert placement(commands, cards[2])[0] is None
     assert [c["type"] for c in result.changes] == ["result.created", "card.moved", "card.moved"]
-    again = commands.create_result(mod_actor(event), payload)
+    again = commands.run("result:create", mod_actor(event), payload)
     assert again.changes == [] and again.ack["duplicate"] is True
     assert count_rows(commands, "results") == 1
 
@@ -73,17 +75,17 @@ def test_create_result_with_all_fields_and_cards(commands, event):
 )
 def test_bad_result_input_changes_nothing(commands, event, change, code):
     payload = {"id": str(uuid.uuid4()), "kind": "project_idea", "title": "T", **change}
-    refused(code, commands.create_result, mod_actor(event), payload)
+    refused(code, commands.run, "result:create", mod_actor(event), payload)
     assert count_rows(commands, "results") == 0 and count_rows(commands, "undo_log") == 0
 
 
 def test_card_of_another_table_cannot_join_a_result(commands, event):
     other = post_cards(commands, event, 1, table_index=1)
     payload = {"id": str(uuid.uuid4()), "kind": "project_idea", "title": "T", "cards": other}
-    refused("forbidden", commands.create_result, mod_actor(event), payload)  # not this moderator's card
-    refused("other_table", commands.create_result, lead(event), {**payload, "table": event["tables"][0]})
+    refused("forbidden", commands.run, "result:create", mod_actor(event), payload)  # not this moderator's card
+    refused("other_table", commands.run, "result:create", lead(event), {**payload, "table": event["tables"][0]})
     result_id = new_result(commands, mod_actor(event))
-    refused("other_table", commands.assign_card, lead(event), {"id": other[0], "result": result_id})
+    refused("other_table", commands.run, "card:assign", lead(event), {"id": other[0], "result": result_id})
     assert placement(commands, other[0])[0] is None
 
 
@@ -91,10 +93,10 @@ def test_moderator_of_table_a_cannot_act_on_table_b(commands, event):
     result_b = new_result(commands, mod_actor(event, 1))
     card_b = post_cards(commands, event, 1, table_index=1)[0]
     mod_a = mod_actor(event, 0)
-    refused("forbidden", commands.update_result, mod_a, {"id": result_b, "title": "x"})
-    refused("forbidden", commands.delete_result, mod_a, {"id": result_b})
-    refused("forbidden", commands.assign_card, mod_a, {"id": card_b, "result": result_b})
-    refused("forbidden", commands.move_result, mod_a, {"id": result_b})
+    refused("forbidden", commands.run, "result:update", mod_a, {"id": result_b, "title": "x"})
+    refused("forbidden", commands.run, "result:delete", mod_a, {"id": result_b})
+    refused("forbidden", commands.run, "card:assign", mod_a, {"id": card_b, "result": result_b})
+    refused("forbidden", commands.run, "result:move", mod_a, {"id": result_b})
     assert commands.store.result(result_b)["title"] == "Bürgerbus"
 
 
@@ -102,53 +104,53 @@ def test_participants_and_walls_cannot_cluster(commands, event):
     card = post_cards(commands, event, 1)[0]
     result_id = new_result(commands, mod_actor(event))
     for actor in (participant(event), Actor("wall", event["id"])):
-        refused("forbidden", commands.create_result, actor, {"id": str(uuid.uuid4()), "kind": "solution", "title": "x"})
-        refused("forbidden", commands.assign_card, actor, {"id": card, "result": result_id})
-        refused("forbidden", commands.undo, actor, {})
-    refused("forbidden", commands.suggest, participant(event), {})
+        refused("forbidden", commands.run, "result:create", actor, {"id": str(uuid.uuid4()), "kind": "solution", "title": "x"})
+        refused("forbidden", commands.run, "card:assign", actor, {"id": card, "result": result_id})
+        refused("forbidden", commands.run, "undo", actor, {})
+    refused("forbidden", suggest, commands, participant(event), {})
 
 
 def test_result_of_another_event_is_unknown(commands, event):
-    other_event = commands.create_event("gmuend", "Anderswo")
+    other_event = create_event(commands, "gmuend", "Anderswo")
     other_table = commands.store.tables(other_event)[0]["id"]
     foreign = str(uuid.uuid4())
-    commands.create_result(Actor("lead", other_event), {"id": foreign, "table": other_table, "kind": "solution", "title": "x"})
+    commands.run("result:create", Actor("lead", other_event), {"id": foreign, "table": other_table, "kind": "solution", "title": "x"})
     card = post_cards(commands, event, 1)[0]
-    refused("unknown_result", commands.assign_card, lead(event), {"id": card, "result": foreign})
-    refused("unknown_result", commands.update_result, lead(event), {"id": foreign, "title": "y"})
-    refused("unknown_result", commands.merge_results, lead(event), {"source": foreign, "target": new_result(commands, lead(event) , table=event["tables"][0])})
+    refused("unknown_result", commands.run, "card:assign", lead(event), {"id": card, "result": foreign})
+    refused("unknown_result", commands.run, "result:update", lead(event), {"id": foreign, "title": "y"})
+    refused("unknown_result", commands.run, "result:merge", lead(event), {"source": foreign, "target": new_result(commands, lead(event) , table=event["tables"][0])})
 
 
 def test_update_changes_only_the_fields_sent(commands, event):
     result_id = new_result(commands, mod_actor(event), description="alt")
-    commands.update_result(mod_actor(event, device="tablet-2"), {"id": result_id, "title": "Neuer Titel"})
-    commands.update_result(mod_actor(event), {"id": result_id, "next_step": "Antrag stellen"})
+    commands.run("result:update", mod_actor(event, device="tablet-2"), {"id": result_id, "title": "Neuer Titel"})
+    commands.run("result:update", mod_actor(event), {"id": result_id, "next_step": "Antrag stellen"})
     stored = commands.store.result(result_id)
     assert (stored["title"], stored["description"], stored["next_step"]) == ("Neuer Titel", "alt", "Antrag stellen")
-    assert commands.update_result(mod_actor(event), {"id": result_id, "title": "Neuer Titel"}).changes == []
+    assert commands.run("result:update", mod_actor(event), {"id": result_id, "title": "Neuer Titel"}).changes == []
 
 
 def test_assign_reorder_and_split_out(commands, event):
     a, b, c = post_cards(commands, event, 3)
     result_id = new_result(commands, mod_actor(event))
     for card in (a, b, c):
-        commands.assign_card(mod_actor(event), {"id": card, "result": result_id})
+        commands.run("card:assign", mod_actor(event), {"id": card, "result": result_id})
     assert order_in(commands, result_id) == [a, b, c]
-    commands.assign_card(mod_actor(event), {"id": c, "result": result_id, "before": a})
+    commands.run("card:assign", mod_actor(event), {"id": c, "result": result_id, "before": a})
     assert order_in(commands, result_id) == [c, a, b]
-    commands.assign_card(mod_actor(event), {"id": a, "result": None})  # split out
+    commands.run("card:assign", mod_actor(event), {"id": a, "result": None})  # split out
     assert order_in(commands, result_id) == [c, b]
     assert placement(commands, a)[0] is None
     gone = str(uuid.uuid4())
-    commands.assign_card(mod_actor(event), {"id": a, "result": result_id, "before": gone})  # before a vanished card: last
+    commands.run("card:assign", mod_actor(event), {"id": a, "result": result_id, "before": gone})  # before a vanished card: last
     assert order_in(commands, result_id) == [c, b, a]
 
 
 def test_move_results(commands, event):
     first, second, third = (new_result(commands, mod_actor(event), title=t) for t in ("Eins", "Zwei", "Drei"))
-    commands.move_result(mod_actor(event), {"id": third, "before": first})
+    commands.run("result:move", mod_actor(event), {"id": third, "before": first})
     assert [r for r, _ in commands.store.result_ranks(event["tables"][0])] == [third, first, second]
-    commands.move_result(mod_actor(event), {"id": third})
+    commands.run("result:move", mod_actor(event), {"id": third})
     assert [r for r, _ in commands.store.result_ranks(event["tables"][0])] == [first, second, third]
 
 
@@ -156,12 +158,12 @@ def test_merge_at_one_table_moves_cards_and_removes_source(commands, event):
     a, b, c = post_cards(commands, event, 3)
     target = new_result(commands, mod_actor(event), cards=[a])
     source = new_result(commands, mod_actor(event), title="Doppelt", cards=[b, c])
-    result = commands.merge_results(mod_actor(event), {"source": source, "target": target})
+    result = commands.run("result:merge", mod_actor(event), {"source": source, "target": target})
     assert order_in(commands, target) == [a, b, c]
     assert commands.store.result(source)["status"] == "deleted"
     assert result.changes[-1]["type"] == "result.deleted"
-    refused("same_result", commands.merge_results, mod_actor(event), {"source": target, "target": target})
-    refused("unknown_result", commands.merge_results, mod_actor(event), {"source": source, "target": target})
+    refused("same_result", commands.run, "result:merge", mod_actor(event), {"source": target, "target": target})
+    refused("unknown_result", commands.run, "result:merge", mod_actor(event), {"source": source, "target": target})
 
 
 def test_cross_table_merge_is_the_leads_and_keeps_cards_at_their_table(commands, event):
@@ -169,48 +171,48 @@ def test_cross_table_merge_is_the_leads_and_keeps_cards_at_their_table(commands,
     card_b = post_cards(commands, event, 1, table_index=1)[0]
     result_a = new_result(commands, mod_actor(event, 0), cards=[card_a])
     result_b = new_result(commands, mod_actor(event, 1), cards=[card_b])
-    refused("forbidden", commands.merge_results, mod_actor(event, 0), {"source": result_a, "target": result_b})
-    commands.merge_results(lead(event), {"source": result_a, "target": result_b})
+    refused("forbidden", commands.run, "result:merge", mod_actor(event, 0), {"source": result_a, "target": result_b})
+    commands.run("result:merge", lead(event), {"source": result_a, "target": result_b})
     stored = commands.store.result(result_a)
     assert (stored["status"], stored["merged_into"]) == ("merged", result_b)
     assert placement(commands, card_a)[0] == result_a  # the card stays where it was
-    refused("unknown_result", commands.assign_card, mod_actor(event, 0), {"id": card_a, "result": result_a})
-    commands.unmerge_result(lead(event), {"id": result_a})
+    refused("unknown_result", commands.run, "card:assign", mod_actor(event, 0), {"id": card_a, "result": result_a})
+    commands.run("result:unmerge", lead(event), {"id": result_a})
     assert commands.store.result(result_a)["status"] == "active"
 
 
 def test_lead_sets_addressee_moderator_may_not(commands, event):
     result_id = new_result(commands, mod_actor(event))
-    refused("forbidden", commands.update_result, mod_actor(event), {"id": result_id, "addressee": "land"})
-    refused("unknown_addressee", commands.update_result, lead(event), {"id": result_id, "addressee": "mars"})
-    commands.update_result(lead(event), {"id": result_id, "addressee": "kommune"})
+    refused("forbidden", commands.run, "result:update", mod_actor(event), {"id": result_id, "addressee": "land"})
+    refused("unknown_addressee", commands.run, "result:update", lead(event), {"id": result_id, "addressee": "mars"})
+    commands.run("result:update", lead(event), {"id": result_id, "addressee": "kommune"})
     assert commands.store.result(result_id)["addressee"] == "kommune"
 
 
 def test_delete_result_returns_cards_to_unsorted(commands, event):
     a, b = post_cards(commands, event, 2)
     result_id = new_result(commands, mod_actor(event), cards=[a, b])
-    commands.delete_result(mod_actor(event), {"id": result_id})
+    commands.run("result:delete", mod_actor(event), {"id": result_id})
     assert placement(commands, a)[0] is None and placement(commands, b)[0] is None
-    refused("unknown_result", commands.update_result, mod_actor(event), {"id": result_id, "title": "x"})
+    refused("unknown_result", commands.run, "result:update", mod_actor(event), {"id": result_id, "title": "x"})
 
 
 def test_undo_takes_back_this_devices_last_action_only(commands, event):
     a, b = post_cards(commands, event, 2)
     mine, other = mod_actor(event, device="tablet-1"), mod_actor(event, device="tablet-2")
     result_id = new_result(commands, mine, cards=[a])
-    commands.assign_card(other, {"id": b, "result": result_id})
-    commands.update_result(mine, {"id": result_id, "title": "Umbenannt"})
-    undone = commands.undo(mine, {})
+    commands.run("card:assign", other, {"id": b, "result": result_id})
+    commands.run("result:update", mine, {"id": result_id, "title": "Umbenannt"})
+    undone = commands.run("undo", mine, {})
     assert undone.ack["undone"] == "result.updated"
     assert commands.store.result(result_id)["title"] == "Bürgerbus"
     assert placement(commands, b)[0] == result_id  # tablet-2's move stays
-    commands.undo(mine, {})  # the creation: result gone, its card unsorted
+    commands.run("undo", mine, {})  # the creation: result gone, its card unsorted
     assert commands.store.result(result_id)["status"] == "deleted"
     assert placement(commands, a)[0] is None
     assert placement(commands, b)[0] is None  # cannot stay in a deleted result
-    refused("nothing_to_undo", commands.undo, mine, {})
-    commands.undo(other, {})
+    refused("nothing_to_undo", commands.run, "undo", mine, {})
+    commands.run("undo", other, {})
     assert placement(commands, b)[0] is None
 
 
@@ -218,8 +220,8 @@ def test_undo_of_a_merge_restores_both_results(commands, event):
     a, b = post_cards(commands, event, 2)
     target = new_result(commands, mod_actor(event), cards=[a])
     source = new_result(commands, mod_actor(event), title="Quelle", cards=[b])
-    commands.merge_results(mod_actor(event), {"source": source, "target": target})
-    commands.undo(mod_actor(event), {})
+    commands.run("result:merge", mod_actor(event), {"source": source, "target": target})
+    commands.run("undo", mod_actor(event), {})
     assert commands.store.result(source)["status"] == "active"
     assert order_in(commands, source) == [b] and order_in(commands, target) == [a]
 
@@ -233,9 +235,9 @@ def test_two_moderators_racing_on_one_card(commands, event):
     def tablet(device, target):
         try:
             for _ in range(30):
-                commands.assign_card(mod_actor(event, device=device), {"id": card, "result": target})
-                commands.assign_card(mod_actor(event, device=device), {"id": card, "result": None})
-                commands.assign_card(mod_actor(event, device=device), {"id": card, "result": target})
+                commands.run("card:assign", mod_actor(event, device=device), {"id": card, "result": target})
+                commands.run("card:assign", mod_actor(event, device=device), {"id": card, "result": None})
+                commands.run("card:assign", mod_actor(event, device=device), {"id": card, "result": target})
         except Exception as exc:  # noqa: BLE001 - any failure fails the test
             errors.append(exc)
 
@@ -248,39 +250,55 @@ def test_two_moderators_racing_on_one_card(commands, event):
     final = placement(commands, card)[0]
     assert final in results
     assert sum(card in order_in(commands, r) for r in results) == 1
-    # The log agrees with the row: the last card change names the same result.
-    log = [c for c in commands.store.changes_since(event["id"], 0, 10_000) if c.get("card", {}).get("id") == card]
-    assert log[-1]["card"]["result_id"] == final
+    # A replay agrees with the row: the card's last change shows the same result.
+    replayed = [c for c in views.replay(commands.store, mod_actor(event), 0)["changes"] if c.get("card", {}).get("id") == card]
+    assert [c["card"]["result_id"] for c in replayed] == [final]
 
 
-def test_merge_racing_with_a_move_loses_no_card(commands, event):
+def test_merge_racing_with_a_move_loses_no_card(commands, event, monkeypatch):
+    """Force the race: the move has checked its target when the merge runs.
+
+    The move's check and write share one transaction, so the merge waits for
+    it; with the check outside the transaction the card would land in the
+    result the merge just deleted.
+    """
     cards = post_cards(commands, event, 6)
     target = new_result(commands, mod_actor(event), cards=cards[:3])
     source = new_result(commands, mod_actor(event), cards=cards[3:5])
-    errors = []
+    checked, merged, errors = threading.Event(), threading.Event(), []
+    card_ranks = commands.store.card_ranks
+
+    def paused_card_ranks(*args):
+        if threading.current_thread().name == "mover":  # after assign checked its target
+            checked.set()
+            merged.wait(timeout=1)
+        return card_ranks(*args)
 
     def mover():
         try:
-            commands.assign_card(mod_actor(event, device="t2"), {"id": cards[5], "result": source})
+            commands.run("card:assign", mod_actor(event, device="t2"), {"id": cards[5], "result": source})
         except Exception as exc:  # noqa: BLE001
             errors.append(getattr(exc, "code", exc))
 
-    thread = threading.Thread(target=mover)
+    monkeypatch.setattr(commands.store, "card_ranks", paused_card_ranks)
+    thread = threading.Thread(target=mover, name="mover")
     thread.start()
-    commands.merge_results(mod_actor(event), {"source": source, "target": target})
+    assert checked.wait(timeout=5)
+    commands.run("result:merge", mod_actor(event), {"source": source, "target": target})
+    merged.set()
     thread.join()
     assert errors in ([], ["unknown_result"])
     placed = {c: placement(commands, c)[0] for c in cards}
-    assert all(r in (target, None) for r in placed.values())  # nothing left in the deleted source
+    assert all(r in (target, None) for r in placed.values()), placed  # nothing left in the deleted source
     assert set(order_in(commands, target)) >= set(cards[:5])
 
 
 def test_wall_mode_is_the_leads(commands, event):
-    refused("forbidden", commands.set_wall_mode, mod_actor(event), {"mode": "results"})
-    refused("invalid_payload", commands.set_wall_mode, lead(event), {"mode": "disco"})
-    change = commands.set_wall_mode(lead(event), {"mode": "results"}).change
+    refused("forbidden", commands.run, "wall:mode", mod_actor(event), {"mode": "results"})
+    refused("invalid_payload", commands.run, "wall:mode", lead(event), {"mode": "disco"})
+    change = commands.run("wall:mode", lead(event), {"mode": "results"}).change
     assert change["type"] == "event.updated" and change["event"]["wall_mode"] == "results"
-    assert commands.snapshot(Actor("wall", event["id"]))["event"]["wall_mode"] == "results"
+    assert views.snapshot(commands.store, Actor("wall", event["id"]))["event"]["wall_mode"] == "results"
 
 
 def test_views_hide_contact_from_phones_and_walls(clients, event):
@@ -306,7 +324,7 @@ def test_reconnecting_tablet_resyncs_the_board_exactly(clients, commands, event)
     mod.disconnect()
     other = mod_actor(event, device="other-tablet")
     result_id = new_result(commands, other, cards=cards[:2])
-    commands.assign_card(other, {"id": cards[0], "result": None})
+    commands.run("card:assign", other, {"id": cards[0], "result": None})
     mod = clients.moderator(0)
     replay = mod.emit("sync", {"since": seen}, callback=True)["changes"]
     board = {c: None for c in cards}  # what the tablet had: all unsorted
@@ -323,7 +341,7 @@ def test_suggest_over_socket_and_cli(app, clients, commands, event):
     ids = []
     for i, text in enumerate(texts):
         payload = card_payload(event, text=text)
-        commands.post_card(participant(event, pid=f"s{i}"), payload)
+        commands.run("card:post", participant(event, pid=f"s{i}"), payload)
         ids.append(payload["id"])
     groups = clients.moderator(0).emit("suggest", {}, callback=True)["groups"]
     as_sets = [{c["id"] for c in g["cards"]} for g in groups]

@@ -196,7 +196,7 @@ def test_questions_a_lead_rewrote_show_only_as_written(app, commands, event):
     from conftest import lead
 
     question = event["questions"][event["tables"][0]][0]
-    commands.edit_question(lead(event), {"question": question, "text": "Was gefällt Ihnen am Quartier?"})
+    commands.run("question:edit", lead(event), {"question": question, "text": "Was gefällt Ihnen am Quartier?"})
     html = app.test_client().get(f"{table_url(event)}?lang=tr").get_data(as_text=True)
     assert "Was gefällt Ihnen am Quartier?" in html
     assert "Neler iyi gidiyor?" not in html and "Neler iyileştirilmeli?" in html

@@ -1,0 +1,139 @@
+"""Cards: post, edit, withdraw (the author); hide and show (moderation); tables and questions."""
+from __future__ import annotations
+
+import time
+
+from .. import domain, views
+from ..domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, PENDING, VISIBLE, WITHDRAWN, Result, fail
+from .core import Call, command
+
+STAFF = (MODERATOR, LEAD)
+
+
+def new_card_status(event: dict) -> str:
+    """VISIBLE, or PENDING while the event is pre-moderated."""
+    return PENDING if event["moderation"] == "pre" else VISIBLE
+
+
+def _ack(card: dict, **extra) -> dict:
+    return {"card": views.moderator_card(card), **extra}
+
+
+@command("card:post", roles=(PARTICIPANT,), limit="cards")
+def post_card(c: Call, p: dict) -> Result:
+    """A participant posts a card to a question of their table.
+
+    The id comes from the phone; posting the same id again returns the stored
+    card and logs nothing, so an outbox may resend freely.
+    """
+    actor = c.actor
+    card_id = domain.check_uuid(p.get("id"))
+    existing = c.store.card(card_id)
+    if existing is not None:
+        if existing["author_id"] != actor.participant_id or existing["event_id"] != actor.event_id:
+            raise fail("id_conflict")
+        return Result([], _ack(existing, duplicate=True))
+    question_id = domain.check_int(p.get("question"))
+    text = domain.check_card_text(p.get("text"))
+    name = domain.check_name(p.get("name"))
+    question = c.store.question(question_id)
+    if question is None or question["table_id"] != actor.table_id:
+        raise fail("unknown_question")
+    now = time.time()
+    card = {
+        "id": card_id, "event_id": actor.event_id, "table_id": actor.table_id, "question_id": question_id,
+        "author_id": actor.participant_id, "name": name, "text": text, "status": new_card_status(c.event),
+        "version": 1, "created_at": now, "updated_at": now, "result_id": None, "rank": now,
+        "round": c.event["current_round"],
+    }
+    c.store.insert_card(card)
+    change = c.log("card.posted", actor.table_id, {"card": card})
+    return Result([change], _ack(card))
+
+
+def _editable(c: Call, card_id) -> dict:
+    if c.actor.role != PARTICIPANT:
+        return c.moderated_card(card_id)
+    card = c.card(card_id)
+    if card["author_id"] != c.actor.participant_id:
+        raise fail("forbidden")
+    if card["status"] == WITHDRAWN:
+        raise fail("card_withdrawn")
+    return card
+
+
+@command("card:edit", roles=(PARTICIPANT, MODERATOR, LEAD), limit="edits")
+def edit_card(c: Call, p: dict) -> Result:
+    """The author edits their card's text or name; a moderator corrects a card."""
+    card = _editable(c, p.get("id"))
+    fields = {"text": domain.check_card_text(p.get("text"))}
+    if "name" in p:
+        fields["name"] = domain.check_name(p.get("name"))
+    if all(card[k] == v for k, v in fields.items()):
+        return Result([], _ack(card))
+    if c.actor.role == PARTICIPANT and card["status"] == VISIBLE:
+        # Pre-moderated: an edited card is checked again, or editing would bypass the queue.
+        fields["status"] = new_card_status(c.event)
+    change = c.save_card(card["id"], "card.edited", **fields)
+    return Result([change], _ack(change["card"]))
+
+
+@command("card:withdraw", roles=(PARTICIPANT,), limit="edits")
+def withdraw_card(c: Call, p: dict) -> Result:
+    """The author takes their card back; it disappears from every screen."""
+    card = c.card(p.get("id"))
+    if card["author_id"] != c.actor.participant_id:
+        raise fail("forbidden")
+    if card["status"] == WITHDRAWN:
+        return Result([], {"card": views.public_card(card)})
+    change = c.save_card(card["id"], "card.withdrawn", status=WITHDRAWN)
+    return Result([change], _ack(change["card"]))
+
+
+def _set_visibility(c: Call, p: dict, status: str, type_: str) -> Result:
+    card = c.moderated_card(p.get("id"))
+    if card["status"] == status:
+        return Result([], _ack(card))
+    change = c.save_card(card["id"], type_, status=status)
+    return Result([change], _ack(change["card"]))
+
+
+@command("card:hide", roles=STAFF)
+def hide_card(c: Call, p: dict) -> Result:
+    """A moderator hides a card from the wall and the phones."""
+    return _set_visibility(c, p, HIDDEN, "card.hidden")
+
+
+@command("card:show", roles=STAFF)
+def show_card(c: Call, p: dict) -> Result:
+    """A moderator shows a hidden (or waiting) card."""
+    return _set_visibility(c, p, VISIBLE, "card.shown")
+
+
+@command("table:rename", roles=(LEAD,))
+def rename_table(c: Call, p: dict) -> Result:
+    """The lead renames a table."""
+    table = c.table(p.get("table"))
+    name = domain.check_label(p.get("name"))
+    if name == table["name"]:
+        return Result([], {"table": table})
+    c.store.rename_table(table["id"], name)
+    table = c.store.table(table["id"])
+    change = c.log("table.renamed", None, {"table": table})
+    return Result([change], {"table": table})
+
+
+@command("question:edit", roles=(LEAD,))
+def edit_question(c: Call, p: dict) -> Result:
+    """The lead changes the wording of a question."""
+    question = c.store.question(domain.check_int(p.get("question")))
+    if question is None:
+        raise fail("unknown_question")
+    c.table(question["table_id"])
+    text = domain.check_label(p.get("text"), domain.MAX_QUESTION_LENGTH)
+    if text == question["text"]:
+        return Result([], {"question": question})
+    c.store.set_question_text(question["id"], text)
+    question = c.store.question(question["id"])
+    change = c.log("question.edited", None, {"question": question})
+    return Result([change], {"question": question})

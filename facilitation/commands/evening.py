@@ -1,0 +1,162 @@
+"""Running the evening (the lead): phases, the round timer, moderation mode, wall mode.
+
+Every change to the run logs one ``event.updated`` carrying the whole run
+state (domain.event_state), so a screen that applies it, or replays it after a
+reconnect, is exactly up to date.
+"""
+from __future__ import annotations
+
+import time
+
+from .. import domain
+from ..domain import LEAD, MARKET, PENDING, VISIBLE, Result, fail
+from .core import Call, command
+from .voting import store_ranking
+
+LEAD_ONLY = (LEAD,)
+
+
+@command("event:configure", roles=LEAD_ONLY)
+def configure_event(c: Call, p: dict) -> Result:
+    """The lead sets how many rounds, how long each, how many dots per person."""
+    fields = {key: domain.check_number(p.get(key), *domain.LIMITS[key]) for key in domain.LIMITS if key in p}
+    if "dots" in fields and c.event["voting_open"] and fields["dots"] != c.event["dots"]:
+        raise fail("voting_open")
+    if "rounds" in fields and c.event["current_round"] > fields["rounds"]:
+        raise fail("out_of_range", min=c.event["current_round"], max=domain.LIMITS["rounds"][1])
+    return c.run_change(**fields)
+
+
+@command("phase:set", roles=LEAD_ONLY)
+def set_phase(c: Call, p: dict) -> Result:
+    """The lead moves the evening to a phase; every screen follows.
+
+    Entering a round sets the timer to the round's length (stopped, the lead
+    starts it); entering the market place opens voting; leaving it closes
+    voting and stores the ranking with the results.
+    """
+    event = c.event
+    phase = p.get("phase")
+    if not isinstance(phase, str) or phase not in domain.phases(event["rounds"]):
+        raise fail("unknown_phase")
+    if phase == event["phase"]:
+        return c.unchanged_event()
+    fields = {"phase": phase}
+    number = domain.round_of(phase)
+    if number is not None:
+        fields.update(current_round=number, timer_duration=event["round_minutes"] * 60.0,
+                      timer_started_at=None, timer_elapsed=0.0)
+    changes = []
+    if phase == MARKET and not event["voting_open"]:
+        fields["voting_open"] = 1
+    elif phase != MARKET and event["voting_open"]:
+        changes += store_ranking(c)
+        fields["voting_open"] = 0
+    changes.append(c.event_change(**fields))
+    return Result(changes, {"event": changes[-1]["event"]})
+
+
+# -- timer: durations in seconds, server clock; clients derive the countdown
+
+
+@command("timer:start", roles=LEAD_ONLY)
+def timer_start(c: Call, p: dict) -> Result:
+    """Start or resume the round timer."""
+    if c.event["timer_started_at"] is not None:
+        return c.unchanged_event()
+    duration = c.event["timer_duration"] or c.event["round_minutes"] * 60.0
+    return c.run_change(timer_started_at=time.time(), timer_duration=duration)
+
+
+@command("timer:pause", roles=LEAD_ONLY)
+def timer_pause(c: Call, p: dict) -> Result:
+    """Pause the timer, keeping the time already run."""
+    if c.event["timer_started_at"] is None:
+        return c.unchanged_event()
+    elapsed = c.event["timer_elapsed"] + (time.time() - c.event["timer_started_at"])
+    return c.run_change(timer_started_at=None, timer_elapsed=elapsed)
+
+
+@command("timer:add", roles=LEAD_ONLY)
+def timer_add(c: Call, p: dict) -> Result:
+    """Give the round more minutes (also after it ran out)."""
+    event = c.event
+    minutes = domain.check_number(p.get("minutes"), 1, domain.MAX_TIMER_ADD_MINUTES)
+    fields = {"timer_duration": event["timer_duration"] + minutes * 60.0}
+    if domain.timer_remaining(domain.event_state(event)["timer"], time.time()) == 0 and event["timer_started_at"]:
+        # It had run out: count the new minutes from now, not from the old end.
+        fields.update(timer_started_at=time.time(), timer_elapsed=0.0, timer_duration=minutes * 60.0)
+    return c.run_change(**fields)
+
+
+@command("timer:stop", roles=LEAD_ONLY)
+def timer_stop(c: Call, p: dict) -> Result:
+    """Stop and reset the timer to the round's length."""
+    return c.run_change(timer_started_at=None, timer_elapsed=0.0, timer_duration=c.event["round_minutes"] * 60.0)
+
+
+@command("moderation:set", roles=LEAD_ONLY)
+def set_moderation(c: Call, p: dict) -> Result:
+    """Switch pre- and post-moderation live.
+
+    Back to post-moderation, the cards still waiting in the queues are
+    released (shown), so none stays forgotten in a queue nobody watches.
+    """
+    mode = domain.check_choice(p.get("mode"), domain.MODERATION_MODES, "invalid_payload")
+    if mode == c.event["moderation"]:
+        return c.unchanged_event()
+    changes = []
+    if mode == "post":
+        changes = [c.save_card(card["id"], "card.shown", status=VISIBLE)
+                   for card in c.store.cards(c.actor.event_id) if card["status"] == PENDING]
+    changes.append(c.event_change(moderation=mode))
+    return Result(changes, {"event": changes[-1]["event"], "released": len(changes) - 1})
+
+
+@command("wall:mode", roles=LEAD_ONLY)
+def set_wall_mode(c: Call, p: dict) -> Result:
+    """The lead switches the wall between cards and results."""
+    mode = domain.check_choice(p.get("mode"), domain.WALL_MODES, "invalid_payload")
+    if c.event["wall_mode"] == mode:
+        return c.unchanged_event(mode=mode)
+    result = c.run_change(wall_mode=mode)
+    return Result(result.changes, {"mode": mode, **result.ack})
+
+
+# -- the event itself: details for the record, closing and archiving ----------
+
+
+@command("event:update", roles=LEAD_ONLY)
+def update_event(c: Call, p: dict) -> Result:
+    """The lead sets the title, date and place that the record's title page shows."""
+    fields = {}
+    if "title" in p:
+        fields["title"] = domain.check_label(p["title"])
+    for key in ("date", "place"):
+        if key in p:
+            fields[key] = domain.check_optional_text(p[key], domain.MAX_TITLE_LENGTH)
+    return c.run_change(**fields)
+
+
+@command("event:close", roles=LEAD_ONLY)
+def close_event(c: Call, p: dict) -> Result:
+    """Close the event: read only from now on (voting closes, the ranking is stored)."""
+    changes = store_ranking(c) if c.event["voting_open"] else []
+    changes.append(c.event_change(status="closed", voting_open=0, timer_started_at=None))
+    return Result(changes, {"event": changes[-1]["event"]})
+
+
+@command("event:archive", roles=LEAD_ONLY, while_closed=True)
+def archive_event(c: Call, p: dict) -> Result:
+    """Archive a closed event (still read only, marked as done in lists)."""
+    if c.event["status"] == "open":
+        raise fail("invalid_payload")
+    return c.run_change(status="archived")
+
+
+@command("event:reopen", roles=LEAD_ONLY, while_closed=True)
+def reopen_event(c: Call, p: dict) -> Result:
+    """Open a closed or archived event again."""
+    if c.event["status"] == "open":
+        return c.unchanged_event()
+    return c.run_change(status="open")

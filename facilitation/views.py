@@ -1,0 +1,239 @@
+"""Who sees what: one function per thing and audience.
+
+The live broadcast (deliveries), the replay after a reconnect (sync), the
+pages (snapshot) and the exports (published_cards) all take their view from
+here, so what a screen shows after a replay is what it would show live.
+
+Audiences: the lead and a table's moderators see everything of their tables
+(full view, author id excepted); the wall and the phones see what is public
+(public view): visible cards only (any other card travels as a tombstone:
+id, table, status) and results without their contact. Phones see the cards
+of their own table and the results of every table (the market place votes on
+all of them).
+"""
+from __future__ import annotations
+
+import time
+
+from . import domain
+from .domain import DELETED, LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, WITHDRAWN, Actor, fail
+
+# A client that is further behind than this gets a fresh snapshot instead.
+MAX_REPLAY = 2000
+
+PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank")
+
+
+# -- one thing, one audience -----------------------------------------------------------
+
+
+def public_card(card: dict) -> dict:
+    """What a phone or the wall may see of a card: a visible card, else its tombstone.
+
+    Text and name of a card that is not visible never leave the moderators' rooms.
+    """
+    if card["status"] == VISIBLE:
+        return {k: card.get(k) for k in PUBLIC_CARD_FIELDS}
+    return {"id": card["id"], "table_id": card["table_id"], "status": card["status"]}
+
+
+def moderator_card(card: dict) -> dict:
+    """What a table's moderators and the lead see: everything but the author id.
+
+    A withdrawn card is gone for them too: the author took it back.
+    """
+    if card["status"] == WITHDRAWN:
+        return public_card(card)
+    return {k: v for k, v in card.items() if k not in ("author_id", "event_id")}
+
+
+def public_result(result: dict) -> dict:
+    """What phones and the wall see of a result: no contact (a person's details)."""
+    if result["status"] == DELETED:
+        return {"id": result["id"], "table_id": result["table_id"], "status": DELETED}
+    return {k: v for k, v in result.items() if k not in ("contact", "event_id")}
+
+
+def moderator_result(result: dict) -> dict:
+    """What moderators and the lead see of a result: everything."""
+    return {k: v for k, v in result.items() if k != "event_id"}
+
+
+def table_view(table: dict) -> dict:
+    """A table as every screen sees it."""
+    return {"id": table["id"], "name": table["name"], "position": table["position"]}
+
+
+def question_view(question: dict) -> dict:
+    """A question as every screen sees it."""
+    return {k: question[k] for k in ("id", "table_id", "text", "position")}
+
+
+def published_cards(cards: list[dict]) -> list[dict]:
+    """The cards the public record shows: visible ones (never hidden, waiting or withdrawn)."""
+    return [c for c in cards if c["status"] == VISIBLE]
+
+
+def is_full(actor: Actor) -> bool:
+    """True for the audiences that see the full view (lead, moderators)."""
+    return actor.role in (LEAD, MODERATOR)
+
+
+def sees_table(actor: Actor, table_id: int, is_result: bool) -> bool:
+    """Whether a change of this table reaches this actor at all."""
+    if actor.role in (LEAD, WALL):
+        return True
+    if actor.role == MODERATOR:
+        return table_id == actor.table_id
+    return table_id == actor.table_id or is_result
+
+
+_SHAPES = {
+    "card": (moderator_card, public_card),
+    "result": (moderator_result, public_result),
+    "table": (table_view, table_view),
+    "question": (question_view, question_view),
+}
+
+
+def shaped(change: dict, full: bool) -> dict:
+    """A change with its thing in the full or public view."""
+    for key, (full_view, public_view) in _SHAPES.items():
+        if key in change:
+            return {**change, key: (full_view if full else public_view)(change[key])}
+    return dict(change)
+
+
+def view_for(change: dict, actor: Actor) -> dict | None:
+    """A change as this actor may see it, or None when it is not theirs."""
+    table_id = change.get("table_id")
+    if table_id is not None and not sees_table(actor, table_id, "result" in change):
+        return None
+    return shaped(change, is_full(actor))
+
+
+# -- rooms: the live broadcast ----------------------------------------------------------
+
+
+def rooms_of(actor: Actor) -> list[str]:
+    """The Socket.IO rooms a connection joins (see deliveries for what each gets)."""
+    e = actor.event_id
+    if actor.role == LEAD:
+        return [e, f"{e}:lead"]
+    if actor.role == MODERATOR:
+        return [e, f"{e}:mod:{actor.table_id}"]
+    if actor.role == WALL:
+        return [e, f"{e}:wall"]
+    return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
+
+
+def staff_room(event_id: str, role: str, table_id: int | None) -> str:
+    """The room of the connections that hold a secret link's role."""
+    return f"{event_id}:lead" if role == LEAD else f"{event_id}:mod:{table_id}"
+
+
+def deliveries(event_id: str, change: dict) -> list[tuple[list[str], dict]]:
+    """(rooms, view) pairs that send a stored change to exactly who may see it.
+
+    Agrees with view_for for every actor (tests/test_views.py checks it).
+    """
+    table_id = change.get("table_id")
+    e = event_id
+    if table_id is None:
+        return [([e], shaped(change, False))]
+    phones = f"{e}:phones" if "result" in change else f"{e}:phones:{table_id}"
+    return [
+        ([f"{e}:lead", f"{e}:mod:{table_id}"], shaped(change, True)),
+        ([f"{e}:wall", phones], shaped(change, False)),
+    ]
+
+
+# -- reading: the whole state, and the replay -------------------------------------------
+
+
+def snapshot(store, actor: Actor) -> dict:
+    """The whole state an actor may see, with the seq it is valid at."""
+    event_id = actor.event_id
+    full = is_full(actor)
+    own_table = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
+    with store.reading():
+        seq = store.last_seq(event_id)
+        event = store.event(event_id)
+        if event is None:
+            raise fail("unknown_event")
+        tables = store.tables(event_id)
+        questions = store.questions(event_id)
+        cards = store.cards(event_id, own_table)
+        results = store.results(event_id, actor.table_id if actor.role == MODERATOR else None)
+        mine = store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
+        votes = store.votes_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
+        tallies = store.tallies(event_id)
+    card_view = moderator_card if full else public_card
+    result_view = moderator_result if full else public_result
+    return {
+        "seq": seq,
+        "event": domain.event_state(event),
+        "tables": [table_view(t) for t in tables],
+        "questions": [question_view(q) for q in questions],
+        "cards": [card_view(c) for c in cards if c["status"] == VISIBLE or (full and c["status"] != WITHDRAWN)],
+        "results": [result_view(r) for r in results if r["status"] != DELETED],
+        "mine": [moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
+        "my_votes": votes,
+        "tallies": tallies,
+    }
+
+
+def _current(store, event_id: str, kind: str, ref_id: str) -> dict | None:
+    """The data of a logged change's thing as it is now (None when it is gone)."""
+    if kind == "card":
+        row = store.card(ref_id)
+    elif kind == "result":
+        row = store.result(ref_id)
+    elif kind == "event":
+        event = store.event(event_id)
+        row = domain.event_state(event) if event else None
+    elif kind == "table":
+        row = store.table(int(ref_id))
+    elif kind == "question":
+        row = store.question(int(ref_id))
+    else:  # tally
+        row = {"result_id": ref_id, "votes": store.tally(ref_id)}
+    return {kind: row} if row is not None else None
+
+
+def replay(store, actor: Actor, since: int) -> dict:
+    """The changes after ``since`` that the actor may see, each thing once and as it is now.
+
+    A card posted and then hidden replays as its tombstone at the seq of the
+    hiding; its old text is not in the log and never travels again.
+    """
+    refs = store.changes_since(actor.event_id, since, MAX_REPLAY)
+    latest = {}
+    for ref in refs:  # in seq order: the last change of each thing wins
+        latest.pop((ref["ref_kind"], ref["ref_id"]), None)
+        latest[(ref["ref_kind"], ref["ref_id"])] = ref
+    changes = []
+    with store.reading():
+        for (kind, ref_id), ref in latest.items():
+            data = _current(store, actor.event_id, kind, ref_id)
+            if data is None:
+                continue
+            view = view_for({"seq": ref["seq"], "type": ref["type"], "table_id": ref["table_id"], **data}, actor)
+            if view is not None:
+                changes.append(view)
+    return {"changes": changes, "seq": refs[-1]["seq"] if refs else since}
+
+
+def sync(store, actor: Actor, payload) -> dict:
+    """Changes after ``since`` that the actor may see, or a fresh snapshot.
+
+    A snapshot comes when the client is new (since 0), too far behind, or
+    ahead of the server (the database was replaced).
+    """
+    payload = {} if payload is None else domain.payload_dict(payload)
+    since = domain.check_int(payload.get("since", 0))
+    last = store.last_seq(actor.event_id)
+    if since == 0 or since > last or last - since > MAX_REPLAY:
+        state = snapshot(store, actor)
+        return {"snapshot": state, "seq": state["seq"], "now": time.time()}
+    return {**replay(store, actor, since), "now": time.time()}
