@@ -1,0 +1,208 @@
+"""One view for every reader: state before + the changes broadcast = state after, for every
+registered command and every audience; a replay gives the same; nothing hidden leaks."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import changes
+
+from facilitation import views
+from facilitation.commands import COMMANDS
+from facilitation.domain import LEAD, MODERATOR, PARTICIPANT, WALL, Actor
+
+# Commands that are not steps of the evening below, and the test that covers each.
+ELSEWHERE = {
+    "event:import": "admin only (command line): tests/test_export.py",
+    "event:delete": "ends the event: test_deleting_an_event_tells_every_screen",
+    "link:replace": "closes connections: tests/test_hardening.py",
+}
+
+
+def state_of(snapshot: dict) -> dict:
+    """What a screen shows, from a snapshot (the participant's own cards and dots aside)."""
+    return {
+        "event": snapshot["event"],
+        "tables": {t["id"]: t for t in snapshot["tables"]},
+        "questions": {q["id"]: q for q in snapshot["questions"]},
+        "cards": {c["id"]: c for c in snapshot["cards"]},
+        "results": {r["id"]: r for r in snapshot["results"]},
+        "tallies": {k: v for k, v in snapshot["tallies"].items() if v},
+    }
+
+
+def apply(state: dict, change: dict) -> None:
+    """Apply one change as the page scripts do (a tombstone or a deleted result removes)."""
+    if "card" in change:
+        card = change["card"]
+        if "text" in card:
+            state["cards"][card["id"]] = card
+        else:
+            state["cards"].pop(card["id"], None)
+    elif "result" in change:
+        result = change["result"]
+        if result["status"] == "deleted":
+            state["results"].pop(result["id"], None)
+        else:
+            state["results"][result["id"]] = result
+    elif "event" in change:
+        state["event"] = change["event"]
+    elif "table" in change:
+        state["tables"][change["table"]["id"]] = change["table"]
+    elif "question" in change:
+        state["questions"][change["question"]["id"]] = change["question"]
+    elif "tally" in change:
+        tally = change["tally"]
+        state["tallies"][tally["result_id"]] = tally["votes"]
+        if not tally["votes"]:
+            del state["tallies"][tally["result_id"]]
+
+
+def snapshot(client) -> dict:
+    ack = client.emit("sync", {"since": 0}, callback=True)
+    assert ack["ok"], ack
+    return ack["snapshot"]
+
+
+def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
+    """(who, command, payload) steps that run every command once at least, in an order that works."""
+    t0, t1 = event["tables"][0], event["tables"][1]
+    q0 = event["questions"][t0][0]
+
+    def card(key, table=t0, q=None, text="Mehr Bänke"):
+        ids[key] = str(uuid.uuid4())
+        return {"id": ids[key], "question": q or event["questions"][table][0], "text": text}
+
+    def result(key, title, cards=()):
+        ids[key] = str(uuid.uuid4())
+        return {"id": ids[key], "kind": "project_idea", "title": title, "cards": [ids[c] for c in cards]}
+
+    return [
+        ("phone0", "card:post", lambda: card("a")),
+        ("phone0", "card:post", lambda: card("b", text="Telefon 0171 1234567")),
+        ("phone1", "card:post", lambda: card("c", table=t1, text="Sprachkurs am Abend")),
+        ("phone0", "card:post", lambda: card("d", text="zurückziehen")),
+        ("phone0", "card:edit", lambda: {"id": ids["a"], "text": "Mehr Bänke, bitte"}),
+        ("mod0", "card:hide", lambda: {"id": ids["b"]}),
+        ("mod0", "card:edit", lambda: {"id": ids["b"], "text": "Telefon entfernt"}),
+        ("mod0", "card:show", lambda: {"id": ids["b"]}),
+        ("phone0", "card:withdraw", lambda: {"id": ids["d"]}),
+        ("lead", "table:rename", lambda: {"table": t0, "name": "Wohnen"}),
+        ("lead", "question:edit", lambda: {"question": q0, "text": "Was gelingt?"}),
+        ("mod0", "result:create", lambda: result("r1", "Bänke", ["a"])),
+        ("mod0", "result:create", lambda: result("r2", "Telefon", ["b"])),
+        ("mod0", "result:update", lambda: {"id": ids["r1"], "title": "Sitzbänke", "contact": "Amt 12"}),
+        ("mod0", "card:assign", lambda: {"id": ids["b"], "result": ids["r1"]}),
+        ("mod0", "result:move", lambda: {"id": ids["r2"], "before": ids["r1"]}),
+        ("mod0", "undo", lambda: {}),
+        ("mod1", "result:create", lambda: result("r3", "Sprache", ["c"])),
+        ("lead", "result:merge", lambda: {"source": ids["r3"], "target": ids["r1"]}),
+        ("lead", "result:unmerge", lambda: {"id": ids["r3"]}),
+        ("mod0", "result:merge", lambda: {"source": ids["r2"], "target": ids["r1"]}),
+        ("mod0", "result:create", lambda: result("r4", "Kurz da")),
+        ("mod0", "result:delete", lambda: {"id": ids["r4"]}),
+        ("lead", "wall:mode", lambda: {"mode": "results"}),
+        ("lead", "event:configure", lambda: {"dots": 5, "rounds": 3}),
+        ("lead", "moderation:set", lambda: {"mode": "pre"}),
+        ("phone0", "card:post", lambda: card("e", text="wartet")),
+        ("lead", "moderation:set", lambda: {"mode": "post"}),
+        ("lead", "phase:set", lambda: {"phase": "round:1"}),
+        ("lead", "timer:start", lambda: {}),
+        ("lead", "timer:pause", lambda: {}),
+        ("lead", "timer:add", lambda: {"minutes": 2}),
+        ("lead", "timer:stop", lambda: {}),
+        ("lead", "phase:set", lambda: {"phase": "market"}),
+        ("phone0", "vote:add", lambda: {"id": str(uuid.uuid4()), "result": ids["r1"]}),
+        ("phone1", "vote:add", lambda: (ids.__setitem__("v", str(uuid.uuid4())), {"id": ids["v"], "result": ids["r3"]})[1]),
+        ("phone1", "vote:remove", lambda: {"id": ids["v"]}),
+        ("lead", "voting:close", lambda: {}),
+        ("lead", "voting:open", lambda: {}),
+        ("lead", "event:update", lambda: {"title": "Dialog", "date": "26.11.2026", "place": "Rathaus"}),
+        ("lead", "event:close", lambda: {}),
+        ("lead", "event:archive", lambda: {}),
+        ("lead", "event:reopen", lambda: {}),
+        ("lead", "event:create", lambda: {"template": "blank", "title": "Nächstes Mal"}),
+    ]
+
+
+@pytest.fixture
+def screens(clients):
+    """One connection per audience, plus a second phone that only watches."""
+    return {
+        "lead": clients.lead(), "mod0": clients.moderator(0), "mod1": clients.moderator(1), "wall": clients.wall(),
+        "phone0": clients.phone(0), "phone1": clients.phone(1), "watcher": clients.phone(0),
+    }
+
+
+def test_every_command_is_a_step_or_tested_elsewhere(event):
+    steps = {name for _, name, _ in evening({}, event)}
+    assert steps | set(ELSEWHERE) == set(COMMANDS)
+
+
+def test_state_before_plus_changes_is_state_after_for_every_command_and_audience(event, screens):
+    ids: dict = {}
+    for who, name, payload in evening(ids, event):
+        before = {key: snapshot(client) for key, client in screens.items()}
+        for client in screens.values():
+            client.get_received()
+        ack = screens[who].emit(name, payload(), callback=True)
+        assert ack["ok"], (name, ack)
+        for key, client in screens.items():
+            after = state_of(snapshot(client))
+            live = state_of(before[key])
+            for change in changes(client):
+                apply(live, change)
+            assert live == after, f"{name}: live changes to {key} disagree with a fresh snapshot"
+            replayed = state_of(before[key])
+            replay = client.emit("sync", {"since": before[key]["seq"]}, callback=True)
+            for change in replay.get("changes", []):
+                apply(replayed, change)
+            if "snapshot" in replay:
+                replayed = state_of(replay["snapshot"])
+            assert replayed == after, f"{name}: replay to {key} disagrees with a fresh snapshot"
+
+
+def test_replay_never_carries_what_was_hidden_corrected_or_withdrawn(clients, event):
+    phone, mod, wall = clients.phone(0), clients.moderator(0), clients.wall()
+    q = event["questions"][event["tables"][0]][0]
+    secret = {"hidden": "Beleidigung XY", "corrected": "Ruf an: 0171 1234567", "withdrawn": "Doch nicht"}
+    ids = {}
+    for key, text in secret.items():
+        ids[key] = str(uuid.uuid4())
+        assert phone.emit("card:post", {"id": ids[key], "question": q, "text": text, "name": "Ayşe"}, callback=True)["ok"]
+    mod.emit("card:hide", {"id": ids["hidden"]}, callback=True)
+    mod.emit("card:edit", {"id": ids["corrected"], "text": "Bitte an die Moderation wenden"}, callback=True)
+    phone.emit("card:withdraw", {"id": ids["withdrawn"]}, callback=True)
+    for client, sees_hidden in ((wall, False), (clients.phone(0), False), (mod, True), (clients.lead(), True)):
+        sent = repr(client.emit("sync", {"since": 1}, callback=True))
+        assert "0171" not in sent and "Doch nicht" not in sent
+        assert ("Beleidigung" in sent) == sees_hidden
+    # The log keeps references only: no old text to leak, even from a copied database.
+    assert {row[0] for row in clients.commands.store.db.execute("SELECT data FROM changes")} == {"{}"}
+
+
+def test_deliveries_agree_with_view_for_every_actor(commands, event):
+    """The rooms a change is sent to are exactly the actors view_for lets see it."""
+    t0, t1 = event["tables"][0], event["tables"][1]
+    actors = [Actor(LEAD, "test"), Actor(WALL, "test")] + [
+        Actor(role, "test", t, "p") for role in (MODERATOR, PARTICIPANT) for t in (t0, t1)
+    ]
+    card = {"id": "c", "table_id": t0, "status": "hidden", "text": "x", "name": "", "author_id": "p", "event_id": "test"}
+    result = {"id": "r", "table_id": t0, "status": "active", "contact": "c", "event_id": "test", "title": "t"}
+    for change in ({"seq": 1, "table_id": t0, "card": card}, {"seq": 2, "table_id": t0, "result": result},
+                   {"seq": 3, "table_id": None, "tally": {"result_id": "r", "votes": 1}}):
+        sent = views.deliveries("test", change)
+        for actor in actors:
+            got = [view for rooms, view in sent if set(rooms) & set(views.rooms_of(actor))]
+            expected = views.view_for(change, actor)
+            assert got == ([expected] if expected is not None else []), (change, actor)
+
+
+def test_deleting_an_event_tells_every_screen(clients, event, commands):
+    wall, phone, lead = clients.wall(), clients.phone(0), clients.lead()
+    ack = lead.emit("event:delete", {"confirm": "falsch"}, callback=True)
+    assert ack["error"]["code"] == "confirm_mismatch" and commands.store.event(event["id"])
+    ack = lead.emit("event:delete", {"confirm": "Bürgerdialog Test"}, callback=True)
+    assert ack["ok"] and commands.store.event(event["id"]) is None
+    for client in (wall, phone):
+        assert any(msg["name"] == "deleted" for msg in client.get_received())
