@@ -19,6 +19,9 @@ if ASYNC_MODE == "eventlet":
 
     eventlet.monkey_patch()
 
+import errno  # noqa: E402
+import re  # noqa: E402
+import resource  # noqa: E402
 import sys  # noqa: E402
 
 from facilitation import commands_of, create_app, socketio_of  # noqa: E402
@@ -45,29 +48,113 @@ def announce() -> None:
     print(f"Tischrunde läuft auf {app.config['HOST']}:{app.config['PORT']} ({ASYNC_MODE}). Beenden: Strg+C", flush=True)
 
 
+FD_RESERVE = 64  # files the server needs besides connections: the database, logs, imports
+
+
+def raise_open_files_limit() -> int:
+    """Raise the soft open-files limit to the hard one; return the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def connection_budget(open_files: int) -> int:
+    """How many connections to serve at once: MAX_CONNECTIONS, within the open-files limit."""
+    return max(8, min(app.config["MAX_CONNECTIONS"], open_files - FD_RESERVE - 32))
+
+
+class PatientListener:
+    """A listen socket whose accept() waits out EMFILE/ENFILE instead of ending the server.
+
+    eventlet.wsgi.server stops serving when accept() raises; out of file
+    descriptors, the pending connection can simply wait in the backlog.
+    """
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def accept(self):
+        import eventlet
+
+        while True:
+            try:
+                return self.sock.accept()
+            except OSError as err:
+                if err.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                eventlet.sleep(0.05)
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+class RedactedLog:
+    """Request log without secret link tokens (?k=...)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        self.stream.write(re.sub(r"([?&]k=)[^&\s\"]+", r"\1[redacted]", text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def serve_eventlet() -> None:
     """Run the real server: eventlet WSGI with the limits a venue needs.
 
     eventlet's defaults would cap the server at 1,024 connections, queue only
     50 pending connects and share the port with a second instance
-    (SO_REUSEPORT), which would silently take half of the phones.
+    (SO_REUSEPORT), which would silently take half of the phones. Past the
+    connection budget new requests get a 503 (facilitation/guard.py), and the
+    pool has room to say so.
     """
     import eventlet.wsgi
 
+    from facilitation.guard import ConnectionBudget
+
+    budget = connection_budget(raise_open_files_limit())
     listener = eventlet.listen(
         (app.config["HOST"], app.config["PORT"]), backlog=1024, reuse_port=False
     )
     announce()
     eventlet.wsgi.server(
-        listener,
-        app,
-        max_size=app.config["MAX_CONNECTIONS"],
+        PatientListener(listener),
+        ConnectionBudget(app, budget),
+        max_size=budget + 32,
+        log=RedactedLog(sys.stderr),
         log_output=bool(os.environ.get("LOG_REQUESTS")),
+        # An idle or half-sent request gives its slot back after a minute.
+        socket_timeout=60,
     )
 
 
+def start_failure(err: OSError) -> str:
+    """What to tell the admin when the server cannot start, by its real cause."""
+    port = app.config["PORT"]
+    if err.errno == errno.EADDRINUSE:
+        return (f"Port {port} ist schon belegt (läuft Tischrunde schon?). "
+                f"Dann z. B. mit PORT={port + 1} make run starten.")
+    if err.errno == errno.EACCES:
+        return f"Port {port} darf dieser Benutzer nicht öffnen. Bitte einen Port über 1024 wählen (PORT=5000)."
+    if err.errno == errno.EADDRNOTAVAIL:
+        return f"Die Adresse HOST={app.config['HOST']} gibt es auf diesem Rechner nicht."
+    return f"Der Server kann nicht starten: {err.strerror or err}."
+
+
 def main() -> None:
-    """Prepare the demo event, print its links and QR code, and serve."""
+    """Check the database, prepare the demo event, print its links and QR code, and serve."""
+    problem = commands_of(app).store.write_problem()
+    if problem:
+        sys.exit(f"Die Datenbank {app.config['DATABASE']} lässt sich nicht beschreiben ({problem}). "
+                 "Bitte Rechte und freien Platz prüfen (oder DATA_DIR auf einen beschreibbaren Ordner setzen).")
     event_id = ensure_demo_event() if os.environ.get("DEMO", "1") == "1" else None
     if event_id:
         links = event_links(commands_of(app), event_id, base_url(app.config))
@@ -75,8 +162,7 @@ def main() -> None:
     try:
         serve(ASYNC_MODE)
     except OSError as err:
-        sys.exit(f"Der Server kann nicht starten ({err}). Ist Port {app.config['PORT']} schon belegt? "
-                 f"Dann z. B. mit PORT={app.config['PORT'] + 1} make run starten.")
+        sys.exit(start_failure(err))
 
 
 def serve(mode: str) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .commands import Commands
 from .config import ROOT, load_config
+from .guard import AddressThrottle
 from .store import Store
 
 # Languages with a catalogue in translations/ (German is the source language).
@@ -15,6 +18,7 @@ LANGUAGES = ["de", "en", "ar", "fa", "uk", "tr"]
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
 babel = Babel()
+csrf = CSRFProtect()
 
 
 def select_locale() -> str:
@@ -46,7 +50,15 @@ def create_app(config: dict | None = None) -> Flask:
     limits = {"cards": app.config["CARDS_PER_MINUTE"], "edits": app.config["EDITS_PER_MINUTE"],
               "dots": app.config["DOTS_PER_MINUTE"]}
     app.extensions["tischrunde"] = Commands(store, app.config["SECRET_KEY"], limits)
+    app.extensions["tischrunde_throttle"] = AddressThrottle(
+        app.config["NEW_PARTICIPANTS_BURST"], app.config["NEW_PARTICIPANTS_PER_SECOND"]
+    )
     babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy: take scheme, host and client address from its X-Forwarded-* headers.
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
     from . import cli, realtime, web
 

@@ -44,6 +44,17 @@ def load_config(**overrides) -> dict:
         # Edits and withdrawals, and dots given or taken back, per participant and minute.
         "EDITS_PER_MINUTE": int(os.environ.get("EDITS_PER_MINUTE", "30")),
         "DOTS_PER_MINUTE": int(os.environ.get("DOTS_PER_MINUTE", "60")),
+        # New participant ids per client address: a burst a venue behind one NAT never reaches.
+        "NEW_PARTICIPANTS_BURST": int(os.environ.get("NEW_PARTICIPANTS_BURST", "300")),
+        "NEW_PARTICIPANTS_PER_SECOND": float(os.environ.get("NEW_PARTICIPANTS_PER_SECOND", "1")),
+        # How many reverse proxies stand in front (0: none); their X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # A card form needs a few KiB; nothing a browser sends here needs more.
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # CSRF tokens live as long as the session (a moderator's tablet stays open all evening).
+        "WTF_CSRF_TIME_LIMIT": None,
+        # The Origin check (guard.same_origin) covers plain http too; Flask-WTF's Referer check is https only.
+        "WTF_CSRF_SSL_STRICT": True,
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -52,6 +63,8 @@ def load_config(**overrides) -> dict:
     }
     config.update(overrides)
     config["PUBLIC_URL"] = (config.get("PUBLIC_URL") or "").rstrip("/")
+    # Served over https: cookies only over https, and browsers remember to use it (HSTS, web.py).
+    config.setdefault("SESSION_COOKIE_SECURE", config["PUBLIC_URL"].startswith("https://"))
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(Path(config["DATA_DIR"]))
     return config

@@ -165,7 +165,8 @@ def m004_record(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m005_one_view(db: sqlite_utils.Database) -> None:
-    """Per-event salt and link generations (replaceable links); the log keeps references only.
+    """Per-event salt and link generations (replaceable links); the log keeps references only;
+    a one-row table that the health check writes.
 
     The change log used to keep each change's rows as they were, so a replay
     could hand out the text of a card hidden later. From now on it keeps what
@@ -173,6 +174,7 @@ def m005_one_view(db: sqlite_utils.Database) -> None:
     """
     db.executescript(
         """
+        CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at REAL);
         ALTER TABLE events ADD COLUMN salt TEXT NOT NULL DEFAULT '';
         ALTER TABLE secrets ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE changes ADD COLUMN ref_kind TEXT NOT NULL DEFAULT '';
@@ -218,6 +220,15 @@ class Store:
         self._lock = threading.RLock()
         with self._lock:
             migrations.apply(self.db)
+
+    def write_problem(self) -> str | None:
+        """Why the database cannot be written right now (read-only, disk full, ...), or None."""
+        try:
+            with self.transaction():
+                self.db.execute("INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, ?)", (time.time(),))
+        except sqlite3.Error as err:
+            return str(err)
+        return None
 
     def close(self) -> None:
         """Close the connection (tests, CLI)."""

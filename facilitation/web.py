@@ -20,9 +20,10 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, views
+from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, guard, views
 from .commands import Commands
 from .domain import LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .links import base_url, event_links
@@ -229,8 +230,10 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness for the venue's admin: the database answers."""
-    _commands().store.events()
+    """Health for the venue's admin: the database answers and can be written."""
+    problem = _commands().store.write_problem()
+    if problem:
+        return {"ok": False, "database": problem}, 503
     return {"ok": True}
 
 
@@ -241,8 +244,18 @@ def join(event_id: str):
     return render_template("join.html", event=event, tables=_commands().store.tables(event_id))
 
 
+def _issue_participant_id() -> str | None:
+    """This phone's participant id; a new one only within the address's throttle (guard.py)."""
+    pid = access.participant_id()
+    if pid is None and current_app.extensions["tischrunde_throttle"].allow(request.remote_addr or ""):
+        pid = access.participant_id(create=True)
+    return pid
+
+
 def _participant_page(event: dict, table: dict, status: int = 200, form: dict | None = None, error: str = ""):
-    pid = access.participant_id(create=True)
+    pid = _issue_participant_id()
+    if pid is None:
+        status, error = 429, _("Gerade kommen sehr viele Neue über diese Adresse. Bitte laden Sie die Seite in einer Minute neu.")
     state = views.snapshot(_commands().store, Actor(PARTICIPANT, event["id"], table["id"], pid))
     questions = [q for q in state["questions"] if q["table_id"] == table["id"]]
     results = [r for r in state["results"] if r["table_id"] == table["id"]]
@@ -331,14 +344,21 @@ def moderator(event_id: str, table_id: int):
     _require(event_id, MODERATOR, table_id)
     access.participant_id(create=True)  # this tablet's id, for its own undo
     boot = _boot(event_id, MODERATOR, table_id)
-    return render_template(
+    return _private(render_template(
         "moderator.html",
         event=event,
         table=table,
         questions=_questions_of(event_id, table_id),
         kinds=domain.RESULT_KINDS,
         boot=boot,
-    )
+    ))
+
+
+def _private(body: str) -> Response:
+    """A staff page: never kept in a cache (it may show secret links)."""
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/e/<event_id>/lead")
@@ -353,7 +373,7 @@ def lead(event_id: str):
     commands = _commands()
     links = event_links(commands, event_id, public_base())
     boot = _boot(event_id, LEAD)
-    return render_template(
+    return _private(render_template(
         "lead.html",
         event=event,
         links=links,
@@ -361,7 +381,7 @@ def lead(event_id: str):
         questions=commands.store.questions(event_id),
         templates=TEMPLATES,
         boot=boot,
-    )
+    ))
 
 
 @bp.get("/e/<event_id>/lead/board")
@@ -370,7 +390,7 @@ def lead_board(event_id: str):
     event = _event_or_404(event_id)
     _require(event_id, LEAD)
     access.participant_id(create=True)
-    return render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD))
+    return _private(render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD)))
 
 
 def _short(url: str) -> str:
@@ -403,9 +423,7 @@ def sheets(event_id: str):
     links = event_links(_commands(), event_id, public_base())
     sheets = [{"id": t["id"], "name": t["name"], "link": t["moderator"], "qr": Markup(qr_svg(t["moderator"]))}
               for t in links["tables"]]
-    response = make_response(render_template("sheets.html", event=event, sheets=sheets))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _private(render_template("sheets.html", event=event, sheets=sheets))
 
 
 def _record_html(event_id: str) -> str:
@@ -442,7 +460,7 @@ def download(event_id: str, fmt: str):
     if fmt not in export.FORMATS:
         abort(404)
     filename = f"tischrunde-{event_id}.{fmt}"
-    response = Response(export_bytes(event_id, fmt), mimetype=export.FORMATS[fmt])
+    response = Response(export_bytes(event_id, fmt), content_type=export.FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -539,6 +557,43 @@ def moderator_qr(event_id: str, table_id: int):
     return response
 
 
+@bp.before_app_request
+def same_origin_posts():
+    """Every state-changing form comes from this server's own pages (CSRF tokens check it too)."""
+    if request.method == "POST" and not guard.same_origin(current_app.config["PUBLIC_URL"]):
+        abort(403, _("Dieses Formular kam nicht von dieser Seite. Bitte laden Sie die Seite neu und senden Sie noch einmal."))
+
+
+def _card_form_target() -> tuple[dict, dict] | None:
+    """The event and table when the failed request was a phone's card form."""
+    args = request.view_args or {}
+    if not request.endpoint or not request.endpoint.endswith("_card_form"):
+        return None
+    event = _commands().store.event(args.get("event_id", ""))
+    table = _commands().store.table(args.get("table_id", 0)) if event else None
+    return (event, table) if table and table["event_id"] == event["id"] else None
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(err):
+    """An old or missing form token: the card form comes back with its text, to send again."""
+    target = _card_form_target()
+    if target:
+        return _participant_page(*target, 400, form=request.form.to_dict(), error=_("Bitte senden Sie Ihre Karte noch einmal."))
+    message = _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie noch einmal.")
+    return render_template("error.html", message=message, code=400), 400
+
+
+@bp.app_errorhandler(413)
+def too_large(err):
+    """A request larger than any form here: say so in the reader's language."""
+    message = _("Das ist zu viel Text auf einmal: eine Karte hat höchstens %(max)d Zeichen.", max=domain.MAX_CARD_LENGTH)
+    target = _card_form_target()
+    if target:
+        return _participant_page(*target, 413, error=message)
+    return render_template("error.html", message=message, code=413), 413
+
+
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)
 def error_page(err):
@@ -555,8 +610,10 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        "connect-src 'self'; frame-ancestors 'none'",
     )
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response

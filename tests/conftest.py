@@ -1,21 +1,49 @@
 """Shared fixtures: an app on a temporary database, an event, and clients per role."""
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from facilitation import commands_of, create_app, socketio_of
 from facilitation.domain import ADMIN, LEAD, MODERATOR, PARTICIPANT, Actor
 
 
+class FormClient(FlaskClient):
+    """A test client that posts forms as a browser does from the page it last loaded.
+
+    It sends the page's CSRF token and the Origin header; pass ``csrf_token``
+    or ``headers={"Origin": ...}`` to post as something else.
+    """
+
+    csrf = None
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html":
+            found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+            self.csrf = found.group(1) if found else self.csrf
+        return response
+
+    def post(self, *args, data=None, headers=None, **kwargs):
+        data = dict(data or {})
+        if self.csrf:
+            data.setdefault("csrf_token", self.csrf)
+        headers = {"Origin": "http://localhost", **(headers or {})}
+        return super().post(*args, data=data, headers=headers, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path):
     """A fresh app in threading mode on its own database."""
-    return create_app(
+    app = create_app(
         {"DATABASE": str(tmp_path / "test.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "test-secret", "TESTING": True}
     )
+    app.test_client_class = FormClient
+    return app
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ def seed_cards(server, table, texts):
 
 
 def centre(page, selector):
-    box = page.locator(selector).first.bounding_box()
+    target = page.locator(selector).first
+    target.wait_for(state="visible")  # the board may be re-rendering after the last change
+    box = target.bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 

@@ -201,6 +201,7 @@ def test_delete_removes_every_row_of_the_event_and_nothing_else(app, commands, f
     assert all(count_rows(commands, e)[t] for t in ("cards", "results", "votes", "changes", "secrets"))
     http = app.test_client()
     http.get(f"/e/{e}/lead?k={commands.token(e, 'lead')}")
+    http.get(f"/e/{e}/lead")
     wrong = http.post(f"/e/{e}/lead/delete", data={"confirm": "falsch"})
     assert wrong.status_code == 303 and commands.store.event(e) is not None
     done = http.post(f"/e/{e}/lead/delete", data={"confirm": "Bürgerdialog Test"})
