@@ -25,8 +25,9 @@ def free_port() -> int:
 class LiveServer:
     """``python app.py`` on 127.0.0.1 with its own data directory."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, **env):
+    def __init__(self, data_dir: Path, port: int | None = None, open_files: int | None = None, **env):
         self.data_dir = data_dir
+        self.open_files = open_files  # soft and hard RLIMIT_NOFILE for the server, as `ulimit -n` would
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -44,7 +45,8 @@ class LiveServer:
     def start(self, timeout: float = 20) -> "LiveServer":
         self.log = open(self.data_dir / f"server-{time.time():.0f}.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            preexec_fn=self._limit_open_files if self.open_files else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -56,6 +58,11 @@ class LiveServer:
             except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
+
+    def _limit_open_files(self) -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def kill9(self) -> None:
         self.proc.send_signal(signal.SIGKILL)

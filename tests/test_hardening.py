@@ -1,0 +1,311 @@
+"""The side doors stay shut: forged forms, floods, oversized requests, refusals, revoked links,
+too many sockets. Each test fails without its fix."""
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+
+import pytest
+import requests
+from conftest import card_payload, create_event, participant
+
+from facilitation import create_app, domain
+from facilitation.domain import LEAD, MODERATOR, CommandError
+from server import LiveServer, socket_client
+
+
+def table_url(event, index=0):
+    return f"/e/{event['id']}/t/{event['tables'][index]}"
+
+
+def lead_client(app, commands, event):
+    http = app.test_client()
+    http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], LEAD)}")
+    http.get(f"/e/{event['id']}/lead")
+    return http
+
+
+# -- forged forms -----------------------------------------------------------------------
+
+
+def test_forms_need_the_pages_token(app, commands, event):
+    http = lead_client(app, commands, event)
+    refused = http.post(f"/e/{event['id']}/lead/delete", data={"confirm": "Bürgerdialog Test", "csrf_token": "forged"})
+    assert refused.status_code == 400 and "Formular ist abgelaufen" in refused.get_data(as_text=True)
+    assert commands.store.event(event["id"]) is not None
+
+
+def test_a_page_on_another_port_cannot_delete_an_event(app, commands, event):
+    http = lead_client(app, commands, event)
+    for origin in ("http://localhost:8080", "null", None):
+        headers = {"Origin": origin} if origin else {"Origin": ""}
+        response = http.post(f"/e/{event['id']}/lead/delete", data={"confirm": "Bürgerdialog Test"}, headers=headers)
+        assert response.status_code == 403, origin
+    assert commands.store.event(event["id"]) is not None
+    assert http.post(f"/e/{event['id']}/lead/delete", data={"confirm": "Bürgerdialog Test"}).status_code == 303
+    assert commands.store.event(event["id"]) is None
+
+
+def test_oversized_posts_get_a_413_page_in_the_users_language(app, event):
+    http = app.test_client()
+    http.get(table_url(event) + "?lang=en")
+    response = http.post(f"{table_url(event)}/cards", data={"text": "x" * 200_000, "question": "1", "id": str(uuid.uuid4())})
+    assert response.status_code == 413
+    assert "at most 280 characters" in response.get_data(as_text=True)
+
+
+# -- floods that shed the cookie ------------------------------------------------------------
+
+
+def test_cookieless_form_posts_store_nothing_and_keep_the_text(app, commands, event):
+    question = event["questions"][event["tables"][0]][0]
+    for n in range(20):
+        response = app.test_client().post(f"{table_url(event)}/cards",
+                                          data={"id": str(uuid.uuid4()), "question": question, "text": f"Flut {n}"})
+        assert response.status_code == 400 and f"Flut {n}" in response.get_data(as_text=True)
+        assert "session=" in response.headers.get("Set-Cookie", "")
+    assert commands.store.cards(event["id"]) == []
+
+
+def test_new_participant_ids_are_throttled_per_address(tmp_path):
+    app = create_app({"DATABASE": str(tmp_path / "t.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "s",
+                      "NEW_PARTICIPANTS_BURST": 3, "NEW_PARTICIPANTS_PER_SECOND": 0.001})
+    from facilitation import commands_of
+
+    event_id = create_event(commands_of(app), "gmuend", "Drossel")
+    table = commands_of(app).store.tables(event_id)[0]["id"]
+    phones = [app.test_client() for _ in range(4)]
+    statuses = [p.get(f"/e/{event_id}/t/{table}").status_code for p in phones]
+    assert statuses == [200, 200, 200, 429]
+    assert "in einer Minute neu" in phones[3].get(f"/e/{event_id}/t/{table}").get_data(as_text=True)
+    assert phones[0].get(f"/e/{event_id}/t/{table}").status_code == 200  # who has an id keeps it
+
+
+def test_edits_and_dots_are_rate_limited(commands, event):
+    actor = participant(event)
+    card = card_payload(event)
+    commands.run("card:post", actor, card)
+    limit = commands.limiters["edits"].limit
+    for n in range(limit):
+        commands.run("card:edit", actor, {"id": card["id"], "text": f"Fassung {n}"})
+    with pytest.raises(CommandError) as info:
+        commands.run("card:edit", actor, {"id": card["id"], "text": "eine zu viel"})
+    assert info.value.code == "rate_limited"
+    assert commands.limiters["dots"].limit <= 60
+
+
+# -- strict input ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", [
+    {"question": "²"}, {"question": 2**64}, {"question": -1}, {"question": "1e3"}, {"text": "a\ud800b"},
+    {"id": "../x"}, {"question": True}, {"name": "\udfff"},
+])
+def test_bad_values_are_invalid_payload_never_internal(commands, event, payload):
+    with pytest.raises(CommandError) as info:
+        commands.run("card:post", participant(event), {**card_payload(event), **payload})
+    assert info.value.code == "invalid_payload"
+
+
+def test_noncharacters_and_controls_are_cleaned_at_the_door(commands, event):
+    card = card_payload(event, text="Gut\ufffe\uffff\x85\U0010fffe zu wissen")
+    commands.run("card:post", participant(event), card)
+    assert commands.store.card(card["id"])["text"] == "Gut zu wissen"
+
+
+def test_redeeming_a_link_with_extra_parameters_is_no_500(app, commands, event):
+    token = commands.token(event["id"], LEAD)
+    response = app.test_client().get(f"/e/{event['id']}/lead?k={token}&event_id=x&lang=en&k2=1")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/lead?lang=en")
+
+
+def test_sync_and_commands_always_ack(clients, event):
+    wall = clients.wall()
+    for payload in (None, [], "x", {"since": "²"}, {"since": 2**70}, {"since": -5}):
+        ack = wall.emit("sync", payload, callback=True)
+        assert ack["ok"] is True or ack["error"]["code"] == "invalid_payload", payload
+    assert wall.emit("no:such", {}, callback=True) is None or True  # unknown events are ignored by Socket.IO
+    ack = clients.phone().emit("card:post", "not an object", callback=True)
+    assert ack == {"ok": False, "error": {"code": "invalid_payload", "message": str(domain.ERRORS["invalid_payload"])}}
+
+
+# -- refusals carry their reason ---------------------------------------------------------
+
+
+def test_a_refused_connection_says_why(app, event):
+    from facilitation import socketio_of
+
+    client = socketio_of(app).test_client(app, auth={"event": event["id"], "role": "lead"})
+    assert not client.is_connected()
+
+
+def test_the_real_server_refuses_with_code_and_message(server):
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    errors = []
+    client.on("connect_error", lambda data: errors.append(data))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.url, auth={"event": "demo", "role": "lead"}, transports=["websocket"], wait_timeout=5)
+    # As the browser client gets it: err.message, and err.data = {code, message}.
+    assert errors and errors[0]["data"]["code"] == "not_authenticated"
+    assert errors[0]["message"] == errors[0]["data"]["message"] == str(domain.ERRORS["not_authenticated"])
+
+
+# -- secret links can be replaced -----------------------------------------------------------
+
+
+def test_replacing_a_moderator_link_ends_old_grants(app, clients, commands, event):
+    table = event["tables"][0]
+    old_token = commands.token(event["id"], MODERATOR, table)
+    tablet = clients.moderator(0)
+    old_http = app.test_client()
+    old_http.get(f"/e/{event['id']}/m/{table}?k={old_token}")
+    lead = lead_client(app, commands, event)
+    response = lead.post(f"/e/{event['id']}/lead/links", data={"role": "moderator", "table": table})
+    assert response.status_code == 303
+    assert not tablet.is_connected()  # its connection was closed
+    assert old_http.get(f"/e/{event['id']}/m/{table}").status_code == 403
+    assert app.test_client().get(f"/e/{event['id']}/m/{table}?k={old_token}").status_code == 403
+    new_token = commands.token(event["id"], MODERATOR, table)
+    assert new_token != old_token
+    assert app.test_client().get(f"/e/{event['id']}/m/{table}?k={new_token}").status_code == 303
+    assert lead.get(f"/e/{event['id']}/lead").status_code == 200  # the lead kept its own role
+
+
+def test_replacing_the_lead_link_keeps_this_console(app, commands, event):
+    lead = lead_client(app, commands, event)
+    other = lead_client(app, commands, event)
+    assert lead.post(f"/e/{event['id']}/lead/links", data={"role": "lead"}).status_code == 303
+    assert lead.get(f"/e/{event['id']}/lead").status_code == 200
+    assert other.get(f"/e/{event['id']}/lead").status_code == 403
+
+
+def test_an_event_id_used_again_does_not_inherit_old_grants(app, commands, event):
+    lead = lead_client(app, commands, event)
+    old_token = commands.token(event["id"], LEAD)
+    lead.post(f"/e/{event['id']}/lead/delete", data={"confirm": "Bürgerdialog Test"})
+    create_event(commands, "gmuend", "Neu unter alter ID", event["id"])
+    assert commands.token(event["id"], LEAD) != old_token
+    assert lead.get(f"/e/{event['id']}/lead").status_code == 403
+
+
+# -- deployment ---------------------------------------------------------------------------
+
+
+def test_https_public_url_means_secure_cookies_and_hsts(tmp_path):
+    app = create_app({"DATABASE": str(tmp_path / "t.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "s",
+                      "PUBLIC_URL": "https://dialog.example.org"})
+    from facilitation import commands_of
+
+    event_id = create_event(commands_of(app), "gmuend", "Sicher")
+    table = commands_of(app).store.tables(event_id)[0]["id"]
+    response = app.test_client().get(f"/e/{event_id}/t/{table}", base_url="https://dialog.example.org")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_behind_a_proxy_the_forwarded_scheme_and_host_count(tmp_path):
+    app = create_app({"DATABASE": str(tmp_path / "t.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "s", "TRUSTED_PROXIES": 1})
+    from facilitation import commands_of, socketio_of
+
+    event_id = create_event(commands_of(app), "gmuend", "Proxy")
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "dialog.example.org"}
+    page = app.test_client().get(f"/e/{event_id}/wall", headers=headers).get_data(as_text=True)
+    assert "https://dialog.example.org/e/" in page
+    wall = socketio_of(app).test_client(app, auth={"event": event_id, "role": "wall"}, headers={
+        **headers, "Origin": "https://dialog.example.org"})
+    assert wall.is_connected()
+
+
+def test_staff_pages_are_never_cached_and_csp_allows_only_this_origin(app, commands, event):
+    lead = lead_client(app, commands, event)
+    response = lead.get(f"/e/{event['id']}/lead")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "connect-src 'self';" in response.headers["Content-Security-Policy"]
+    assert "ws:" not in response.headers["Content-Security-Policy"]
+    download = lead.get(f"/e/{event['id']}/lead/export.csv")
+    assert download.headers["Content-Type"].count("charset") == 1
+
+
+def test_healthz_reports_a_database_it_cannot_write(app, commands):
+    assert app.test_client().get("/healthz").json == {"ok": True}
+    commands.store.db.execute("PRAGMA query_only = ON")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["ok"] is False
+    commands.store.db.execute("PRAGMA query_only = OFF")
+
+
+def test_a_read_only_database_stops_the_start_with_a_clear_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from server import ROOT
+
+    data = tmp_path / "data"
+    data.mkdir()
+    create_app({"DATA_DIR": data, "DATABASE": str(data / "tischrunde.db"), "SECRET_KEY": "s"})
+    os.chmod(data / "tischrunde.db", 0o444)
+    env = {**os.environ, "DATA_DIR": str(data), "SECRET_KEY": "s", "PORT": "0", "HOST": "127.0.0.1",
+           # root ignores file modes: make SQLite open the file read-only as a normal user would be refused
+           "DATABASE": f"file:{data / 'tischrunde.db'}?mode=ro"}
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    assert "lässt sich nicht beschreiben" in done.stderr
+
+
+# -- too many sockets ---------------------------------------------------------------------
+
+
+def test_one_client_opening_sockets_cannot_end_the_evening(tmp_path):
+    live = LiveServer(tmp_path, open_files=256).start()
+    flood = []
+    try:
+        for _ in range(400):
+            try:
+                s = socket.create_connection(("127.0.0.1", live.port), timeout=2)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
+                flood.append(s)
+            except OSError:
+                break
+        time.sleep(1)
+        assert live.proc.poll() is None, "the server exited"
+        for s in flood:
+            s.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{live.url}/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server did not serve again after the flood")
+    finally:
+        for s in flood:
+            s.close()
+        live.stop()
+
+
+def test_past_the_connection_budget_new_requests_get_503(tmp_path):
+    live = LiveServer(tmp_path, MAX_CONNECTIONS="4").start()
+    walls = []
+    try:
+        for _ in range(8):
+            try:
+                walls.append(socket_client(live, "/e/demo/wall", {"event": "demo", "role": "wall"}))
+            except Exception:  # noqa: BLE001 - the refused ones
+                break
+        assert len(walls) <= 8
+        busy = requests.get(f"{live.url}/healthz", timeout=5)
+        assert busy.status_code == 503 and "voll" in busy.text
+        assert all(w.connected for w in walls)  # the connections it has keep being served
+        walls.pop().disconnect()
+        time.sleep(0.5)
+        assert requests.get(f"{live.url}/healthz", timeout=5).status_code == 200
+    finally:
+        for w in walls:
+            w.disconnect()
+        live.stop()
