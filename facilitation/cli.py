@@ -65,13 +65,14 @@ def links_command(event_id: str, as_json: bool) -> None:
 @click.argument("event_id")
 @click.option("--format", "fmt", required=True, type=click.Choice(sorted(export.FORMATS)))
 @click.option("-o", "--output", default=None, help="Datei (Standard: tischrunde-<event>.<format>; - für die Ausgabe).")
-def export_command(event_id: str, fmt: str, output: str | None) -> None:
+@click.option("--internal", is_flag=True, help="Interne Fassung: mit den Kontakten der Ergebnisse.")
+def export_command(event_id: str, fmt: str, output: str | None, internal: bool) -> None:
     """Write the results record (docx, html, md, csv) or the full backup (json)."""
     commands = commands_of(current_app)
     if commands.store.event(event_id) is None:
         raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
     with current_app.test_request_context(base_url=base_url(current_app.config)):
-        data = export_bytes(event_id, fmt)
+        data = export_bytes(event_id, fmt, internal)
     if output == "-":
         click.get_binary_stream("stdout").write(data)
         return

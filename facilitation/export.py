@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 import unicodedata
 
@@ -35,8 +36,12 @@ BACKUP_VERSION = 1
 # -- the record -------------------------------------------------------------------
 
 
-def build_record(store, event_id: str) -> dict:
-    """Everything the published record holds, in reading order."""
+def build_record(store, event_id: str, internal: bool = False) -> dict:
+    """Everything the published record holds, in reading order.
+
+    Contacts (a person's details) are in it only for the ``internal`` copy the
+    lead asks for explicitly; the record the town publishes carries none.
+    """
     event = store.event(event_id)
     tables = store.tables(event_id)
     questions = store.questions(event_id)
@@ -55,7 +60,7 @@ def build_record(store, event_id: str) -> dict:
             "title": r["title"],
             "description": r["description"],
             "next_step": r["next_step"],
-            "contact": r["contact"],
+            "contact": r["contact"] if internal else "",
             "addressee_label": str(domain.ADDRESSEES[r["addressee"]]) if r["addressee"] else "",
             # Live dots while there are any, else the ranking stored at closing (or restored).
             "votes": tallies.get(r["id"], 0) if tallies else r["votes"],
@@ -101,6 +106,7 @@ def build_record(store, event_id: str) -> dict:
         "ranking": ranking,
         "by_addressee": by_addressee,
         "made_at": time.strftime("%d.%m.%Y %H:%M"),
+        "internal": internal,
     }
 
 
@@ -116,10 +122,46 @@ def is_rtl(text: str) -> bool:
 
 
 # -- writers ------------------------------------------------------------------------
+#
+# What people typed goes into files that other programs open: Excel runs cell
+# formulas, Markdown viewers render HTML and links, Word's XML refuses some
+# characters. Each writer first makes every string of the record safe for its
+# format (_map_strings), so no place that writes a field can forget it.
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!~])")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _map_strings(value, fn):
+    """The record with fn applied to every string in it."""
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: _map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(v, fn) for v in value]
+    return value
+
+
+def markdown_text(text: str) -> str:
+    """Text shown as itself in Markdown: no HTML, no links, no emphasis."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def csv_cell(text: str) -> str:
+    """A cell Excel shows as text, never runs as a formula (OWASP CSV injection advice)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def xml_text(text: str) -> str:
+    """Text a DOCX can hold: without characters XML 1.0 forbids."""
+    return _XML_INVALID.sub("", text)
+
 
 
 def to_markdown(record: dict) -> str:
     """The record as Markdown."""
+    record = _map_strings(record, markdown_text)
     e = record["event"]
     c = record["counts"]
     out = [f"# {_('Ergebnisprotokoll')}: {e['title']}", ""]
@@ -146,7 +188,7 @@ def to_markdown(record: dict) -> str:
     out += [f"| # | {_('Ergebnis')} | {_('Tisch')} | {_('Art')} | {_('Punkte')} | {_('Adressat')} |", "|---|---|---|---|---|---|"]
     for n, r in enumerate(record["ranking"], start=1):
         cells = [str(n), r["title"], r["table"], r["kind_label"], str(r["votes"]), r["addressee_label"]]
-        out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        out.append("| " + " | ".join(cells) + " |")
     out.append("")
     for addressee, entries in record["by_addressee"].items():
         out += [f"### {addressee}", ""] + [f"- {r['title']} ({r['table']}, {r['votes']} {_('Punkte')})" for r in entries] + [""]
@@ -180,6 +222,7 @@ CSV_COLUMNS = ["table", "question", "round", "card", "name", "result", "result_k
 
 def to_csv(record: dict) -> bytes:
     """One row per card. UTF-8 with BOM and ';' so Excel (German) opens it with umlauts intact."""
+    record = _map_strings(record, csv_cell)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Tisch"), _("Frage"), _("Runde"), _("Karte"), _("Name"), _("Ergebnis"), _("Art"), _("Status")])
@@ -197,6 +240,7 @@ def to_csv(record: dict) -> bytes:
 
 def to_docx(record: dict) -> bytes:
     """The record as an editable Word document (python-docx)."""
+    record = _map_strings(record, xml_text)
     from docx import Document
     from docx.enum.text import WD_BREAK
     from docx.oxml import OxmlElement

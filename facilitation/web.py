@@ -426,8 +426,13 @@ def sheets(event_id: str):
     return _private(render_template("sheets.html", event=event, sheets=sheets))
 
 
-def _record_html(event_id: str) -> str:
-    return render_template("record.html", record=export.build_record(_commands().store, event_id))
+def _record_html(event_id: str, internal: bool = False) -> str:
+    return render_template("record.html", record=export.build_record(_commands().store, event_id, internal))
+
+
+def _internal() -> bool:
+    """The lead asked for the internal copy (with contacts): ?internal=1."""
+    return request.args.get("internal") == "1"
 
 
 @bp.get("/e/<event_id>/lead/record")
@@ -435,20 +440,20 @@ def record(event_id: str):
     """The results record as a print-ready page (the browser makes the PDF)."""
     _event_or_404(event_id)
     _require(event_id, LEAD)
-    response = make_response(_record_html(event_id))
+    response = make_response(_record_html(event_id, _internal()))
     # A standalone page with its own inline styles and no scripts.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     return response
 
 
-def export_bytes(event_id: str, fmt: str) -> bytes:
-    """The event in one export format (docx, html, md, csv, json)."""
+def export_bytes(event_id: str, fmt: str, internal: bool = False) -> bytes:
+    """The event in one export format (docx, html, md, csv, json); contacts only when internal."""
     store = _commands().store
     if fmt == "json":
         return export.backup_json(store, event_id)
     if fmt == "html":
-        return _record_html(event_id).encode("utf-8")
-    record_data = export.build_record(store, event_id)
+        return _record_html(event_id, internal).encode("utf-8")
+    record_data = export.build_record(store, event_id, internal)
     return {"docx": export.to_docx, "md": lambda r: export.to_markdown(r).encode("utf-8"), "csv": export.to_csv}[fmt](record_data)
 
 
@@ -459,8 +464,8 @@ def download(event_id: str, fmt: str):
     _require(event_id, LEAD)
     if fmt not in export.FORMATS:
         abort(404)
-    filename = f"tischrunde-{event_id}.{fmt}"
-    response = Response(export_bytes(event_id, fmt), content_type=export.FORMATS[fmt])
+    filename = f"tischrunde-{event_id}{'-intern' if _internal() else ''}.{fmt}"
+    response = Response(export_bytes(event_id, fmt, _internal()), content_type=export.FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -232,3 +233,45 @@ def test_closed_event_is_read_only_until_reopened(commands, event):
 
 def moderator_actor(event):
     return Actor("moderator", event["id"], event["tables"][0])
+
+
+def test_exports_carry_no_formulas_markup_or_bad_xml(commands, event):
+    """What a person typed stays text in Excel, Markdown and Word."""
+    texts = ["=HYPERLINK(\"http://x\",\"klick\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+             "<img src=x onerror=alert(1)> [klick](javascript:alert(1))"]
+    for n, text in enumerate(texts):
+        commands.run("card:post", participant(event, pid=f"t{n}"), card_payload(event, text=text))
+    # A card stored before the door cleaned text (an old database): U+FFFE would break Word's XML.
+    bad = card_payload(event, text="vorher")
+    commands.run("card:post", participant(event, pid="old"), bad)
+    commands.store.db.execute("UPDATE cards SET text = ? WHERE id = ?", ("alt\ufffe\uffff text", bad["id"]))
+    record = export.build_record(commands.store, event["id"])
+
+    rows = list(csv.reader(io.StringIO(export.to_csv(record).decode("utf-8-sig")), delimiter=";"))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
+    assert "'=HYPERLINK(\"http://x\",\"klick\")" in cells
+
+    md = export.to_markdown(record)
+    assert not re.search(r"(?<!\\)<img", md) and "](javascript:" not in md
+    assert "\\<img src=x onerror=alert\\(1\\)\\>" in md
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(export.to_docx(record)))
+    assert "alt text" in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_the_public_record_has_no_contacts_the_internal_copy_has(app, commands, full_event):
+    e = full_event["event"]["id"]
+    public = export.build_record(commands.store, e)
+    assert not any(r["contact"] for t in public["tables"] for r in t["results"])
+    assert "Kontakt 0" not in export.to_markdown(public)
+    internal = export.build_record(commands.store, e, internal=True)
+    assert "Kontakt 0" in export.to_markdown(internal)
+    http = app.test_client()
+    http.get(f"/e/{e}/lead?k={commands.token(e, 'lead')}")
+    assert "Kontakt 0" not in http.get(f"/e/{e}/lead/record").get_data(as_text=True)
+    assert "Kontakt 0" in http.get(f"/e/{e}/lead/record?internal=1").get_data(as_text=True)
+    internal_download = http.get(f"/e/{e}/lead/export.md?internal=1")
+    assert "intern" in internal_download.headers["Content-Disposition"]
