@@ -216,6 +216,11 @@ def _ui_strings() -> dict:
         "join_call": _("Mitmachen: QR-Code scannen"),
         "event_closed": _("Diese Veranstaltung ist abgeschlossen."),
         "event_deleted": _("Diese Veranstaltung wurde gelöscht."),
+        "revoked": _("Dieser Link wurde ersetzt. Bitte lassen Sie sich den neuen Link geben."),
+        "rejoin": _("Neu verbinden"),
+        "not_sent": _("Nicht gesendet"),
+        "copy": _("Text kopieren"),
+        "close": _("Schließen"),
     }
 
 

@@ -92,23 +92,35 @@
     socket.on("change", function (change) {
       if (synced) apply(change); else buffered.push(change);
     });
-    socket.on("deleted", function () {
-      // The lead deleted the event: nothing more to wait for.
+    function stop(text) {
       socket.io.reconnection(false);
       socket.disconnect();
-      status(strings.event_deleted || "", false);
+      status(text, false);
+    }
+
+    socket.on("deleted", function () {
+      // The lead deleted the event: nothing more to wait for.
+      stop(strings.event_deleted || "");
+    });
+    socket.on("revoked", function () {
+      // This device's secret link was replaced: only the new link opens the page again.
+      stop(strings.revoked || "");
+      offerRejoin(strings.rejoin);
     });
     socket.on("disconnect", function () {
       synced = false;
       status(strings.offline || "offline", false);
     });
     socket.on("connect_error", function (err) {
-      // A refusal from the server carries {code, message}; show it as it is.
+      // A refusal from the server carries data = {code, message}; without data it is the network.
       var data = err && err.data;
-      status(data && data.message ? data.message : (strings.offline || "offline"), false);
+      if (!data || !data.code) { status(strings.offline || "offline", false); return; }
+      status(data.message, false);
+      if (data.code === "not_authenticated" && boot.role === "participant" && reloadOnce()) return;
+      offerRejoin(strings.rejoin);
     });
 
-    /* send(name, payload) -> Promise of the ack; rejects only on timeout/disconnect. */
+    /* send(name, payload)    /* send(name, payload) -> Promise of the ack; rejects only on timeout/disconnect. */
     function send(name, payload) {
       return new Promise(function (resolve, reject) {
         if (!socket.connected) { reject(new Error("offline")); return; }
@@ -124,6 +136,26 @@
       isReady: function () { return synced && socket.connected; },
       lastSeq: function () { return lastSeq; }
     };
+  }
+
+  /* A phone whose cookie expired gets a new one from a page view: reload, but at most once a minute. */
+  function reloadOnce() {
+    var key = "tischrunde:reloaded";
+    var last = 0;
+    try { last = parseInt(sessionStorage.getItem(key) || "0", 10); } catch (e) { return false; }
+    if (Date.now() - last < 60000) return false;
+    try { sessionStorage.setItem(key, String(Date.now())); } catch (e) { return false; }
+    window.location.reload();
+    return true;
+  }
+
+  /* A button beside the status line that loads the page again (after a refusal). */
+  function offerRejoin(label) {
+    var node = document.getElementById("status");
+    if (!node || document.getElementById("rejoin")) return;
+    var button = el("button", { type: "button", id: "rejoin", "class": "link-button", text: label || "↻",
+      onclick: function () { window.location.reload(); } });
+    node.parentNode.insertBefore(button, node.nextSibling);
   }
 
   /* Replace a card's list item by an inline edit form; onSave(text) gets the trimmed, non-empty text. */

@@ -63,13 +63,15 @@
         if (ack.card && item.name !== "card:withdraw") mine[ack.card.id] = ack.card;
         render();
         flush();
-      } else if (ack.error.code === "rate_limited" || ack.error.code === "internal") {
+      } else if (transient(item, ack.error.code)) {
         showError(ack.error.message);
         setTimeout(flush, RETRY_MS * 2);
       } else {
-        // Refused for good (e.g. text too long): drop it, say why, give the text back.
+        // Refused for good (e.g. text too long): it leaves the outbox so it never blocks
+        // the cards behind it; its text stays on screen to copy or send again.
         dequeue(item.key);
         showError(ack.error.message);
+        if (item.name === "card:post" || item.name === "card:edit") showRefused(item, ack.error.message);
         if (item.name === "card:post") {
           delete mine[item.payload.id];
           var text = document.getElementById("card-text");
@@ -86,6 +88,38 @@
       inFlight = null;
       setTimeout(flush, RETRY_MS);
     });
+  }
+
+  /* Worth sending again later: too fast now, or a server error (at most three tries). */
+  function transient(item, code) {
+    if (code === "rate_limited") return true;
+    if (code !== "internal") return false;
+    item.tries = (item.tries || 0) + 1;
+    saveOutbox(outbox());
+    return item.tries < 3;
+  }
+
+  /* A card the server refused for good: reason and text, with a button that copies the text. */
+  function showRefused(item, message) {
+    var list = document.getElementById("refused");
+    var text = el("textarea", { "class": "refused-text", readonly: "readonly", rows: 3, dir: "auto", "aria-label": S.not_sent });
+    text.value = item.payload.text || "";
+    var entry = el("li", { "class": "refused" }, [
+      el("p", { "class": "badge", text: S.not_sent + ": " + message }),
+      text,
+      el("div", { "class": "actions" }, [
+        el("button", { type: "button", text: S.copy, onclick: function () { copyText(text); } }),
+        el("button", { type: "button", "class": "link-button", text: S.close, onclick: function () { list.removeChild(entry); } })
+      ])
+    ]);
+    list.appendChild(entry);
+    list.hidden = false;
+  }
+
+  function copyText(area) {
+    area.focus();
+    area.select();
+    try { document.execCommand("copy"); } catch (e) { /* selected: the person can copy by hand */ }
   }
 
   // -- rendering --------------------------------------------------------------
