@@ -36,5 +36,5 @@ TEMPLATES = {
 
 
 def get_template(name: str) -> dict | None:
-    """The template called ``name``, or None."""
-    return TEMPLATES.get(name)
+    """The template called ``name``, or None (also for a name that is not a string)."""
+    return TEMPLATES.get(name) if isinstance(name, str) else None

@@ -92,7 +92,8 @@ def _event_or_404(event_id: str) -> dict:
 
 
 def _table_or_404(event_id: str, table_id: int) -> dict:
-    table = _commands().store.table(table_id)
+    # A number past SQLite's integers is no table either (and must not reach the database).
+    table = _commands().store.table(table_id) if table_id <= domain.MAX_INT else None
     if table is None or table["event_id"] != event_id:
         abort(404, _("Diesen Tisch gibt es nicht."))
     return table
