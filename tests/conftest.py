@@ -155,3 +155,10 @@ def server(tmp_path):
     live = LiveServer(tmp_path).start()
     yield live
     live.stop()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests that start the real server or a browser, so `-m "not browser"` runs only the fast ones."""
+    for item in items:
+        if {"browser", "server"} & set(getattr(item, "fixturenames", ())) or "LiveServer" in item.function.__code__.co_names:
+            item.add_marker(pytest.mark.browser)
