@@ -31,6 +31,11 @@ MAX_DESCRIPTION_LENGTH = 1000
 MAX_NEXT_STEP_LENGTH = 300
 MAX_CONTACT_LENGTH = 120
 MAX_CARDS_PER_COMMAND = 300
+# Every length limit a form or script needs, sent to the pages from here (web.page_globals, boot).
+INPUT_LIMITS = {
+    "card": MAX_CARD_LENGTH, "name": MAX_NAME_LENGTH, "title": MAX_TITLE_LENGTH, "question": MAX_QUESTION_LENGTH,
+    "description": MAX_DESCRIPTION_LENGTH, "next_step": MAX_NEXT_STEP_LENGTH, "contact": MAX_CONTACT_LENGTH,
+}
 MAX_TABLES = 50
 MAX_QUESTIONS = 10
 # Ids and numbers from clients: SQLite integers end at 2**63; JSON-safe ones at 2**53.

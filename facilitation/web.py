@@ -62,8 +62,7 @@ def page_globals() -> dict:
         "lang": lang,
         "text_dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        "max_card": domain.MAX_CARD_LENGTH,
-        "max_name": domain.MAX_NAME_LENGTH,
+        "limits": domain.INPUT_LIMITS,
     }
 
 
@@ -132,7 +131,7 @@ def _boot(event_id: str, role: str, table_id: int | None = None) -> dict:
         "event": event_id,
         "role": role,
         "table": table_id,
-        "maxCard": domain.MAX_CARD_LENGTH,
+        "limits": domain.INPUT_LIMITS,
         "strings": _ui_strings(),
     }
 

@@ -147,21 +147,18 @@
   }
 
   var live = T.connect(boot, {
-    snapshot: function (snap) {
-      cards = {};
-      snap.cards.forEach(function (c) { cards[c.id] = c; });
+    snapshot: function (state) {
+      cards = state.cards;
+      results = state.results;
+      tallies = state.tallies;
       renderCounts();
-      results = {};
-      snap.results.forEach(function (r) { results[r.id] = r; });
-      tallies = snap.tallies;
-      onRun(snap.event);
+      onRun(state.event);
     },
     change: function (change) {
-      if (change.card) { cards[change.card.id] = change.card; renderCounts(); }
-      if (change.type === "event.updated") onRun(change.event);
-      if (change.result) { results[change.result.id] = change.result; renderRanking(); }
-      if (change.type === "vote.tally") { tallies[change.tally.result_id] = change.tally.votes; renderRanking(); }
-      if (change.type === "table.renamed") {
+      if (change.card) renderCounts();
+      if (change.event) onRun(change.event);
+      if (change.result || change.tally) renderRanking();
+      if (change.table) {
         var input = document.getElementById("name-" + change.table.id);
         if (input && document.activeElement !== input) input.value = change.table.name;
       }

@@ -79,20 +79,13 @@
   });
 
   var live = T.connect(boot, {
-    snapshot: function (snap) {
-      tables = snap.tables;
-      results = {};
-      cards = {};
-      snap.results.forEach(function (r) { results[r.id] = r; });
-      snap.cards.forEach(function (c) { cards[c.id] = c; });
+    snapshot: function (state) {
+      tables = state.tables;
+      results = state.results;
+      cards = state.cards;
       render();
     },
-    change: function (change) {
-      if (change.result) results[change.result.id] = change.result;
-      else if (change.card) cards[change.card.id] = change.card;
-      else if (change.type === "table.renamed") tables.forEach(function (t) { if (t.id === change.table.id) t.name = change.table.name; });
-      render();
-    },
+    change: function () { render(); },
     status: T.statusLine
   });
 })();

@@ -44,8 +44,64 @@
     return node;
   }
 
-  /* connect(boot, handlers): handlers.snapshot(s), handlers.change(c), handlers.ready(), handlers.status(text, ok) */
+  /* The one client-side state of a page, as the server's views give it (facilitation/views.py).
+   * Pages render from it; they never keep their own copy of cards or results. */
+  function emptyState() {
+    return { event: null, tables: [], questions: [], cards: {}, results: {}, tallies: {}, mine: {}, myVotes: [] };
+  }
+
+  function byId(list) {
+    var out = {};
+    list.forEach(function (item) { out[item.id] = item; });
+    return out;
+  }
+
+  /* Fill a state from a sync snapshot, keeping the objects pages hold on to. */
+  function loadSnapshot(state, snap) {
+    state.event = snap.event;
+    state.tables = snap.tables;
+    state.questions = snap.questions;
+    state.cards = byId(snap.cards);
+    state.results = byId(snap.results);
+    state.tallies = snap.tallies || {};
+    state.mine = byId(snap.mine || []);
+    state.myVotes = (snap.my_votes || []).slice();
+  }
+
+  function replaceIn(list, item) {
+    for (var i = 0; i < list.length; i++) if (list[i].id === item.id) list[i] = item;
+  }
+
+  /* Apply one change: a card without text is a tombstone (hidden for this audience, or
+   * withdrawn) and goes; a deleted result goes; everything else replaces its thing by id.
+   * tests/test_views.py checks the same rule against fresh snapshots on the server. */
+  function applyChange(state, change) {
+    if (change.card) {
+      var card = change.card;
+      if (card.text !== undefined) state.cards[card.id] = card; else delete state.cards[card.id];
+      if (state.mine[card.id]) {
+        if (card.status === "withdrawn") delete state.mine[card.id];
+        else state.mine[card.id] = Object.assign({}, state.mine[card.id], card);
+      }
+    } else if (change.result) {
+      if (change.result.status === "deleted") delete state.results[change.result.id];
+      else state.results[change.result.id] = change.result;
+    } else if (change.event) {
+      state.event = change.event;
+    } else if (change.table) {
+      replaceIn(state.tables, change.table);
+    } else if (change.question) {
+      replaceIn(state.questions, change.question);
+    } else if (change.tally) {
+      state.tallies[change.tally.result_id] = change.tally.votes;
+    }
+  }
+
+  /* connect(boot, handlers): keeps the state; calls handlers.snapshot(state) after a fresh
+   * snapshot, handlers.change(change, state) after each change is applied to it,
+   * handlers.ready(), handlers.status(text, ok). */
   function connect(boot, handlers) {
+    var state = emptyState();
     var lastSeq = 0;
     var synced = false;
     var buffered = [];
@@ -59,7 +115,8 @@
     function apply(change) {
       if (change.seq <= lastSeq) return;
       lastSeq = change.seq;
-      handlers.change(change);
+      applyChange(state, change);
+      handlers.change(change, state);
     }
 
     function resync() {
@@ -75,7 +132,8 @@
         clockOffset = res.now * 1000 - (sentAt + Date.now()) / 2;
         if (res.snapshot) {
           lastSeq = res.snapshot.seq;
-          handlers.snapshot(res.snapshot);
+          loadSnapshot(state, res.snapshot);
+          handlers.snapshot(state);
         } else {
           res.changes.forEach(apply);
           lastSeq = Math.max(lastSeq, res.seq);
@@ -133,6 +191,7 @@
     return {
       send: send,
       socket: socket,
+      state: state,
       isReady: function () { return synced && socket.connected; },
       lastSeq: function () { return lastSeq; }
     };

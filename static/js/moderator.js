@@ -100,7 +100,7 @@
 
   function startEdit(item, card) {
     editing = true;
-    T.editCard(item, card.text, S, boot.maxCard, function (text) {
+    T.editCard(item, card.text, S, boot.limits.card, function (text) {
       editing = false;
       act("card:edit", { id: card.id, text: text });
       render();
@@ -407,7 +407,7 @@
     section.hidden = false;
     if (!groups.length) list.appendChild(el("p", { "class": "empty", text: S.no_suggestions }));
     groups.forEach(function (group) {
-      var title = el("input", { value: group.title, maxlength: 120, dir: "auto", "aria-label": S.new_result });
+      var title = el("input", { value: group.title, maxlength: boot.limits.title, dir: "auto", "aria-label": S.new_result });
       var checks = group.cards.map(function (card) {
         return el("label", { "class": "suggested-card" }, [
           el("input", { type: "checkbox", checked: "checked", value: card.id }), el("span", { dir: "auto", text: card.text })
@@ -448,26 +448,18 @@
   // -- live state ------------------------------------------------------------------
 
   var live = T.connect(boot, {
-    snapshot: function (snap) {
-      cards = {};
-      results = {};
-      snap.cards.forEach(function (c) { if (c.table_id === boot.table) cards[c.id] = c; });
-      snap.results.forEach(function (r) { results[r.id] = r; });
-      snap.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
-      run = snap.event;
+    snapshot: function (state) {
+      cards = state.cards;  // the server sends a moderator only the cards of its table
+      results = state.results;
+      state.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+      run = state.event;
       updateRunBar(run);
       render();
     },
     change: function (change) {
       if (change.card) {
-        if (change.card.status === "withdrawn") delete cards[change.card.id];
-        else {
-          if (change.type === "card.posted") fresh[change.card.id] = true;
-          cards[change.card.id] = change.card;
-        }
-      } else if (change.result) {
-        results[change.result.id] = change.result;
-      } else if (change.type === "event.updated") {
+        if (change.type === "card.posted" && cards[change.card.id]) fresh[change.card.id] = true;
+      } else if (change.event) {
         run = change.event;
         updateRunBar(run);
       } else if (change.type === "table.renamed" && change.table.id === boot.table) {

@@ -159,7 +159,7 @@
 
   function startEdit(item, card) {
     editing = true;
-    T.editCard(item, card.text, S, boot.maxCard, function (text) {
+    T.editCard(item, card.text, S, boot.limits.card, function (text) {
       editing = false;
       mine[card.id] = Object.assign({}, card, { text: text });
       enqueue({ key: "edit:" + card.id, name: "card:edit", payload: { id: card.id, text: text } });
@@ -306,46 +306,34 @@
 
   // -- live state -------------------------------------------------------------
 
-  function onSnapshot(snap) {
-    questions = snap.questions.filter(function (q) { return q.table_id === boot.table; });
-    tableCards = {};
-    snap.cards.forEach(function (c) { tableCards[c.id] = c; });
-    mine = {};
-    snap.mine.forEach(function (c) { mine[c.id] = c; });
-    results = {};
-    snap.results.forEach(function (r) { results[r.id] = r; });
-    tables = snap.tables;
-    myVotes = snap.my_votes.slice();
+  function onSnapshot(state) {
+    questions = state.questions.filter(function (q) { return q.table_id === boot.table; });
+    tableCards = state.cards;  // the server sends a phone only the visible cards of its table
+    mine = state.mine;
+    results = state.results;
+    tables = state.tables;
+    myVotes = state.myVotes.slice();
     outbox().forEach(function (item) {
       if (item.name === "vote:add" && !myVotes.some(function (v) { return v.id === item.payload.id; })) myVotes.push({ id: item.payload.id, result_id: item.payload.result });
       if (item.name === "vote:remove") myVotes = myVotes.filter(function (v) { return v.id !== item.payload.id; });
     });
-    onRun(snap.event);
+    onRun(state.event);
     // Cards still in the outbox are not on the server yet: keep showing them.
     outbox().forEach(function (item) {
       if (item.name === "card:post") mine[item.payload.id] = Object.assign({ status: "visible", created_at: Date.now() / 1000 }, item.payload);
       if (item.name === "card:withdraw") delete mine[item.payload.id];
     });
-    snap.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+    state.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
     render();
   }
 
-  function onChange(change) {
-    if (change.card) {
-      var card = change.card;
-      if (card.status === "visible") tableCards[card.id] = card; else delete tableCards[card.id];
-      if (mine[card.id]) {
-        if (card.status === "withdrawn") delete mine[card.id];
-        else mine[card.id] = Object.assign({}, mine[card.id], card);
-      }
-    } else if (change.result) {
-      results[change.result.id] = change.result;
-    } else if (change.type === "event.updated") {
+  function onChange(change, state) {
+    if (change.event) {
       onRun(change.event);
     } else if (change.type === "table.renamed" && change.table.id === boot.table) {
       document.getElementById("table-name").textContent = change.table.name;
-    } else if (change.type === "question.edited") {
-      questions.forEach(function (q) { if (q.id === change.question.id) q.text = change.question.text; });
+    } else if (change.question) {
+      questions = state.questions.filter(function (q) { return q.table_id === boot.table; });
       var label = document.getElementById("question-" + change.question.id);
       if (label) label.textContent = change.question.text;
     }
@@ -368,7 +356,7 @@
   try { if (!nameInput.value) nameInput.value = localStorage.getItem(NAME_KEY) || ""; } catch (e) { /* ignore */ }
 
   function updateCounter() {
-    counter.textContent = (boot.maxCard - textArea.value.length) + " " + S.chars_left;
+    counter.textContent = (boot.limits.card - textArea.value.length) + " " + S.chars_left;
   }
   textArea.addEventListener("input", updateCounter);
   updateCounter();

@@ -167,42 +167,31 @@
   }
 
   T.connect(boot, {
-    snapshot: function (snap) {
-      tables = snap.tables;
+    snapshot: function (state) {
+      tables = state.tables;
       questionIndex = {};
       var perTable = {};
       questionsByPos = [];
-      snap.questions.forEach(function (q) {
+      state.questions.forEach(function (q) {
         perTable[q.table_id] = (perTable[q.table_id] || 0) + 1;
         questionIndex[q.id] = perTable[q.table_id];
         if (!questionsByPos[perTable[q.table_id] - 1]) questionsByPos[perTable[q.table_id] - 1] = q.text;
       });
-      cards = {};
-      snap.cards.forEach(function (c) { cards[c.id] = c; });
-      results = {};
-      snap.results.forEach(function (r) { results[r.id] = r; });
-      mode = snap.event.wall_mode;
-      run = snap.event;
-      tallies = snap.tallies;
+      cards = state.cards;
+      results = state.results;
+      mode = state.event.wall_mode;
+      run = state.event;
+      tallies = state.tallies;
       updateRunBar(run);
       renderLegend();
       render();
     },
     change: function (change) {
-      if (change.card) {
-        if (change.card.status === "visible") cards[change.card.id] = change.card;
-        else delete cards[change.card.id];
-      } else if (change.result) {
-        results[change.result.id] = change.result;
-      } else if (change.type === "event.updated") {
+      if (change.event) {
         mode = change.event.wall_mode;
         run = change.event;
         updateRunBar(run);
-      } else if (change.type === "vote.tally") {
-        tallies[change.tally.result_id] = change.tally.votes;
-      } else if (change.type === "table.renamed") {
-        tables.forEach(function (t) { if (t.id === change.table.id) t.name = change.table.name; });
-      } else if (change.type === "question.edited" && questionIndex[change.question.id]) {
+      } else if (change.question && questionIndex[change.question.id]) {
         questionsByPos[questionIndex[change.question.id] - 1] = change.question.text;
         renderLegend();
       }
