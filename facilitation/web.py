@@ -523,8 +523,8 @@ def replace_link(event_id: str):
         return redirect(url_for("web.lead", event_id=event_id) + "#links", code=303)
     if result.ack["role"] == LEAD:  # this console keeps its role through the new link
         access.add_grant({"event_id": event_id, "role": LEAD, "table_id": None, "hash": result.ack["hash"]})
-    flash(_("Der alte Link gilt nicht mehr. Geben Sie den neuen weiter."))
-    return redirect(url_for("web.lead", event_id=event_id) + "#links", code=303)
+    flash(_("Der alte Link gilt nicht mehr. Geben Sie den neuen weiter."), "notice")
+    return redirect(url_for("web.lead", event_id=event_id), code=303)
 
 
 @bp.get("/e/<event_id>/wall")

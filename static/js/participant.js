@@ -75,7 +75,7 @@
         if (item.name === "card:post") {
           delete mine[item.payload.id];
           var text = document.getElementById("card-text");
-          if (!text.value) text.value = item.payload.text;
+          if (!text.value) { text.value = item.payload.text; updateCounter(); }
         }
         if (item.name === "vote:add") {
           myVotes = myVotes.filter(function (v) { return v.id !== item.payload.id; });
