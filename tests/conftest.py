@@ -9,6 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from facilitation import commands_of, create_app, socketio_of
+from facilitation.commands.core import RateLimiter
+from facilitation.guard import AddressThrottle
+from facilitation.store import Store
 from facilitation.domain import ADMIN, LEAD, MODERATOR, PARTICIPANT, Actor
 
 
@@ -36,14 +39,28 @@ class FormClient(FlaskClient):
         return super().post(*args, data=data, headers=headers, **kwargs)
 
 
-@pytest.fixture
-def app(tmp_path):
-    """A fresh app in threading mode on its own database."""
-    app = create_app(
-        {"DATABASE": str(tmp_path / "test.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "test-secret", "TESTING": True}
-    )
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory):
+    """One app per test module (building one costs ~20 ms); each test gets its own database."""
+    data = tmp_path_factory.mktemp("app")
+    app = create_app({"DATABASE": str(data / "first.db"), "DATA_DIR": data, "SECRET_KEY": "test-secret", "TESTING": True})
     app.test_client_class = FormClient
-    return app
+    yield app
+    commands_of(app).store.close()
+
+
+@pytest.fixture
+def app(shared_app, tmp_path):
+    """The module's app on a fresh database, with fresh rate limits."""
+    commands = commands_of(shared_app)
+    commands.store.close()
+    commands.store = Store(str(tmp_path / "test.db"))
+    commands.limiters = {name: RateLimiter(limiter.limit, limiter.window) for name, limiter in commands.limiters.items()}
+    shared_app.extensions["tischrunde_throttle"] = AddressThrottle(
+        shared_app.config["NEW_PARTICIPANTS_BURST"], shared_app.config["NEW_PARTICIPANTS_PER_SECOND"]
+    )
+    return shared_app
+
 
 
 @pytest.fixture
