@@ -309,3 +309,61 @@ def test_past_the_connection_budget_new_requests_get_503(tmp_path):
         for w in walls:
             w.disconnect()
         live.stop()
+
+
+def test_a_server_error_on_the_form_keeps_the_text_in_the_readers_language(app, event, monkeypatch):
+    import sqlite3
+
+    from facilitation import web
+
+    def full_disk(*_args, **_kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    http = app.test_client()
+    http.get(table_url(event) + "?lang=en")
+    monkeypatch.setattr(web, "perform", full_disk)
+    question = event["questions"][event["tables"][0]][0]
+    response = http.post(f"{table_url(event)}/cards", data={"id": str(uuid.uuid4()), "question": question, "text": "Bitte behalten"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Bitte behalten" in html and "Your input is not lost" in html
+
+
+def test_request_logs_never_show_secret_tokens(tmp_path):
+    live = LiveServer(tmp_path, LOG_REQUESTS="1").start()
+    try:
+        token = live.links()["lead"].split("k=")[1]
+        requests.get(f"{live.url}/e/demo/lead?k={token}", timeout=5, allow_redirects=False)
+        requests.get(f"{live.url}/e/demo/lead?lang=en&k={token}", timeout=5, allow_redirects=False)
+        time.sleep(0.3)
+    finally:
+        live.stop()
+    # The start-up banner prints the links for the admin on purpose; the request lines must not.
+    requests_logged = [line for p in tmp_path.glob("server-*.log") for line in p.read_text().splitlines() if '"GET ' in line]
+    assert any("/e/demo/lead?k=[redacted]" in line for line in requests_logged)
+    assert any("lang=en&k=[redacted]" in line for line in requests_logged)
+    assert not any(token in line for line in requests_logged)
+
+
+def test_huge_posts_are_refused_fast_and_the_server_keeps_serving(server):
+    import threading
+
+    body = b"text=" + b"x" * (20 * 1024 * 1024)
+    statuses = []
+
+    def huge():
+        try:
+            statuses.append(requests.post(f"{server.url}/e/demo/t/1/cards", data=body, timeout=30,
+                                          headers={"Origin": server.url, "Content-Type": "application/x-www-form-urlencoded"}).status_code)
+        except requests.RequestException as err:  # the server may close before reading it all
+            statuses.append(type(err).__name__)
+
+    threads = [threading.Thread(target=huge) for _ in range(3)]
+    for t in threads:
+        t.start()
+    started = time.monotonic()
+    assert requests.get(f"{server.url}/healthz", timeout=5).ok
+    assert time.monotonic() - started < 1.0
+    for t in threads:
+        t.join()
+    assert all(s in (413, "ConnectionError") for s in statuses), statuses
