@@ -275,3 +275,24 @@ def test_the_public_record_has_no_contacts_the_internal_copy_has(app, commands, 
     assert "Kontakt 0" in http.get(f"/e/{e}/lead/record?internal=1").get_data(as_text=True)
     internal_download = http.get(f"/e/{e}/lead/export.md?internal=1")
     assert "intern" in internal_download.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("broken", [
+    lambda d: d["results"][0].update(kind="nonsense"),
+    lambda d: d["results"][0].update(addressee="mars"),
+    lambda d: d["event"].update(rounds=99),
+    lambda d: d["event"].update(phase="round:7"),
+    lambda d: d["event"].update(id="../x"),
+    lambda d: d["cards"][0].update(text="x" * 281),
+    lambda d: d["cards"][0].update(question=9),
+    lambda d: d["cards"][0].update(result_id=str(uuid.uuid4())),
+    lambda d: d["results"][0].update(merged_into="not-a-uuid"),
+    lambda d: d["dots"][0].update(result_id="gone"),
+    lambda d: d["tables"][0].update(name=""),
+])
+def test_import_checks_every_value_like_the_live_commands(tmp_path, commands, full_event, broken):
+    data = json.loads(export.backup_json(commands.store, full_event["event"]["id"]))
+    broken(data)
+    other = commands_of(create_app({"DATABASE": str(tmp_path / "o.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
+    refused("invalid_backup", other.run, "event:import", Actor(ADMIN, ""), {"data": data})
+    assert other.store.events() == []

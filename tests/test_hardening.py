@@ -367,3 +367,15 @@ def test_huge_posts_are_refused_fast_and_the_server_keeps_serving(server):
     for t in threads:
         t.join()
     assert all(s in (413, "ConnectionError") for s in statuses), statuses
+
+
+def test_a_start_failure_names_its_cause(server, tmp_path):
+    import subprocess
+    import sys
+
+    from server import ROOT
+
+    env = {**server.env, "DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    assert f"Port {server.port} ist schon belegt" in done.stderr
