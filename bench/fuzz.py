@@ -60,13 +60,17 @@ def valid_payloads(event: dict) -> dict[str, dict]:
         "event:reopen": {}, "event:create": {"template": "gmuend", "title": "Neu"},
         "event:import": {"data": {"format": "tischrunde-event", "version": 1}},
         "event:delete": {"confirm": "nicht der Titel"}, "link:replace": {"role": "moderator", "table": t},
+        "card:translate": {"id": card, "translation": "Übersetzung", "lang": "ar"},
+        "card:record": {"id": str(uuid.uuid4()), "question": q, "text": "Für jemanden", "lang": "fa", "translation": "x"},
+        "text:translate": {"kind": "table", "id": t, "lang": "ar", "text": "طاولة"},
+        "vote:paper": {"result": result, "votes": 3},
     }
 
 
 def setup(tmp: Path):
     """An app on a fresh database with an event, a card and a result; clients for every role."""
     from facilitation import commands_of, create_app, socketio_of
-    from facilitation.domain import ADMIN, LEAD, MODERATOR, PARTICIPANT, Actor
+    from facilitation.domain import ADMIN, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor
 
     app = create_app({"DATABASE": str(tmp / "fuzz.db"), "DATA_DIR": tmp, "SECRET_KEY": "fuzz",
                       "CARDS_PER_MINUTE": 10**6, "EDITS_PER_MINUTE": 10**6, "DOTS_PER_MINUTE": 10**6})
@@ -92,6 +96,7 @@ def setup(tmp: Path):
         "moderator": client(f"/e/fuzz/m/{t}?k={commands.token('fuzz', MODERATOR, t)}", {"event": "fuzz", "role": "moderator", "table": t}),
         "phone": client(f"/e/fuzz/t/{t}", {"event": "fuzz", "role": "participant", "table": t}),
         "wall": sio.test_client(app, auth={"event": "fuzz", "role": "wall"}),
+        "interpreter": client(f"/e/fuzz/i?k={commands.token('fuzz', INTERPRETER)}", {"event": "fuzz", "role": "interpreter"}),
     }
     return app, commands, event, clients
 

@@ -144,6 +144,7 @@ def format_links(links: dict, with_qr: bool = False) -> str:
     lines.append(f"  Teilnehmende (Beitritt):  {links['join']}")
     lines.append(f"  Wand (Beamer):            {links['wall']}")
     lines.append(f"  Leitung (GEHEIM):         {links['lead']}")
+    lines.append(f"  Sprachmittlung (GEHEIM):  {links['interpreter']}")
     lines.append("")
     for table in links["tables"]:
         lines.append(f"  Tisch {table['name']}")

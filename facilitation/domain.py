@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import unicodedata
 import uuid
@@ -24,8 +25,10 @@ PARTICIPANT = "participant"
 MODERATOR = "moderator"
 LEAD = "lead"
 WALL = "wall"
+INTERPRETER = "interpreter"  # Sprachmittlung: translates cards into German, for every table
 ADMIN = "admin"  # the command line on the server itself
-ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL, ADMIN)
+ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL, INTERPRETER, ADMIN)
+MAX_PAPER_VOTES = 10_000
 
 MAX_DESCRIPTION_LENGTH = 1000
 MAX_NEXT_STEP_LENGTH = 300
@@ -111,7 +114,16 @@ def event_state(event: dict) -> dict:
         "date": event["date"],
         "place": event["place"],
         "status": event["status"],
+        "languages": event_languages(event),
     }
+
+
+def event_languages(event: dict) -> list[str]:
+    """The languages an event offers its participants (all offered ones until the lead chooses)."""
+    from .languages import codes
+
+    chosen = json.loads(event["languages"]) if event.get("languages") else []
+    return [code for code in codes() if code in chosen] if chosen else codes()
 
 
 def timer_remaining(timer: dict, now: float) -> float:
@@ -172,6 +184,7 @@ ERRORS = {
     "not_authenticated": _l("Bitte öffnen Sie den Link noch einmal."),
     "rate_limited": _l("Bitte etwas langsamer: zu viele Karten in kurzer Zeit."),
     "unknown_command": _l("Diesen Befehl gibt es nicht."),
+    "unknown_language": _l("Diese Sprache wird hier nicht angeboten."),
     "invalid_event_id": _l("Eine Veranstaltungs-ID besteht aus 1 bis 40 Kleinbuchstaben, Ziffern, - oder _."),
     "too_large": _l("Die Eingabe ist zu groß."),
     "internal": _l("Ein Fehler im Server. Ihre Eingabe ist nicht verloren, bitte später erneut senden."),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 
-from .domain import LEAD, MODERATOR
+from .domain import INTERPRETER, LEAD, MODERATOR
 
 
 def lan_address() -> str:
@@ -40,6 +40,7 @@ def event_links(commands, event_id: str, base: str) -> dict:
         "join": e,
         "wall": f"{e}/wall",
         "lead": f"{e}/lead?k={commands.token(event_id, LEAD)}",
+        "interpreter": f"{e}/i?k={commands.token(event_id, INTERPRETER)}",
         "tables": [
             {
                 "id": t["id"],

@@ -190,16 +190,41 @@ def m005_one_view(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m006_languages(db: sqlite_utils.Database) -> None:
+    """Content across languages and taking part without a phone.
+
+    Cards: the language written in, a German translation and who made it, and
+    whether the card was taken at the table for someone without a phone.
+    Tables, questions and results: their wording in other languages (i18n, a
+    JSON object {lang: text}). Results: dots counted on paper. Events: the
+    languages they offer.
+    """
+    db.executescript(
+        """
+        ALTER TABLE cards ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+        ALTER TABLE cards ADD COLUMN translation TEXT NOT NULL DEFAULT '';
+        ALTER TABLE cards ADD COLUMN translated_by TEXT NOT NULL DEFAULT '';
+        ALTER TABLE cards ADD COLUMN source TEXT NOT NULL DEFAULT 'phone';
+        ALTER TABLE tables ADD COLUMN i18n TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE questions ADD COLUMN i18n TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE results ADD COLUMN i18n TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE results ADD COLUMN paper_votes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN languages TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
 CARD_COLUMNS = (
     "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
-    "result_id, rank, round"
+    "result_id, rank, round, lang, translation, translated_by, source"
 )
 RESULT_COLUMNS = (
     "id, event_id, table_id, kind, title, description, next_step, contact, addressee, status, merged_into, "
-    "rank, version, created_at, updated_at, votes"
+    "rank, version, created_at, updated_at, votes, i18n, paper_votes"
 )
 
 
@@ -293,6 +318,10 @@ class Store:
         """The grant behind a token hash: event_id, role, table_id."""
         return self._one("SELECT event_id, role, table_id FROM secrets WHERE hash = ?", (token_hash,))
 
+    def has_secret(self, event_id: str, role: str) -> bool:
+        """Whether a role of an event has a link at all."""
+        return self._one("SELECT 1 AS x FROM secrets WHERE event_id = ? AND role = ?", (event_id, role)) is not None
+
     def secret_generation(self, event_id: str, role: str, table_id: int | None) -> int:
         """How often a role's link was replaced (0: the first link)."""
         row = self._one(
@@ -335,6 +364,11 @@ class Store:
     def set_question_text(self, question_id: int, text: str) -> None:
         """Set a question's wording."""
         self.db.execute("UPDATE questions SET text = ? WHERE id = ?", (text, question_id))
+
+    def set_i18n(self, kind: str, row_id, i18n: str) -> None:
+        """Set the wording in other languages (JSON) of a table, question or result."""
+        table = {"table": "tables", "question": "questions", "result": "results"}[kind]
+        self.db.execute(f"UPDATE {table} SET i18n = ? WHERE id = ?", (i18n, row_id))
 
     # -- cards ---------------------------------------------------------------
 

@@ -5,23 +5,28 @@ pages (snapshot) and the exports (published_cards) all take their view from
 here, so what a screen shows after a replay is what it would show live.
 
 Audiences: the lead and a table's moderators see everything of their tables
-(full view, author id excepted); the wall and the phones see what is public
-(public view): visible cards only (any other card travels as a tombstone:
-id, table, status) and results without their contact. Phones see the cards
-of their own table and the results of every table (the market place votes on
-all of them).
+(full view, author id excepted); interpreters see the cards of every table
+that are visible or waiting for approval, so they can translate them (the
+interpreter view); the wall and the phones see what is public (public view):
+visible cards only (any other card travels as a tombstone: id, table, status)
+and results without their contact. Phones see the cards of their own table and
+the results of every table (the market place votes on all of them).
 """
 from __future__ import annotations
 
 import time
 
 from . import domain
-from .domain import DELETED, LEAD, MODERATOR, PARTICIPANT, VISIBLE, WALL, WITHDRAWN, Actor, fail
+import json
+
+from .domain import DELETED, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, VISIBLE, WALL, WITHDRAWN, Actor, fail
 
 # A client that is further behind than this gets a fresh snapshot instead.
 MAX_REPLAY = 2000
 
-PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank")
+PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank",
+                      "lang", "translation", "source")
+FULL, INTERPRETING, PUBLIC = "full", "interpreter", "public"
 
 
 # -- one thing, one audience -----------------------------------------------------------
@@ -47,26 +52,39 @@ def moderator_card(card: dict) -> dict:
     return {k: v for k, v in card.items() if k not in ("author_id", "event_id")}
 
 
+def interpreter_card(card: dict) -> dict:
+    """What an interpreter sees: a visible or waiting card to translate, else its tombstone."""
+    if card["status"] in (VISIBLE, PENDING):
+        return {k: v for k, v in card.items() if k not in ("author_id", "event_id")}
+    return public_card(card)
+
+
+def i18n(row: dict) -> dict:
+    """The wording of a table, question or result in other languages: {lang: text}."""
+    value = row.get("i18n") or "{}"
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
 def public_result(result: dict) -> dict:
     """What phones and the wall see of a result: no contact (a person's details)."""
     if result["status"] == DELETED:
         return {"id": result["id"], "table_id": result["table_id"], "status": DELETED}
-    return {k: v for k, v in result.items() if k not in ("contact", "event_id")}
+    return {**{k: v for k, v in result.items() if k not in ("contact", "event_id")}, "i18n": i18n(result)}
 
 
 def moderator_result(result: dict) -> dict:
     """What moderators and the lead see of a result: everything."""
-    return {k: v for k, v in result.items() if k != "event_id"}
+    return {**{k: v for k, v in result.items() if k != "event_id"}, "i18n": i18n(result)}
 
 
 def table_view(table: dict) -> dict:
     """A table as every screen sees it."""
-    return {"id": table["id"], "name": table["name"], "position": table["position"]}
+    return {"id": table["id"], "name": table["name"], "position": table["position"], "i18n": i18n(table)}
 
 
 def question_view(question: dict) -> dict:
     """A question as every screen sees it."""
-    return {k: question[k] for k in ("id", "table_id", "text", "position")}
+    return {**{k: question[k] for k in ("id", "table_id", "text", "position")}, "i18n": i18n(question)}
 
 
 def published_cards(cards: list[dict]) -> list[dict]:
@@ -74,14 +92,16 @@ def published_cards(cards: list[dict]) -> list[dict]:
     return [c for c in cards if c["status"] == VISIBLE]
 
 
-def is_full(actor: Actor) -> bool:
-    """True for the audiences that see the full view (lead, moderators)."""
-    return actor.role in (LEAD, MODERATOR)
+def level_of(actor: Actor) -> str:
+    """Which view an actor gets: FULL (lead, moderators), INTERPRETING, or PUBLIC."""
+    if actor.role in (LEAD, MODERATOR):
+        return FULL
+    return INTERPRETING if actor.role == INTERPRETER else PUBLIC
 
 
 def sees_table(actor: Actor, table_id: int, is_result: bool) -> bool:
     """Whether a change of this table reaches this actor at all."""
-    if actor.role in (LEAD, WALL):
+    if actor.role in (LEAD, WALL, INTERPRETER):
         return True
     if actor.role == MODERATOR:
         return table_id == actor.table_id
@@ -89,18 +109,18 @@ def sees_table(actor: Actor, table_id: int, is_result: bool) -> bool:
 
 
 _SHAPES = {
-    "card": (moderator_card, public_card),
-    "result": (moderator_result, public_result),
-    "table": (table_view, table_view),
-    "question": (question_view, question_view),
+    "card": {FULL: moderator_card, INTERPRETING: interpreter_card, PUBLIC: public_card},
+    "result": {FULL: moderator_result, INTERPRETING: public_result, PUBLIC: public_result},
+    "table": {FULL: table_view, INTERPRETING: table_view, PUBLIC: table_view},
+    "question": {FULL: question_view, INTERPRETING: question_view, PUBLIC: question_view},
 }
 
 
-def shaped(change: dict, full: bool) -> dict:
-    """A change with its thing in the full or public view."""
-    for key, (full_view, public_view) in _SHAPES.items():
+def shaped(change: dict, level: str) -> dict:
+    """A change with its thing in the view of one level (FULL, INTERPRETING, PUBLIC)."""
+    for key, views_by_level in _SHAPES.items():
         if key in change:
-            return {**change, key: (full_view if full else public_view)(change[key])}
+            return {**change, key: views_by_level[level](change[key])}
     return dict(change)
 
 
@@ -109,7 +129,7 @@ def view_for(change: dict, actor: Actor) -> dict | None:
     table_id = change.get("table_id")
     if table_id is not None and not sees_table(actor, table_id, "result" in change):
         return None
-    return shaped(change, is_full(actor))
+    return shaped(change, level_of(actor))
 
 
 # -- rooms: the live broadcast ----------------------------------------------------------
@@ -124,11 +144,15 @@ def rooms_of(actor: Actor) -> list[str]:
         return [e, f"{e}:mod:{actor.table_id}"]
     if actor.role == WALL:
         return [e, f"{e}:wall"]
+    if actor.role == INTERPRETER:
+        return [e, f"{e}:interpret"]
     return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
 
 
 def staff_room(event_id: str, role: str, table_id: int | None) -> str:
     """The room of the connections that hold a secret link's role."""
+    if role == INTERPRETER:
+        return f"{event_id}:interpret"
     return f"{event_id}:lead" if role == LEAD else f"{event_id}:mod:{table_id}"
 
 
@@ -140,11 +164,16 @@ def deliveries(event_id: str, change: dict) -> list[tuple[list[str], dict]]:
     table_id = change.get("table_id")
     e = event_id
     if table_id is None:
-        return [([e], shaped(change, False))]
-    phones = f"{e}:phones" if "result" in change else f"{e}:phones:{table_id}"
+        return [([e], shaped(change, PUBLIC))]
+    if "result" in change:  # every phone votes on every result; interpreters translate titles
+        return [
+            ([f"{e}:lead", f"{e}:mod:{table_id}"], shaped(change, FULL)),
+            ([f"{e}:wall", f"{e}:phones", f"{e}:interpret"], shaped(change, PUBLIC)),
+        ]
     return [
-        ([f"{e}:lead", f"{e}:mod:{table_id}"], shaped(change, True)),
-        ([f"{e}:wall", phones], shaped(change, False)),
+        ([f"{e}:lead", f"{e}:mod:{table_id}"], shaped(change, FULL)),
+        ([f"{e}:interpret"], shaped(change, INTERPRETING)),
+        ([f"{e}:wall", f"{e}:phones:{table_id}"], shaped(change, PUBLIC)),
     ]
 
 
@@ -154,7 +183,7 @@ def deliveries(event_id: str, change: dict) -> list[tuple[list[str], dict]]:
 def snapshot(store, actor: Actor) -> dict:
     """The whole state an actor may see, with the seq it is valid at."""
     event_id = actor.event_id
-    full = is_full(actor)
+    level = level_of(actor)
     own_table = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
     with store.reading():
         seq = store.last_seq(event_id)
@@ -168,14 +197,14 @@ def snapshot(store, actor: Actor) -> dict:
         mine = store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         votes = store.votes_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         tallies = store.tallies(event_id)
-    card_view = moderator_card if full else public_card
-    result_view = moderator_result if full else public_result
+    card_view = _SHAPES["card"][level]
+    result_view = _SHAPES["result"][level]
     return {
         "seq": seq,
         "event": domain.event_state(event),
         "tables": [table_view(t) for t in tables],
         "questions": [question_view(q) for q in questions],
-        "cards": [card_view(c) for c in cards if c["status"] == VISIBLE or (full and c["status"] != WITHDRAWN)],
+        "cards": [card_view(c) for c in cards if "text" in card_view(c)],
         "results": [result_view(r) for r in results if r["status"] != DELETED],
         "mine": [moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
         "my_votes": votes,

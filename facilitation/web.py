@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, guard, views
 from .commands import Commands
-from .domain import LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
+from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .links import base_url, event_links
 from .qr import qr_svg
 from .realtime import perform
@@ -364,6 +364,18 @@ def _private(body: str) -> Response:
     response = make_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/e/<event_id>/i")
+def interpreter(event_id: str):
+    """Sprachmittlung (secret link): cards not written in German, to translate; titles and questions."""
+    redirected = _redeem_secret_link()
+    if redirected:
+        return redirected
+    event = _event_or_404(event_id)
+    _require(event_id, INTERPRETER)
+    access.participant_id(create=True)
+    return _private(render_template("interpreter.html", event=event, boot=_boot(event_id, INTERPRETER)))
 
 
 @bp.get("/e/<event_id>/lead")

@@ -9,7 +9,7 @@ from conftest import changes
 
 from facilitation import views
 from facilitation.commands import COMMANDS
-from facilitation.domain import LEAD, MODERATOR, PARTICIPANT, WALL, Actor
+from facilitation.domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor
 
 # Commands that are not steps of the evening below, and the test that covers each.
 ELSEWHERE = {
@@ -87,6 +87,10 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
         ("mod0", "card:edit", lambda: {"id": ids["b"], "text": "Telefon entfernt"}),
         ("mod0", "card:show", lambda: {"id": ids["b"]}),
         ("phone0", "card:withdraw", lambda: {"id": ids["d"]}),
+        ("phone1", "card:post", lambda: {**card("f", table=t1, text="نحتاج إلى دروس لغة"), "lang": "de"}),
+        ("interpreter", "card:translate", lambda: {"id": ids["f"], "translation": "Wir brauchen Sprachkurse"}),
+        ("mod1", "card:translate", lambda: {"id": ids["f"], "translation": "Wir brauchen Sprachunterricht", "lang": "ar"}),
+        ("mod0", "card:record", lambda: {"id": str(uuid.uuid4()), "question": q0, "text": "Mehr Kitaplätze", "name": "Frau K."}),
         ("lead", "table:rename", lambda: {"table": t0, "name": "Wohnen"}),
         ("lead", "question:edit", lambda: {"question": q0, "text": "Was gelingt?"}),
         ("mod0", "result:create", lambda: result("r1", "Bänke", ["a"])),
@@ -99,10 +103,14 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
         ("lead", "result:merge", lambda: {"source": ids["r3"], "target": ids["r1"]}),
         ("lead", "result:unmerge", lambda: {"id": ids["r3"]}),
         ("mod0", "result:merge", lambda: {"source": ids["r2"], "target": ids["r1"]}),
+        ("interpreter", "text:translate", lambda: {"kind": "table", "id": t0, "lang": "ar", "text": "السكن"}),
+        ("lead", "text:translate", lambda: {"kind": "question", "id": q0, "lang": "fa", "text": "چه چیزی خوب است؟"}),
+        ("mod0", "text:translate", lambda: {"kind": "result", "id": ids["r1"], "lang": "uk", "text": "Лавки"}),
+        ("mod0", "vote:paper", lambda: {"result": ids["r1"], "votes": 4}),
         ("mod0", "result:create", lambda: result("r4", "Kurz da")),
         ("mod0", "result:delete", lambda: {"id": ids["r4"]}),
         ("lead", "wall:mode", lambda: {"mode": "results"}),
-        ("lead", "event:configure", lambda: {"dots": 5, "rounds": 3}),
+        ("lead", "event:configure", lambda: {"dots": 5, "rounds": 3, "languages": ["ar", "fa", "en"]}),
         ("lead", "moderation:set", lambda: {"mode": "pre"}),
         ("phone0", "card:post", lambda: card("e", text="wartet")),
         ("lead", "moderation:set", lambda: {"mode": "post"}),
@@ -131,6 +139,7 @@ def screens(clients):
     return {
         "lead": clients.lead(), "mod0": clients.moderator(0), "mod1": clients.moderator(1), "wall": clients.wall(),
         "phone0": clients.phone(0), "phone1": clients.phone(1), "watcher": clients.phone(0),
+        "interpreter": clients.interpreter(),
     }
 
 
@@ -184,12 +193,13 @@ def test_replay_never_carries_what_was_hidden_corrected_or_withdrawn(clients, ev
 def test_deliveries_agree_with_view_for_every_actor(commands, event):
     """The rooms a change is sent to are exactly the actors view_for lets see it."""
     t0, t1 = event["tables"][0], event["tables"][1]
-    actors = [Actor(LEAD, "test"), Actor(WALL, "test")] + [
+    actors = [Actor(LEAD, "test"), Actor(WALL, "test"), Actor(INTERPRETER, "test")] + [
         Actor(role, "test", t, "p") for role in (MODERATOR, PARTICIPANT) for t in (t0, t1)
     ]
     card = {"id": "c", "table_id": t0, "status": "hidden", "text": "x", "name": "", "author_id": "p", "event_id": "test"}
     result = {"id": "r", "table_id": t0, "status": "active", "contact": "c", "event_id": "test", "title": "t"}
-    for change in ({"seq": 1, "table_id": t0, "card": card}, {"seq": 2, "table_id": t0, "result": result},
+    pending = {**card, "id": "p", "status": "pending"}
+    for change in ({"seq": 1, "table_id": t0, "card": card}, {"seq": 4, "table_id": t0, "card": pending}, {"seq": 2, "table_id": t0, "result": result},
                    {"seq": 3, "table_id": None, "tally": {"result_id": "r", "votes": 1}}):
         sent = views.deliveries("test", change)
         for actor in actors:

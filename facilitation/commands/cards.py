@@ -5,6 +5,7 @@ import time
 
 from .. import domain, views
 from ..domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, PENDING, VISIBLE, WITHDRAWN, Result, fail
+from ..languages import card_language
 from .core import Call, command
 
 STAFF = (MODERATOR, LEAD)
@@ -33,21 +34,66 @@ def post_card(c: Call, p: dict) -> Result:
         if existing["author_id"] != actor.participant_id or existing["event_id"] != actor.event_id:
             raise fail("id_conflict")
         return Result([], _ack(existing, duplicate=True))
-    question_id = domain.check_int(p.get("question"))
+    question = _question_at(c, p.get("question"), actor.table_id)
     text = domain.check_card_text(p.get("text"))
-    name = domain.check_name(p.get("name"))
-    question = c.store.question(question_id)
-    if question is None or question["table_id"] != actor.table_id:
+    card = new_card(c, card_id, question, text, domain.check_name(p.get("name")), actor.participant_id,
+                    status=new_card_status(c.event), lang=card_language(text, _optional_code(p.get("lang"))))
+    change = c.log("card.posted", actor.table_id, {"card": card})
+    return Result([change], _ack(card))
+
+
+def _question_at(c: Call, question_id, table_id: int) -> dict:
+    question = c.store.question(domain.check_int(question_id))
+    if question is None or question["table_id"] != table_id:
         raise fail("unknown_question")
+    return question
+
+
+def _optional_code(value) -> str | None:
+    """A language code as a client sends it (anything else counts as none)."""
+    return value if isinstance(value, str) and len(value) <= 8 else None
+
+
+def new_card(c: Call, card_id: str, question: dict, text: str, name: str, author_id: str, **fields) -> dict:
+    """Insert a card at the question's table in the current round; returns the row."""
     now = time.time()
     card = {
-        "id": card_id, "event_id": actor.event_id, "table_id": actor.table_id, "question_id": question_id,
-        "author_id": actor.participant_id, "name": name, "text": text, "status": new_card_status(c.event),
-        "version": 1, "created_at": now, "updated_at": now, "result_id": None, "rank": now,
-        "round": c.event["current_round"],
+        "id": card_id, "event_id": c.actor.event_id, "table_id": question["table_id"], "question_id": question["id"],
+        "author_id": author_id, "name": name, "text": text, "version": 1, "created_at": now, "updated_at": now,
+        "result_id": None, "rank": now, "round": c.event["current_round"], "lang": "", "translation": "",
+        "translated_by": "", "source": "phone", **fields,
     }
     c.store.insert_card(card)
-    change = c.log("card.posted", actor.table_id, {"card": card})
+    return card
+
+
+@command("card:record", roles=(MODERATOR, LEAD))
+def record_card(c: Call, p: dict) -> Result:
+    """A moderator types a card for someone at the table without a phone.
+
+    The card is marked as taken at the table, counts as its own anonymous
+    participant (never as the tablet's), is shown at once, and may be in the
+    person's language with a German translation.
+    """
+    card_id = domain.check_uuid(p.get("id"))
+    existing = c.store.card(card_id)
+    if existing is not None:
+        if existing["author_id"] != f"table:{card_id}" or existing["event_id"] != c.actor.event_id:
+            raise fail("id_conflict")
+        return Result([], _ack(existing, duplicate=True))
+    question = c.store.question(domain.check_int(p.get("question")))
+    if question is None:
+        raise fail("unknown_question")
+    table = c.table(question["table_id"])
+    if not c.actor.may_moderate(table["id"]):
+        raise fail("forbidden")
+    text = domain.check_card_text(p.get("text"))
+    translation = domain.check_optional_text(p.get("translation"), domain.MAX_CARD_LENGTH)
+    lang = card_language(text, _optional_code(p.get("lang")) or "de")
+    card = new_card(c, card_id, question, text, domain.check_name(p.get("name")), f"table:{card_id}",
+                    status=VISIBLE, source="table", lang=lang, translation=translation,
+                    translated_by=c.actor.role if translation else "")
+    change = c.log("card.posted", table["id"], {"card": card})
     return Result([change], _ack(card))
 
 
@@ -74,6 +120,10 @@ def edit_card(c: Call, p: dict) -> Result:
     if c.actor.role == PARTICIPANT and card["status"] == VISIBLE:
         # Pre-moderated: an edited card is checked again, or editing would bypass the queue.
         fields["status"] = new_card_status(c.event)
+    if c.actor.role == PARTICIPANT and fields["text"] != card["text"]:
+        # The author said something else: the old translation no longer fits it.
+        fields.update(lang=card_language(fields["text"], _optional_code(p.get("lang")) or card["lang"]),
+                      translation="", translated_by="")
     change = c.save_card(card["id"], "card.edited", **fields)
     return Result([change], _ack(change["card"]))
 

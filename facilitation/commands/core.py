@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .. import domain
-from ..domain import LEAD, MODERATOR, PARTICIPANT, Actor, Result, fail
+from ..domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor, Result, fail
 from ..store import Store
 
 
@@ -121,6 +121,13 @@ class Commands:
         token_hash = domain.hash_token(self._derive(event_id, salt, role, table_id, generation))
         self.store.replace_secret(token_hash, event_id, role, table_id, generation)
         return token_hash
+
+    def grant_missing_links(self) -> None:
+        """Give events made before a role existed that role's link (the interpreters', since m006)."""
+        with self.store.transaction():
+            for event in self.store.events():
+                if not self.store.has_secret(event["id"], INTERPRETER):
+                    self.grant(event["id"], INTERPRETER, None)
 
     def redeem(self, token) -> dict | None:
         """The grant (event_id, role, table_id, hash) behind a secret token, or None."""

@@ -6,9 +6,11 @@ reconnect, is exactly up to date.
 """
 from __future__ import annotations
 
+import json
 import time
 
 from .. import domain
+from ..languages import SOURCE, languages
 from ..domain import LEAD, MARKET, PENDING, VISIBLE, Result, fail
 from .core import Call, command
 from .voting import store_ranking
@@ -20,11 +22,21 @@ LEAD_ONLY = (LEAD,)
 def configure_event(c: Call, p: dict) -> Result:
     """The lead sets how many rounds, how long each, how many dots per person."""
     fields = {key: domain.check_number(p.get(key), *domain.LIMITS[key]) for key in domain.LIMITS if key in p}
+    if "languages" in p:
+        fields["languages"] = _check_languages(p["languages"])
     if "dots" in fields and c.event["voting_open"] and fields["dots"] != c.event["dots"]:
         raise fail("voting_open")
     if "rounds" in fields and c.event["current_round"] > fields["rounds"]:
         raise fail("out_of_range", min=c.event["current_round"], max=domain.LIMITS["rounds"][1])
     return c.run_change(**fields)
+
+
+def _check_languages(value) -> str:
+    """The languages an event offers, as stored: German always among them."""
+    if not isinstance(value, list) or not value or len(value) > len(languages()):
+        raise fail("invalid_payload")
+    chosen = {domain.check_choice(code, languages(), "unknown_language") for code in value} | {SOURCE}
+    return json.dumps([code for code in languages() if code in chosen])
 
 
 @command("phase:set", roles=LEAD_ONLY)

@@ -10,7 +10,7 @@ import secrets
 import uuid
 
 from .. import domain
-from ..domain import ADMIN, LEAD, MODERATOR, Result, fail
+from ..domain import ADMIN, INTERPRETER, LEAD, MODERATOR, Result, fail
 from ..templates_library import get_template
 from .core import Call, command, new_event_id
 
@@ -42,6 +42,7 @@ def create_event(c: Call, p: dict) -> Result:
     event_id = domain.check_event_id(wanted) if wanted is not None else new_event_id()
     _new_event(c, event_id, title, p["template"])
     c.commands.grant(event_id, LEAD, None)
+    c.commands.grant(event_id, INTERPRETER, None)
     for position, name in enumerate(names or spec["tables"], start=1):
         table_id = c.store.insert_table(event_id, position, name)
         c.commands.grant(event_id, MODERATOR, table_id)
@@ -74,6 +75,7 @@ def import_event(c: Call, p: dict) -> Result:
 
     store.update_event(event_id, **{k: v for k, v in ev.items() if k not in ("id", "title", "template")})
     c.commands.grant(event_id, LEAD, None)
+    c.commands.grant(event_id, INTERPRETER, None)
     table_ids, question_ids = {}, {}
     for t in data["tables"]:
         table_id = table_ids[t["position"]] = store.insert_table(event_id, t["position"], t["name"])
@@ -107,12 +109,12 @@ def delete_event(c: Call, p: dict) -> Result:
 
 @command("link:replace", roles=(LEAD,), while_closed=True)
 def replace_link(c: Call, p: dict) -> Result:
-    """Replace a secret link (a table's moderator link, or the lead's): the old one stops working.
+    """Replace a secret link (a table's moderator link, the interpreters' or the lead's): the old one stops working.
 
     Sessions that came in through the old link lose the role, and their open
     connections are closed (they may rejoin only with the new link).
     """
-    role = domain.check_choice(p.get("role"), (LEAD, MODERATOR), "invalid_payload")
+    role = domain.check_choice(p.get("role"), (LEAD, MODERATOR, INTERPRETER), "invalid_payload")
     table_id = c.table(p.get("table"))["id"] if role == MODERATOR else None
     generation = c.store.secret_generation(c.actor.event_id, role, table_id) + 1
     token_hash = c.commands.grant(c.actor.event_id, role, table_id, generation)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import domain
-from ..domain import LEAD, MARKET, PARTICIPANT, Result, fail
+from ..domain import LEAD, MARKET, MODERATOR, PARTICIPANT, Result, fail
 from .core import Call, command
 
 
@@ -33,6 +33,20 @@ def store_ranking(c: Call) -> list[dict]:
         for result in c.store.results(c.actor.event_id)
         if result["votes"] != tallies.get(result["id"], 0)
     ]
+
+
+@command("vote:paper", roles=(MODERATOR, LEAD))
+def paper_votes(c: Call, p: dict) -> Result:
+    """Set the dots counted on paper for a result (people without a phone vote on paper).
+
+    The number is the whole count, not an increment, so sending it twice changes nothing.
+    """
+    result = c.moderated_result(p.get("result"))
+    count = domain.check_number(p.get("votes"), 0, domain.MAX_PAPER_VOTES)
+    if result["paper_votes"] == count:
+        return Result([], {"result": result})
+    change = c.save_result(result["id"], paper_votes=count)
+    return Result([change], {"result": change["result"]})
 
 
 def _open_for_votes(c: Call) -> None:

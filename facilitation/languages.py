@@ -1,0 +1,77 @@
+"""The languages Tischrunde offers (translations/languages.json) and the language of a card.
+
+No Flask here. A card's language is the phone's interface language, refined by
+the script the text is written in where the two disagree: Arabic letters typed
+on a German phone are not German.
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "translations" / "languages.json"
+SOURCE = "de"  # the language the app is written in, and the one translations are made into
+
+
+@lru_cache(maxsize=1)
+def languages() -> dict[str, dict]:
+    """Every offered language by code: name, dir, reviewed, scope (see languages.json)."""
+    data = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    return {entry["code"]: entry for entry in data["languages"]}
+
+
+def codes() -> list[str]:
+    """The codes, in the catalogue's order (German first)."""
+    return list(languages())
+
+
+def is_rtl(code: str) -> bool:
+    """True for a right-to-left language."""
+    return languages().get(code, {}).get("dir") == "rtl"
+
+
+def staff_complete(code: str) -> bool:
+    """True when the staff pages (tablet, console) are translated into this language."""
+    return languages().get(code, {}).get("scope") == "all"
+
+
+# Letters that only some languages written in Arabic or Cyrillic script use.
+_PERSIAN = set("پچژگکی")
+_PASHTO = set("ټډړږښګڼۍې")
+_UKRAINIAN = set("іїєґІЇЄҐ")
+_TURKISH = set("ğşıİĞŞ")
+_GERMAN = set("äöüßÄÖÜ")
+
+
+def script_of(text: str) -> str:
+    """The script most letters of text are written in: latin, arabic, cyrillic, other or ''."""
+    counts: dict[str, int] = {}
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        script = next((s for s in ("LATIN", "ARABIC", "CYRILLIC") if name.startswith(s)), "OTHER")
+        counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=counts.get).lower() if counts else ""
+
+
+def _script_of_language(code: str) -> str:
+    return {"ar": "arabic", "fa": "arabic", "ps": "arabic", "ku": "latin", "uk": "cyrillic", "ru": "cyrillic"}.get(code, "latin")
+
+
+def card_language(text: str, ui_language: str | None) -> str:
+    """The language a card is written in: the phone's, unless the script says otherwise ('' unknown)."""
+    ui = ui_language if ui_language in languages() or ui_language in ("ps", "ru", "ku", "fr") else ""
+    script = script_of(text)
+    if not script or (ui and _script_of_language(ui) == script):
+        return ui
+    letters = set(text)
+    if script == "arabic":
+        return "ps" if letters & _PASHTO else "fa" if letters & _PERSIAN else "ar"
+    if script == "cyrillic":
+        return "uk" if letters & _UKRAINIAN else "ru"
+    if script == "latin":
+        return "tr" if letters & _TURKISH else "de" if letters & _GERMAN else ""
+    return ""
