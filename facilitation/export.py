@@ -19,6 +19,7 @@ import unicodedata
 from flask_babel import gettext as _
 
 from . import domain, views
+from . import languages as catalogue
 from .templates_library import TEMPLATES
 from .domain import ACTIVE, MERGED, VISIBLE, fail
 
@@ -62,15 +63,21 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
             "next_step": r["next_step"],
             "contact": r["contact"] if internal else "",
             "addressee_label": str(domain.ADDRESSEES[r["addressee"]]) if r["addressee"] else "",
-            # Live dots while there are any, else the ranking stored at closing (or restored).
-            "votes": tallies.get(r["id"], 0) if tallies else r["votes"],
+            # Live dots while there are any, else the ranking stored at closing (or restored),
+            # plus the dots counted on paper.
+            "votes": (tallies.get(r["id"], 0) if tallies else r["votes"]) + r["paper_votes"],
+            "paper_votes": r["paper_votes"],
             "table": names[r["table_id"]],
             "merged_into": f"{merged['title']} ({names[merged['table_id']]})" if merged else "",
             "cards": [card_entry(c) for c in sorted(cards, key=lambda c: c["rank"]) if c["result_id"] == r["id"]],
         }
 
     def card_entry(c: dict) -> dict:
-        return {"text": c["text"], "name": c["name"], "question": question_text[c["question_id"]], "round": c["round"]}
+        return {"text": c["text"], "name": c["name"], "question": question_text[c["question_id"]], "round": c["round"],
+                "lang": c["lang"], "lang_name": language_names.get(c["lang"], c["lang"]),
+                "translation": c["translation"], "at_table": c["source"] == "table"}
+
+    language_names = catalogue.names()
 
     table_entries = []
     for t in tables:
@@ -98,6 +105,7 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
         "event": {k: event[k] for k in ("id", "title", "date", "place", "status")},
         "counts": {
             "participants": store.participant_count(event_id),
+            "languages": language_counts(cards, language_names),
             "cards": len(cards),
             "results": len(ranking),
             "tables": len(tables),
@@ -108,6 +116,26 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
         "made_at": time.strftime("%d.%m.%Y %H:%M"),
         "internal": internal,
     }
+
+
+def language_counts(cards: list[dict], language_names: dict) -> list[tuple[str, int]]:
+    """(language name, cards) for the published cards, most first; unknown languages last."""
+    counts: dict[str, int] = {}
+    for card in cards:
+        counts[card["lang"]] = counts.get(card["lang"], 0) + 1
+    named = sorted(([language_names.get(code, code), n] for code, n in counts.items() if code), key=lambda x: (-x[1], x[0]))
+    return named + ([[_("Sprache unbekannt"), counts[""]]] if "" in counts else [])
+
+
+def languages_text(record: dict) -> str:
+    """'Deutsch 12, العربية 3' for the title page."""
+    return ", ".join(f"{name} {n}" for name, n in record["counts"]["languages"]) or "–"
+
+
+def votes_text(r: dict) -> str:
+    """A result's dots for the record: the total, and how many of them were counted on paper."""
+    paper = f" ({_('davon %(n)d auf Papier', n=r['paper_votes'])})" if r.get("paper_votes") else ""
+    return f"{r['votes']}{paper}"
 
 
 def is_rtl(text: str) -> bool:
@@ -172,6 +200,8 @@ def to_markdown(record: dict) -> str:
         _("%(p)d Teilnehmende, %(c)d Karten, %(r)d Ergebnisse an %(t)d Tischen.",
           p=c["participants"], c=c["cards"], r=c["results"], t=c["tables"]),
         "",
+        f"{_('Karten nach Sprache')}: {languages_text(record)}",
+        "",
     ]
     for table in record["tables"]:
         out += [f"## {table['name']}", ""]
@@ -197,7 +227,9 @@ def to_markdown(record: dict) -> str:
 
 def _card_line(card: dict) -> str:
     name = f" — {card['name']}" if card["name"] else ""
-    return f"{card['text']}{name}".replace("\n", " ")
+    translation = f" [{card['lang_name']} → Deutsch: {card['translation']}]" if card.get("translation") else ""
+    at_table = f" ({_('am Tisch aufgenommen')})" if card.get("at_table") else ""
+    return f"{card['text']}{name}{translation}{at_table}".replace("\n", " ")
 
 
 def _result_lines(r: dict, markdown: bool = False) -> list[str]:
@@ -207,7 +239,7 @@ def _result_lines(r: dict, markdown: bool = False) -> list[str]:
     facts = [
         (_("Nächster Schritt"), r["next_step"]),
         (_("Kontakt"), r["contact"]),
-        (_("Punkte"), str(r["votes"])),
+        (_("Punkte"), votes_text(r)),
         (_("Adressat"), r["addressee_label"]),
         (_("Zusammengeführt mit"), r["merged_into"]),
     ]
@@ -217,7 +249,7 @@ def _result_lines(r: dict, markdown: bool = False) -> list[str]:
     return lines + [""]
 
 
-CSV_COLUMNS = ["table", "question", "round", "card", "name", "result", "result_kind", "status"]
+CSV_COLUMNS = ["table", "question", "round", "card", "language", "translation", "name", "result", "result_kind", "status"]
 
 
 def to_csv(record: dict) -> bytes:
@@ -225,16 +257,17 @@ def to_csv(record: dict) -> bytes:
     record = _map_strings(record, csv_cell)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Tisch"), _("Frage"), _("Runde"), _("Karte"), _("Name"), _("Ergebnis"), _("Art"), _("Status")])
+    writer.writerow([_("Tisch"), _("Frage"), _("Runde"), _("Karte"), _("Sprache"), _("Deutsche Übersetzung"), _("Name"),
+                     _("Ergebnis"), _("Art"), _("Status")])
     for table in record["tables"]:
         for r in table["results"]:
             for card in r["cards"]:
-                writer.writerow([table["name"], card["question"], card["round"], card["text"], card["name"],
-                                 r["title"], r["kind_label"], _("in Ergebnis")])
+                writer.writerow([table["name"], card["question"], card["round"], card["text"], card["lang_name"],
+                                 card["translation"], card["name"], r["title"], r["kind_label"], _("in Ergebnis")])
         for group in table["unsorted"]:
             for card in group["cards"]:
-                writer.writerow([table["name"], card["question"], card["round"], card["text"], card["name"],
-                                 "", "", _("nicht sortiert")])
+                writer.writerow([table["name"], card["question"], card["round"], card["text"], card["lang_name"],
+                                 card["translation"], card["name"], "", "", _("nicht sortiert")])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -268,6 +301,7 @@ def to_docx(record: dict) -> bytes:
         (_("Ort"), e["place"] or "–"),
         (_("Teilnehmende"), str(c["participants"])),
         (_("Karten"), str(c["cards"])),
+        (_("Karten nach Sprache"), languages_text(record)),
         (_("Ergebnisse"), str(c["results"])),
         (_("Tische"), str(c["tables"])),
     ):
@@ -285,7 +319,7 @@ def to_docx(record: dict) -> bytes:
             for label, value in (
                 (_("Nächster Schritt"), r["next_step"]),
                 (_("Kontakt"), r["contact"]),
-                (_("Punkte"), str(r["votes"])),
+                (_("Punkte"), votes_text(r)),
                 (_("Adressat"), r["addressee_label"]),
                 (_("Zusammengeführt mit"), r["merged_into"]),
             ):
@@ -341,22 +375,25 @@ def backup(store, event_id: str) -> dict:
         "format": BACKUP_FORMAT,
         "version": BACKUP_VERSION,
         "event": {"id": event["id"], "title": event["title"], "template": event["template"],
-                  "date": event["date"], "place": event["place"], **{k: event[k] for k in RUN_FIELDS}},
+                  "date": event["date"], "place": event["place"], **{k: event[k] for k in RUN_FIELDS},
+                  "languages": json.loads(event["languages"]) if event["languages"] else []},
         "tables": [
-            {"position": t["position"], "name": t["name"],
-             "questions": [{"position": q["position"], "text": q["text"]} for q in questions if q["table_id"] == t["id"]]}
+            {"position": t["position"], "name": t["name"], "i18n": views.i18n(t),
+             "questions": [{"position": q["position"], "text": q["text"], "i18n": views.i18n(q)}
+                           for q in questions if q["table_id"] == t["id"]]}
             for t in tables
         ],
         "results": [
-            {"id": r["id"], "table": position[r["table_id"]],
+            {"id": r["id"], "table": position[r["table_id"]], "i18n": views.i18n(r),
              **{k: r[k] for k in ("kind", "title", "description", "next_step", "contact", "addressee",
-                                  "status", "merged_into", "rank", "votes", "created_at", "updated_at")}}
+                                  "status", "merged_into", "rank", "votes", "paper_votes", "created_at", "updated_at")}}
             for r in store.results(event_id) if r["status"] != domain.DELETED
         ],
         "cards": [
             {"id": c["id"], "table": position[c["table_id"]], "question": q_position[c["question_id"]],
              "author": c["author_id"], "hidden": c["status"] != VISIBLE,
-             **{k: c[k] for k in ("name", "text", "status", "round", "result_id", "rank", "created_at", "updated_at")}}
+             **{k: c[k] for k in ("name", "text", "status", "round", "result_id", "rank", "created_at", "updated_at",
+                                  "lang", "translation", "translated_by", "source")}}
             for c in store.cards(event_id) if c["status"] != domain.WITHDRAWN
         ],
         # Dots with the voter's random id only: counts and "who took part" survive a move.
@@ -392,19 +429,34 @@ def _check_event(ev: dict) -> dict:
         "moderation": domain.check_choice(ev["moderation"], domain.MODERATION_MODES, "invalid_backup"),
         "dots": domain.check_number(ev["dots"], *domain.LIMITS["dots"]),
         "status": domain.check_choice(ev["status"], ("open", "closed", "archived"), "invalid_backup"),
+        "languages": json.dumps([domain.check_choice(code, catalogue.languages(), "invalid_backup")
+                                 for code in _check_list(ev.get("languages", []), 50)]) if ev.get("languages") else "",
     }
+
+
+def _check_i18n(value, limit: int) -> str:
+    """Wording in other languages from a backup, as stored (JSON)."""
+    if value is None:
+        return "{}"
+    if not isinstance(value, dict):
+        raise fail("invalid_backup")
+    wording = {domain.check_choice(lang, catalogue.languages(), "invalid_backup"): domain.check_label(text, limit)
+               for lang, text in value.items()}
+    return json.dumps(wording, ensure_ascii=False, sort_keys=True)
 
 
 def _check_tables(tables: list) -> list[dict]:
     checked = []
     for t in _check_list(tables, domain.MAX_TABLES):
         questions = [{"position": domain.check_int(q["position"], 1, domain.MAX_QUESTIONS),
-                      "text": domain.check_label(q["text"], domain.MAX_QUESTION_LENGTH)}
+                      "text": domain.check_label(q["text"], domain.MAX_QUESTION_LENGTH),
+                      "i18n": _check_i18n(q.get("i18n"), domain.MAX_QUESTION_LENGTH)}
                      for q in _check_list(t["questions"], domain.MAX_QUESTIONS)]
         if len({q["position"] for q in questions}) != len(questions):
             raise fail("invalid_backup")
         checked.append({"position": domain.check_int(t["position"], 1, domain.MAX_TABLES),
-                        "name": domain.check_label(t["name"]), "questions": questions})
+                        "name": domain.check_label(t["name"]), "questions": questions,
+                        "i18n": _check_i18n(t.get("i18n"), domain.MAX_TITLE_LENGTH)})
     if len({t["position"] for t in checked}) != len(checked):
         raise fail("invalid_backup")
     return checked
@@ -421,6 +473,8 @@ def _check_result(r: dict, tables: set) -> dict:
         "status": domain.check_choice(r["status"], (ACTIVE, MERGED), "invalid_backup"),
         "merged_into": domain.check_uuid(r["merged_into"]) if r["merged_into"] is not None else None,
         "rank": _check_number(r["rank"]), "votes": domain.check_int(r["votes"]),
+        "paper_votes": domain.check_int(r.get("paper_votes", 0), 0, domain.MAX_PAPER_VOTES),
+        "i18n": _check_i18n(r.get("i18n"), domain.MAX_TITLE_LENGTH),
         "created_at": _check_number(r["created_at"]), "updated_at": _check_number(r["updated_at"]),
     }
 
@@ -435,6 +489,10 @@ def _check_card(c: dict, questions: set, results: dict, rounds: int) -> dict:
         "result_id": domain.check_uuid(c["result_id"]) if c["result_id"] is not None else None,
         "rank": _check_number(c["rank"]),
         "created_at": _check_number(c["created_at"]), "updated_at": _check_number(c["updated_at"]),
+        "lang": "" if not c.get("lang") else domain.check_choice(c["lang"], catalogue.names(), "invalid_backup"),
+        "translation": domain.check_optional_text(c.get("translation"), domain.MAX_CARD_LENGTH),
+        "translated_by": domain.check_choice(c.get("translated_by", ""), ("", "interpreter", "moderator", "lead"), "invalid_backup"),
+        "source": domain.check_choice(c.get("source", "phone"), ("phone", "table"), "invalid_backup"),
     }
     if (card["table"], card["question"]) not in questions:
         raise fail("invalid_backup")

@@ -22,6 +22,15 @@ def languages() -> dict[str, dict]:
     return {entry["code"]: entry for entry in data["languages"]}
 
 
+# Languages a card may be recognised in beyond the offered ones (by its script), with their names.
+OTHER_CARD_LANGUAGES = {"ps": "پښتو", "ru": "Русский", "ku": "Kurdî", "fr": "Français"}
+
+
+def names() -> dict[str, str]:
+    """Every language a card may be in, by code, named in itself."""
+    return {**{code: entry["name"] for code, entry in languages().items()}, **OTHER_CARD_LANGUAGES}
+
+
 def codes() -> list[str]:
     """The codes, in the catalogue's order (German first)."""
     return list(languages())
@@ -63,7 +72,7 @@ def _script_of_language(code: str) -> str:
 
 def card_language(text: str, ui_language: str | None) -> str:
     """The language a card is written in: the phone's, unless the script says otherwise ('' unknown)."""
-    ui = ui_language if ui_language in languages() or ui_language in ("ps", "ru", "ku", "fr") else ""
+    ui = ui_language if ui_language in names() else ""
     script = script_of(text)
     if not script or (ui and _script_of_language(ui) == script):
         return ui

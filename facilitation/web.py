@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, guard, views
+from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, guard, languages, views
 from .commands import Commands
 from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .links import base_url, event_links
@@ -216,6 +216,17 @@ def _ui_strings() -> dict:
         "join_call": _("Mitmachen: QR-Code scannen"),
         "event_closed": _("Diese Veranstaltung ist abgeschlossen."),
         "event_deleted": _("Diese Veranstaltung wurde gelöscht."),
+        "translate": _("Übersetzen"),
+        "translation": _("Übersetzung"),
+        "untranslated": _("noch nicht übersetzt"),
+        "taken_at_table": _("am Tisch aufgenommen"),
+        "language_names": languages.names(),
+        "paper_dots": _("Punkte auf Papier"),
+        "on_paper": _("auf Papier"),
+        "all_tables": _("alle Tische"),
+        "all_languages": _("alle Sprachen"),
+        "nothing_to_translate": _("Gerade gibt es nichts zu übersetzen."),
+        "recorded": _("Karte aufgenommen"),
         "revoked": _("Dieser Link wurde ersetzt. Bitte lassen Sie sich den neuen Link geben."),
         "rejoin": _("Neu verbinden"),
         "not_sent": _("Nicht gesendet"),
@@ -355,6 +366,7 @@ def moderator(event_id: str, table_id: int):
         table=table,
         questions=_questions_of(event_id, table_id),
         kinds=domain.RESULT_KINDS,
+        card_languages=list(languages.names().items()),
         boot=boot,
     ))
 

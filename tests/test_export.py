@@ -63,7 +63,11 @@ def full_event(commands, event):
 
 def test_record_leaves_out_hidden_withdrawn_and_counts_right(commands, full_event):
     record = export.build_record(commands.store, full_event["event"]["id"])
-    assert record["counts"] == {"participants": 12, "cards": 8, "results": 5, "tables": 5}  # not "shy": withdrew
+    counts = record["counts"]
+    assert {k: counts[k] for k in ("participants", "cards", "results", "tables")} == {
+        "participants": 12, "cards": 8, "results": 5, "tables": 5}  # not "shy": withdrew
+    # No phone language in these posts: the script decides (umlauts: German, Arabic letters), else unknown.
+    assert counts["languages"] == [["Deutsch", 4], ["العربية", 1], ["Sprache unbekannt", 3]]
     text = json.dumps(record, ensure_ascii=False)
     assert "Beleidigung" not in text and "Doch nicht" not in text
     assert ARABIC in text and EMOJI in text and UMLAUTS in text
@@ -102,11 +106,12 @@ def test_csv_opens_in_excel_with_umlauts(commands, full_event):
     data = export.to_csv(export.build_record(commands.store, full_event["event"]["id"]))
     assert data.startswith("\ufeff".encode("utf-8"))  # the BOM Excel needs for UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Tisch", "Frage", "Runde", "Karte", "Name", "Ergebnis", "Art", "Status"]
+    assert rows[0] == ["Tisch", "Frage", "Runde", "Karte", "Sprache", "Deutsche Übersetzung", "Name", "Ergebnis", "Art", "Status"]
     by_text = {r[3]: r for r in rows[1:]}
     assert len(rows) - 1 == 8
-    assert by_text[UMLAUTS][4] == "Aylin" and by_text[UMLAUTS][6] == "Projektidee"
-    assert by_text["Noch nicht sortiert: Bänke"][7] == "nicht sortiert"
+    assert by_text[UMLAUTS][6] == "Aylin" and by_text[UMLAUTS][8] == "Projektidee"
+    assert by_text[UMLAUTS][4] == "Deutsch" and by_text[ARABIC][4] == "العربية"
+    assert by_text["Noch nicht sortiert: Bänke"][9] == "nicht sortiert"
     assert ARABIC in by_text and EMOJI in by_text and "Beleidigung, bitte ausblenden" not in by_text
 
 
@@ -296,3 +301,29 @@ def test_import_checks_every_value_like_the_live_commands(tmp_path, commands, fu
     other = commands_of(create_app({"DATABASE": str(tmp_path / "o.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
     refused("invalid_backup", other.run, "event:import", Actor(ADMIN, ""), {"data": data})
     assert other.store.events() == []
+
+
+def test_the_record_carries_translations_paper_dots_and_languages(tmp_path, commands, full_event):
+    e = full_event["event"]["id"]
+    arabic = full_event["cards"][2]
+    commands.run("card:translate", lead(full_event["event"]), {"id": arabic, "translation": "Wir brauchen Deutschkurse"})
+    commands.run("vote:paper", lead(full_event["event"]), {"result": full_event["results"]["project_idea"], "votes": 4})
+    commands.run("text:translate", lead(full_event["event"]), {"kind": "table", "id": full_event["event"]["tables"][0], "lang": "ar", "text": "البناء والسكن"})
+    table0_q = full_event["event"]["questions"][full_event["event"]["tables"][0]][0]
+    commands.run("card:record", lead(full_event["event"]), {"id": str(uuid.uuid4()), "question": table0_q, "text": "Mehr Kitaplätze"})
+    record = export.build_record(commands.store, e)
+    md = export.to_markdown(record)
+    assert "Wir brauchen Deutschkurse" in md and "العربية → Deutsch" in md
+    assert "davon 4 auf Papier" in md and "am Tisch aufgenommen" in md
+    top = record["ranking"][0]
+    assert top["votes"] == 2 + 4 and top["paper_votes"] == 4
+    html = export.to_docx(record)
+    from docx import Document
+
+    assert "Wir brauchen Deutschkurse" in "\n".join(p.text for p in Document(io.BytesIO(html)).paragraphs)
+    # Everything of it survives a backup and an import elsewhere.
+    data = export.backup(commands.store, e)
+    other = commands_of(create_app({"DATABASE": str(tmp_path / "o.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
+    other.run("event:import", Actor(ADMIN, ""), {"data": data})
+    assert export.backup(other.store, e) == data
+    assert data["tables"][0]["i18n"] == {"ar": "البناء والسكن"}

@@ -79,9 +79,11 @@ def import_event(c: Call, p: dict) -> Result:
     table_ids, question_ids = {}, {}
     for t in data["tables"]:
         table_id = table_ids[t["position"]] = store.insert_table(event_id, t["position"], t["name"])
+        store.set_i18n("table", table_id, t["i18n"])
         c.commands.grant(event_id, MODERATOR, table_id)
         for q in t["questions"]:
-            question_ids[(t["position"], q["position"])] = store.insert_question(table_id, q["position"], q["text"])
+            question_id = question_ids[(t["position"], q["position"])] = store.insert_question(table_id, q["position"], q["text"])
+            store.set_i18n("question", question_id, q["i18n"])
     for r in data["results"]:
         row = {k: v for k, v in r.items() if k != "table"}
         store.insert_result({**row, "id": renamed(r["id"]), "merged_into": renamed(r["merged_into"]),

@@ -94,9 +94,12 @@
     var list = document.getElementById("lead-ranking");
     list.innerHTML = "";
     Object.keys(results).map(function (id) { return results[id]; })
-      .filter(function (r) { return r.status === "active" && (tallies[r.id] || r.votes); })
-      .sort(function (a, b) { return (tallies[b.id] || 0) - (tallies[a.id] || 0); })
-      .forEach(function (r) { list.appendChild(el("li", { dir: "auto", text: r.title + " – " + (tallies[r.id] || 0) + " " + S.votes })); });
+      .filter(function (r) { return r.status === "active" && (T.dots(r, tallies) || r.votes); })
+      .sort(function (a, b) { return T.dots(b, tallies) - T.dots(a, tallies); })
+      .forEach(function (r) {
+        var paper = r.paper_votes ? " (" + r.paper_votes + " " + S.on_paper + ")" : "";
+        list.appendChild(el("li", { dir: "auto", text: r.title + " – " + T.dots(r, tallies) + " " + S.votes + paper }));
+      });
   }
 
   document.getElementById("phase-next").addEventListener("click", function () {

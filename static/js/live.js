@@ -217,9 +217,40 @@
     node.parentNode.insertBefore(button, node.nextSibling);
   }
 
+  /* A card's words for staff and the wall: the original (in its language), the German
+   * translation under it, and badges for its language and for a card taken at the table. */
+  function cardWords(card, strings, options) {
+    var foreign = card.lang && card.lang !== "de";
+    var badges = !options || options.badges !== false;
+    return [
+      el("p", { "class": "card-text", dir: "auto", lang: card.lang || null, text: card.text }),
+      card.translation ? el("p", { "class": "card-translation", lang: "de", dir: "ltr" }, [
+        el("span", { "class": "visually-hidden", text: (strings.translation || "") + ": " }), card.translation
+      ]) : null,
+      card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
+      badges && (foreign || card.source === "table") ? el("p", { "class": "card-badges" }, [
+        foreign ? el("span", { "class": "badge lang", lang: card.lang, text: (strings.language_names || {})[card.lang] || card.lang }) : null,
+        foreign && !card.translation ? el("span", { "class": "badge pending", text: strings.untranslated || "" }) : null,
+        card.source === "table" ? el("span", { "class": "badge", text: strings.taken_at_table || "" }) : null
+      ]) : null
+    ];
+  }
+
+  /* Dots on a result: the phones' live count plus those counted on paper. */
+  function dots(result, tallies) {
+    return (tallies[result.id] || 0) + (result.paper_votes || 0);
+  }
+
+  /* A thing's wording in the reader's language (i18n {lang: text}), or '' when it has none. */
+  function localText(thing, lang) {
+    return lang && lang !== "de" && thing && thing.i18n && thing.i18n[lang] ? thing.i18n[lang] : "";
+  }
+
   /* Replace a card's list item by an inline edit form; onSave(text) gets the trimmed, non-empty text. */
-  function editCard(item, text, strings, maxLength, onSave, onCancel) {
-    var area = el("textarea", { rows: 3, maxlength: maxLength, dir: "auto", "aria-label": strings.edit });
+  /* options.lang / options.label: a translation is edited in German, and labelled as such. */
+  function editCard(item, text, strings, maxLength, onSave, onCancel, options) {
+    options = options || {};
+    var area = el("textarea", { rows: 3, maxlength: maxLength, dir: "auto", lang: options.lang || null, "aria-label": options.label || strings.edit });
     area.value = text;
     var form = el("form", { "class": "edit-form" }, [
       area,
@@ -290,6 +321,7 @@
 
   window.Tischrunde = {
     readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine,
+    cardWords: cardWords, localText: localText, dots: dots,
     serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar
   };
 })();

@@ -44,12 +44,11 @@
   function cardItem(card) {
     var hidden = card.status === "hidden";
     var pending = card.status === "pending";
-    var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status + (fresh[card.id] ? " fresh" : ""), "data-card": card.id }, [
-      el("p", { "class": "card-text", dir: "auto", text: card.text }),
-      card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
-      hidden ? el("p", { "class": "badge", text: S.hidden }) : null,
-      roundBadge(card)
-    ]);
+    var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status + (fresh[card.id] ? " fresh" : ""), "data-card": card.id },
+      T.cardWords(card, S).concat([
+        hidden ? el("p", { "class": "badge", text: S.hidden }) : null,
+        roundBadge(card)
+      ]));
     var buttons = pending ? [
       el("button", { type: "button", "class": "show primary", text: S.approve, onclick: function () { act("card:show", { id: card.id }); } }),
       el("button", { type: "button", "class": "hide", text: S.reject, onclick: function () { act("card:hide", { id: card.id }); } })
@@ -60,6 +59,7 @@
       })
     ];
     buttons.push(el("button", { type: "button", "class": "edit", text: S.edit, onclick: function () { startEdit(item, card); } }));
+    buttons.push(el("button", { type: "button", "class": "translate", text: S.translate, onclick: function () { startTranslate(item, card); } }));
     item.appendChild(el("div", { "class": "actions" }, buttons));
     return item;
   }
@@ -107,6 +107,16 @@
     }, function () { editing = false; render(); });
   }
 
+  /* Add or correct the German translation of a card (the moderator can, like the interpreters). */
+  function startTranslate(item, card) {
+    editing = true;
+    T.editCard(item, card.translation || "", S, boot.limits.card, function (text) {
+      editing = false;
+      act("card:translate", { id: card.id, translation: text });
+      render();
+    }, function () { editing = false; render(); }, { lang: "de", label: S.translation });
+  }
+
   function renderColumns() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list) {
       var qid = parseInt(list.getAttribute("data-cards-for"), 10);
@@ -133,10 +143,9 @@
   function clusterCard(card) {
     var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status, "data-card": card.id }, [
       el("button", { type: "button", "class": "grip", "aria-label": S.grip + ": " + card.text, text: "⠿" }),
-      el("div", { "class": "card-body" }, [
-        el("p", { "class": "card-text", dir: "auto", text: card.text }),
+      el("div", { "class": "card-body" }, T.cardWords(card, S).concat([
         card.status === "hidden" ? el("p", { "class": "badge", text: S.hidden }) : null
-      ])
+      ]))
     ]);
     var grip = item.querySelector(".grip");
     grip.addEventListener("pointerdown", function (ev) { startDrag(ev, item, { card: card.id }); });
@@ -157,7 +166,8 @@
       merged ? el("p", { "class": "small", text: S.merged_with + " „" + merged.title + "“" }) : null,
       result.description ? el("p", { "class": "result-description", dir: "auto", text: result.description }) : null,
       result.next_step ? el("p", { "class": "small", dir: "auto", text: S.next_step + ": " + result.next_step }) : null,
-      result.contact ? el("p", { "class": "small", dir: "auto", text: S.contact + ": " + result.contact }) : null
+      result.contact ? el("p", { "class": "small", dir: "auto", text: S.contact + ": " + result.contact }) : null,
+      paperDots(result)
     ]);
     var list = el("ul", { "class": "card-list drop", "data-drop": result.id });
     inside.forEach(function (c) { list.appendChild(clusterCard(c)); });
@@ -173,6 +183,22 @@
     grip.addEventListener("pointerdown", function (ev) { startDrag(ev, box, { result: result.id }); });
     grip.addEventListener("click", function () { if (!grip.dataset.dragged) chooseResultPlace(result); });
     return box;
+  }
+
+  /* In the market place and after it: dots counted on paper, for people without a phone. */
+  function paperDots(result) {
+    if (!run || (run.phase !== "market" && run.phase !== "closing")) return null;
+    var input = el("input", { type: "number", min: 0, max: 10000, value: result.paper_votes || 0, id: "paper-" + result.id, inputmode: "numeric" });
+    var form = el("form", { "class": "paper-dots inline" }, [
+      el("label", { "for": "paper-" + result.id, text: S.paper_dots }),
+      input,
+      el("button", { type: "submit", text: S.save })
+    ]);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      act("vote:paper", { result: result.id, votes: parseInt(input.value, 10) || 0 });
+    });
+    return form;
   }
 
   function renderCluster() {
@@ -444,6 +470,26 @@
   document.getElementById("tab-cards").addEventListener("click", function () { showTab("cards"); });
   document.getElementById("tab-results").addEventListener("click", function () { showTab("results"); });
   try { if (sessionStorage.getItem("tischrunde:tab") === "results") showTab("results"); } catch (e) { /* ignore */ }
+
+  // -- a card for someone without a phone -----------------------------------------
+
+  document.getElementById("record-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var form = ev.target;
+    var payload = {
+      id: T.uuid4(), question: parseInt(form.question.value, 10), text: form.text.value.trim(),
+      lang: form.lang.value, translation: form.translation.value.trim(), name: form.name.value.trim()
+    };
+    if (!payload.text) { form.text.focus(); return; }
+    act("card:record", payload).then(function (ack) {
+      if (!ack.ok) return;
+      form.text.value = "";
+      form.translation.value = "";
+      form.name.value = "";
+      T.statusLine(S.recorded, true);
+      form.text.focus();
+    });
+  });
 
   // -- live state ------------------------------------------------------------------
 

@@ -60,18 +60,19 @@
   function renderRanking(grid) {
     var list = Object.keys(results).map(function (id) { return results[id]; })
       .filter(function (r) { return r.status === "active"; })
-      .sort(function (a, b) { return (tallies[b.id] || 0) - (tallies[a.id] || 0) || a.title.localeCompare(b.title); });
-    var top = Math.max(1, list.length ? (tallies[list[0].id] || 0) : 1);
+      .sort(function (a, b) { return T.dots(b, tallies) - T.dots(a, tallies) || a.title.localeCompare(b.title); });
+    var top = Math.max(1, list.length ? T.dots(list[0], tallies) : 1);
     var box = el("ol", { "class": "ranking" });
     list.forEach(function (r) {
-      var n = tallies[r.id] || 0;
+      var n = T.dots(r, tallies);
       var bar = el("span", { "class": "rank-bar result-kind-" + r.kind });
       bar.style.width = (100 * n / top) + "%";
       box.appendChild(el("li", { "class": "rank-item", "data-result": r.id }, [
         el("span", { "class": "rank-votes", text: String(n) }),
         el("div", { "class": "rank-body" }, [
           el("p", { "class": "rank-title", dir: "auto", text: r.title }),
-          el("p", { "class": "rank-meta" }, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " " + tableName(r.table_id)]),
+          el("p", { "class": "rank-meta" }, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " " + tableName(r.table_id) +
+            (r.paper_votes ? " · " + r.paper_votes + " " + S.on_paper : "")]),
           el("div", { "class": "bar-track" }, [bar])
         ])
       ]));
@@ -154,10 +155,8 @@
         .filter(function (c) { return c.table_id === table.id; })
         .sort(function (a, b) { return b.created_at - a.created_at; });
       tableCards.forEach(function (c) {
-        list.appendChild(el("li", { "class": "card q" + (questionIndex[c.question_id] || 1), "data-card": c.id }, [
-          el("p", { "class": "card-text", dir: "auto", text: c.text }),
-          c.name ? el("p", { "class": "card-name", dir: "auto", text: "– " + c.name }) : null
-        ]));
+        list.appendChild(el("li", { "class": "card q" + (questionIndex[c.question_id] || 1), "data-card": c.id },
+          T.cardWords(c, S, { badges: false })));
       });
       grid.appendChild(el("section", { "class": "wall-table", "data-table": table.id }, [
         el("h2", {}, [el("span", { dir: "auto", text: table.name }), el("span", { "class": "count", text: String(tableCards.length) })]),
