@@ -67,13 +67,19 @@ def page_globals() -> dict:
 
 
 @bp.app_template_filter("local")
-def local_text(text: str) -> str:
-    """The reader's translation of a template's table name or question, or ''.
+def local_text(thing) -> str:
+    """The reader's wording of a table name, question or result title, or '' (the German shows alone).
 
-    Text a lead wrote (or changed) has no translation and shows only as written.
+    What the lead or an interpreter entered for the reader's language wins; a
+    template's table name or question falls back to the app's catalogue; text a
+    lead wrote and nobody translated shows only as written.
     """
-    translated = _(text) if text else ""
-    return translated if translated != text else ""
+    if isinstance(thing, dict):
+        lang = str(get_locale() or "de")
+        wording = views.i18n(thing).get(lang, "") if lang != "de" else ""
+        return wording or local_text(thing.get("name") or thing.get("text") or thing.get("title") or "")
+    translated = _(thing) if thing else ""
+    return translated if translated != thing else ""
 
 
 @bp.app_template_filter("boot_json")
@@ -132,6 +138,7 @@ def _boot(event_id: str, role: str, table_id: int | None = None) -> dict:
         "role": role,
         "table": table_id,
         "limits": domain.INPUT_LIMITS,
+        "lang": str(get_locale() or "de"),
         "strings": _ui_strings(),
     }
 
@@ -217,6 +224,7 @@ def _ui_strings() -> dict:
         "event_closed": _("Diese Veranstaltung ist abgeschlossen."),
         "event_deleted": _("Diese Veranstaltung wurde gelöscht."),
         "translate": _("Übersetzen"),
+        "language": _("Sprache"),
         "translation": _("Übersetzung"),
         "untranslated": _("noch nicht übersetzt"),
         "taken_at_table": _("am Tisch aufgenommen"),
@@ -409,6 +417,8 @@ def lead(event_id: str):
         tables=commands.store.tables(event_id),
         questions=commands.store.questions(event_id),
         templates=TEMPLATES,
+        all_languages=languages.languages(),
+        event_languages=domain.event_languages(event),
         boot=boot,
     ))
 

@@ -133,7 +133,9 @@
     send("event:configure", {
       rounds: parseInt(form.elements.rounds.value, 10),
       round_minutes: parseInt(form.elements.round_minutes.value, 10),
-      dots: parseInt(form.elements.dots.value, 10)
+      dots: parseInt(form.elements.dots.value, 10),
+      languages: Array.prototype.filter.call(form.querySelectorAll("input[name=languages]"), function (box) { return box.checked; })
+        .map(function (box) { return box.value; })
     });
   });
 

@@ -122,6 +122,28 @@
     try { document.execCommand("copy"); } catch (e) { /* selected: the person can copy by hand */ }
   }
 
+  /* The reader's wording of a table, question or result, or '' (then German alone). */
+  function localOf(thing, text) {
+    return T.localText(thing, boot.lang) || (boot.local || {})[text] || "";
+  }
+
+  /* A title in the reader's language with the German under it (or German alone). */
+  function titleIn(tag, thing, text, attrs) {
+    var local = localOf(thing, text);
+    if (!local) return [el(tag, Object.assign({ dir: "auto", text: text }, attrs || {}))];
+    return [
+      el(tag, Object.assign({ dir: "auto", lang: boot.lang, text: local }, attrs || {})),
+      el("p", { "class": "original", lang: "de", text: text })
+    ];
+  }
+
+  function showTableName(table) {
+    document.getElementById("table-name").textContent = table.name;
+    var local = document.getElementById("table-local");
+    local.textContent = localOf(table, table.name);
+    local.hidden = !local.textContent;
+  }
+
   // -- rendering --------------------------------------------------------------
 
   function showError(message) {
@@ -189,8 +211,8 @@
     var box = document.getElementById("table-cards");
     box.innerHTML = "";
     questions.forEach(function (q) {
-      var local = (boot.local || {})[q.text];
-      box.appendChild(el("h3", { dir: "auto" }, [q.text, local ? el("span", { "class": "local", text: " " + local }) : null]));
+      var local = localOf(q, q.text);
+      box.appendChild(el("h3", { dir: "auto" }, [q.text, local ? el("span", { "class": "local", lang: boot.lang, text: " " + local }) : null]));
       var list = el("ul", { "class": "card-list" });
       var cards = Object.keys(tableCards).map(function (id) { return tableCards[id]; })
         .filter(function (c) { return c.question_id === q.id; })
@@ -215,11 +237,11 @@
     list.forEach(function (r) {
       var count = Object.keys(tableCards).filter(function (id) { return tableCards[id].result_id === r.id; }).length;
       box.appendChild(el("article", { "class": "result result-kind-" + r.kind }, [
-        el("p", {}, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " ", el("span", { "class": "count", text: count + " " + S.cards })]),
-        el("h3", { dir: "auto", text: r.title }),
-        r.description ? el("p", { "class": "result-description", dir: "auto", text: r.description }) : null,
+        el("p", {}, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " ", el("span", { "class": "count", text: count + " " + S.cards })])
+      ].concat(titleIn("h3", r, r.title), [
+        r.description ? el("p", { "class": "result-description", dir: "auto", lang: "de", text: r.description }) : null,
         r.next_step ? el("p", { "class": "small", dir: "auto", text: S.next_step + ": " + r.next_step }) : null
-      ]));
+      ])));
     });
     if (!list.length) box.appendChild(el("p", { "class": "empty", text: S.no_results }));
   }
@@ -242,7 +264,12 @@
       var list = document.getElementById("change-table-list");
       list.innerHTML = "";
       tables.forEach(function (t) {
-        if (t.id !== boot.table) list.appendChild(el("a", { "class": "big-button", href: "/e/" + boot.event + "/t/" + t.id, text: t.name }));
+        if (t.id === boot.table) return;
+        var local = localOf(t, t.name);
+        list.appendChild(el("a", { "class": "big-button", href: "/e/" + boot.event + "/t/" + t.id }, [
+          local ? el("span", { lang: boot.lang, text: local }) : t.name,
+          local ? el("span", { "class": "local", lang: "de", text: t.name }) : null
+        ]));
       });
       list.appendChild(el("button", { type: "button", "class": "big-button primary", text: S.stay, onclick: function () { box.hidden = true; } }));
       box.hidden = false;
@@ -284,18 +311,18 @@
         .filter(function (r) { return r.table_id === t.id && r.status === "active"; })
         .sort(function (a, b) { return a.rank - b.rank; });
       if (!here.length) return;
-      list.appendChild(el("h3", { dir: "auto", text: t.name }));
+      list.appendChild(el("div", { "class": "vote-table" }, titleIn("h3", t, t.name)));
       here.forEach(function (r) {
         var count = myVotes.filter(function (v) { return v.result_id === r.id; }).length;
+        var label = localOf(r, r.title) || r.title;
         list.appendChild(el("article", { "class": "vote-item result-kind-" + r.kind, "data-result": r.id }, [
           el("div", { "class": "vote-text" }, [
-            el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }),
-            el("p", { "class": "vote-title", dir: "auto", text: r.title })
-          ]),
+            el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] })
+          ].concat(titleIn("p", r, r.title, { "class": "vote-title" }))),
           el("div", { "class": "vote-buttons" }, [
-            el("button", { type: "button", "class": "dot-minus", "aria-label": S.remove_dot + ": " + r.title, text: "−", disabled: count ? null : "disabled", onclick: function () { takeBackDot(r.id); } }),
+            el("button", { type: "button", "class": "dot-minus", "aria-label": S.remove_dot + ": " + label, text: "−", disabled: count ? null : "disabled", onclick: function () { takeBackDot(r.id); } }),
             el("span", { "class": "dots", "aria-label": count + " " + S.my_dots, text: new Array(count + 1).join("●") || "○" }),
-            el("button", { type: "button", "class": "dot-plus", "aria-label": S.add_dot + ": " + r.title, text: "+", disabled: left > 0 ? null : "disabled", onclick: function () { spendDot(r.id); } })
+            el("button", { type: "button", "class": "dot-plus", "aria-label": S.add_dot + ": " + label, text: "+", disabled: left > 0 ? null : "disabled", onclick: function () { spendDot(r.id); } })
           ])
         ]));
       });
@@ -323,15 +350,15 @@
       if (item.name === "card:post") mine[item.payload.id] = Object.assign({ status: "visible", created_at: Date.now() / 1000 }, item.payload);
       if (item.name === "card:withdraw") delete mine[item.payload.id];
     });
-    state.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+    state.tables.forEach(function (t) { if (t.id === boot.table) showTableName(t); });
     render();
   }
 
   function onChange(change, state) {
     if (change.event) {
       onRun(change.event);
-    } else if (change.type === "table.renamed" && change.table.id === boot.table) {
-      document.getElementById("table-name").textContent = change.table.name;
+    } else if (change.table && change.table.id === boot.table) {
+      showTableName(change.table);
     } else if (change.question) {
       questions = state.questions.filter(function (q) { return q.table_id === boot.table; });
       var label = document.getElementById("question-" + change.question.id);
@@ -366,7 +393,7 @@
     var text = textArea.value.trim();
     var checked = form.querySelector("input[name=question]:checked");
     if (!text || !checked) { textArea.focus(); return; }
-    var payload = { id: T.uuid4(), question: parseInt(checked.value, 10), text: text, name: nameInput.value.trim() };
+    var payload = { id: T.uuid4(), question: parseInt(checked.value, 10), text: text, name: nameInput.value.trim(), lang: boot.lang };
     try { localStorage.setItem(NAME_KEY, payload.name); } catch (e) { /* ignore */ }
     mine[payload.id] = { id: payload.id, question_id: payload.question, text: text, name: payload.name, status: "visible", created_at: Date.now() / 1000 };
     enqueue({ key: payload.id, name: "card:post", payload: payload });
