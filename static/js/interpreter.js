@@ -2,7 +2,7 @@
  * questions and result titles their wording in the languages the event offers.
  *
  * The page renders from live.js's state. What an interpreter is typing is kept in `drafts`
- * and focus is put back after every redraw, so cards arriving never eat a translation.
+ * and focus is put back after every redraw (T.keepFocus), so cards arriving never eat a translation.
  */
 (function () {
   "use strict";
@@ -38,19 +38,6 @@
     node.value = drafts[key] !== undefined ? drafts[key] : value;
     node.addEventListener("input", function () { drafts[key] = node.value; });
     return node;
-  }
-
-  function keepFocus(render) {
-    var active = document.activeElement;
-    var id = active && active.id;
-    var start = active && active.selectionStart;
-    var end = active && active.selectionEnd;
-    render();
-    var again = id && document.getElementById(id);
-    if (again && again !== active) {
-      again.focus();
-      if (typeof start === "number" && again.setSelectionRange) again.setSelectionRange(start, end);
-    }
   }
 
   // -- cards ---------------------------------------------------------------------
@@ -172,7 +159,7 @@
 
   function render() {
     if (!state) return;
-    keepFocus(function () { renderFilters(); renderCards(); renderTexts(); });
+    T.keepFocus(function () { renderFilters(); renderCards(); renderTexts(); });
   }
 
   ["filter-table", "filter-lang", "filter-open"].forEach(function (id) {

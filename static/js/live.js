@@ -236,6 +236,54 @@
     ];
   }
 
+  /* Where the keyboard focus is, in words that survive a redraw: an element id, or the
+   * card/result it belongs to, the list it is in, and which of its controls it is. */
+  var FOCUSABLE = "button, input, select, textarea, a[href], summary";
+  var lastFocus = null;
+
+  function focusKey(node) {
+    if (!node || node === document.body || !node.closest) return null;
+    var key = { start: node.selectionStart, end: node.selectionEnd };
+    if (node.id) { key.id = node.id; return key; }
+    var holder = node.closest("[data-card],[data-result]");
+    if (!holder) return null;
+    key.attr = holder.hasAttribute("data-card") ? "data-card" : "data-result";
+    key.value = holder.getAttribute(key.attr);
+    var scope = holder.parentNode && holder.parentNode.closest ? holder.parentNode.closest("[id]") : null;
+    key.scope = scope ? scope.id : null;
+    key.index = Array.prototype.indexOf.call(holder.querySelectorAll(FOCUSABLE), node);
+    return key;
+  }
+
+  function findFocus(key) {
+    if (key.id) return document.getElementById(key.id);
+    var selector = "[" + key.attr + "='" + key.value + "']";
+    var scope = key.scope && document.getElementById(key.scope);
+    // The same card may stand in two lists (queue and column): stay in the list it was in;
+    // a card that moved (a keyboard move) is followed to where it went.
+    var holder = (scope && scope.querySelector(selector)) || document.querySelector(selector);
+    if (!holder) return null;
+    return holder.querySelectorAll(FOCUSABLE)[Math.max(0, key.index)] || holder.querySelector(FOCUSABLE);
+  }
+
+  /* Run a redraw and put the keyboard focus back where it was (WCAG 2.4.3): live changes
+   * and the tablet's own moves never throw a keyboard or screen-reader user to the top. */
+  function keepFocus(redraw) {
+    var active = document.activeElement;
+    var key = focusKey(active) || (!active || active === document.body ? lastFocus : null);
+    redraw();
+    if (!key) return;
+    var again = findFocus(key);
+    if (again && again !== document.activeElement) {
+      again.focus({ preventScroll: true });
+      if (typeof key.start === "number" && again.setSelectionRange) {
+        try { again.setSelectionRange(key.start, key.end); } catch (e) { /* not a text field */ }
+      }
+    }
+  }
+
+  document.addEventListener("focusin", function (ev) { lastFocus = focusKey(ev.target) || lastFocus; });
+
   /* Dots on a result: the phones' live count plus those counted on paper. */
   function dots(result, tallies) {
     return (tallies[result.id] || 0) + (result.paper_votes || 0);
@@ -321,7 +369,7 @@
 
   window.Tischrunde = {
     readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine,
-    cardWords: cardWords, localText: localText, dots: dots,
+    cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus,
     serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar
   };
 })();

@@ -218,22 +218,35 @@
 
   function render() {
     if (editing || dragging) return; // never pull the ground from under the moderator's fingers
-    renderQueue();
-    renderEarlier();
-    renderColumns();
-    renderCluster();
+    T.keepFocus(function () {
+      renderQueue();
+      renderEarlier();
+      renderColumns();
+      renderCluster();
+    });
     fresh = {}; // the arrival highlight plays once, not on every redraw
+    applyPendingFocus();
+  }
+
+  /* After a move chosen in a dialog, the focus goes where the thing went (once it is drawn there). */
+  var pendingFocus = null;
+  function applyPendingFocus() {
+    var target = pendingFocus && document.querySelector(pendingFocus);
+    if (!target) return;
+    pendingFocus = null;
+    target.focus({ preventScroll: false });
   }
 
   // -- moving without dragging (tap the grip, or keyboard) ----------------------
 
-  function choose(title, options) {
+  function choose(title, options, focusAfter) {
     var dialog = document.getElementById("choice-dialog");
     document.getElementById("choice-title").textContent = title;
     var list = document.getElementById("choice-list");
     list.innerHTML = "";
     options.forEach(function (option) {
       list.appendChild(el("button", { type: "button", "class": "big-button", text: option.label, onclick: function () {
+        pendingFocus = focusAfter || null;
         dialog.close();
         option.run();
       } }));
@@ -256,14 +269,14 @@
     });
     if (here) options.push({ label: "→ " + S.unsorted, run: function () { act("card:assign", { id: card.id, result: null }); } });
     options.push({ label: "+ " + S.new_result, run: function () { openResultDialog(null, [card.id]); } });
-    choose(S.move_to, options);
+    choose(S.move_to, options, "#cluster [data-card='" + card.id + "'] .grip");
   }
 
   function chooseMergeTarget(result) {
     var options = activeResults().filter(function (r) { return r.id !== result.id && r.status === "active"; }).map(function (r) {
       return { label: "→ " + r.title, run: function () { act("result:merge", { source: result.id, target: r.id }); } };
     });
-    choose(S.merge_into, options);
+    choose(S.merge_into, options, "#results .result .grip");
   }
 
   function chooseResultPlace(result) {
@@ -272,7 +285,7 @@
     var options = [];
     if (index > 0) options.push({ label: "↑ " + S.move_up, run: function () { nudgeResult(result, -1); } });
     if (index < list.length - 1) options.push({ label: "↓ " + S.move_down, run: function () { nudgeResult(result, 1); } });
-    choose(S.grip_result + ": " + result.title, options);
+    choose(S.grip_result + ": " + result.title, options, "[data-result='" + result.id + "'] .grip");
   }
 
   function nudgeResult(result, step) {
@@ -401,11 +414,18 @@
       title: form.elements.title.value, description: form.elements.description.value,
       next_step: form.elements.next_step.value, contact: form.elements.contact.value
     };
+    var id = dialogState.result ? dialogState.result.id : T.uuid4();
     var request = dialogState.result
-      ? act("result:update", Object.assign({ id: dialogState.result.id }, fields))
-      : act("result:create", Object.assign({ id: T.uuid4(), cards: dialogState.cards }, fields));
+      ? act("result:update", Object.assign({ id: id }, fields))
+      : act("result:create", Object.assign({ id: id, cards: dialogState.cards }, fields));
+    var moved = dialogState.cards[0];
     request.then(function (ack) {
-      if (ack.ok) { dialog.close(); return; }
+      if (ack.ok) {
+        pendingFocus = moved ? "#cluster [data-card='" + moved + "'] .grip" : "[data-result='" + id + "'] .grip";
+        dialog.close();
+        applyPendingFocus();
+        return;
+      }
       var error = document.getElementById("result-error");
       error.textContent = ack.error ? ack.error.message : S.offline;
       error.hidden = false;

@@ -60,6 +60,7 @@
       inFlight = null;
       if (ack.ok) {
         dequeue(item.key);
+        if (item.name === "card:post") sentNote(ack.card && ack.card.status === "pending" ? S.arrived_pending : S.arrived);
         if (ack.card && item.name !== "card:withdraw") mine[ack.card.id] = ack.card;
         render();
         flush();
@@ -72,6 +73,7 @@
         dequeue(item.key);
         showError(ack.error.message);
         if (item.name === "card:post" || item.name === "card:edit") showRefused(item, ack.error.message);
+        if (item.name === "card:post") sentNote("");
         if (item.name === "card:post") {
           delete mine[item.payload.id];
           var text = document.getElementById("card-text");
@@ -163,7 +165,7 @@
   }
 
   function ownCard(card, pending) {
-    var item = el("li", { "class": "card " + card.status, id: "card-" + card.id }, [
+    var item = el("li", { "class": "card " + card.status, id: "card-" + card.id, "data-card": card.id }, [
       el("p", { "class": "card-text", dir: "auto", text: card.text }),
       card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
       pending ? el("p", { "class": "badge pending", text: S.pending }) : null,
@@ -201,7 +203,7 @@
     var list = document.getElementById("mine");
     var pending = pendingKeys();
     var cards = Object.keys(mine).map(function (id) { return mine[id]; });
-    cards.sort(function (a, b) { return (a.created_at || 0) - (b.created_at || 0); });
+    cards.sort(function (a, b) { return (b.created_at || 0) - (a.created_at || 0); }); // newest first
     list.innerHTML = "";
     cards.forEach(function (card) { list.appendChild(ownCard(card, pending[card.id])); });
     if (!cards.length) list.appendChild(el("li", { "class": "empty", text: S.no_cards }));
@@ -329,7 +331,14 @@
     });
   }
 
-  function render() { renderMine(); renderResults(); renderTable(); renderVoting(); }
+  function render() { T.keepFocus(function () { renderMine(); renderResults(); renderTable(); renderVoting(); }); }
+
+  /* Say, visibly and to screen readers, what became of the card just sent. */
+  function sentNote(text) {
+    var note = document.getElementById("sent-note");
+    note.textContent = text;
+    note.hidden = !text;
+  }
 
   // -- live state -------------------------------------------------------------
 
@@ -397,6 +406,7 @@
     try { localStorage.setItem(NAME_KEY, payload.name); } catch (e) { /* ignore */ }
     mine[payload.id] = { id: payload.id, question_id: payload.question, text: text, name: payload.name, status: "visible", created_at: Date.now() / 1000 };
     enqueue({ key: payload.id, name: "card:post", payload: payload });
+    sentNote(live.isReady() ? S.sending : S.pending);
     textArea.value = "";
     updateCounter();
     var error = document.getElementById("form-error");

@@ -1,0 +1,56 @@
+"""Accessible pages: the send confirmation is announced, the tablet keeps the keyboard focus while
+cards arrive and after a keyboard move."""
+from __future__ import annotations
+
+import uuid
+
+from browser_kit import PHONE, TABLET, open_page
+from server import socket_client
+
+
+def post_from_another_phone(server, table, text):
+    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
+    question = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table][0]
+    assert phone.call("card:post", {"id": str(uuid.uuid4()), "question": question, "text": text})["ok"]
+    phone.disconnect()
+
+
+def test_the_phone_confirms_a_sent_card_and_shows_it_first(browser, server):
+    table = server.links()["tables"][0]
+    ctx, phone = open_page(browser, PHONE, table["participant"])
+    for text in ("Erste Karte", "Zweite Karte"):
+        phone.fill("#card-text", text)
+        phone.click("#card-form button[type=submit]")
+        phone.wait_for_selector("#sent-note:not([hidden]) >> text=Ihre Karte ist angekommen.")
+    note = phone.locator("#sent-note")
+    assert note.get_attribute("role") == "status" and note.is_visible()
+    assert phone.locator("#mine .card-text").first.inner_text() == "Zweite Karte"  # newest first
+    ctx.close()
+
+
+def test_the_tablet_keeps_focus_while_cards_arrive_and_after_a_keyboard_move(browser, server):
+    table = server.links()["tables"][0]
+    post_from_another_phone(server, table["id"], "Die erste Karte")
+    ctx, tablet = open_page(browser, TABLET, table["moderator"])
+    card = tablet.locator(".card", has_text="Die erste Karte").first
+    card.wait_for()
+    card.locator("button.edit").focus()
+    post_from_another_phone(server, table["id"], "Eine neue Karte kommt an")
+    tablet.wait_for_selector(".card >> text=Eine neue Karte kommt an")
+    focused = tablet.evaluate("() => [document.activeElement.className, document.activeElement.closest('[data-card]').innerText]")
+    assert focused[0] == "edit" and "Die erste Karte" in focused[1]
+
+    # Keyboard path on the results tab: Enter on the grip, choose a new result; focus follows the card.
+    tablet.click("#tab-results")
+    grip = tablet.locator("#unsorted .card", has_text="Die erste Karte").locator(".grip")
+    grip.focus()
+    tablet.keyboard.press("Enter")
+    tablet.locator("#choice-list button", has_text="Neues Ergebnis").click()
+    tablet.fill("#result-title", "Erstes Ergebnis")
+    tablet.click("#result-dialog button[value=save]")
+    tablet.wait_for_selector("#results .card-text >> text=Die erste Karte")
+    post_from_another_phone(server, table["id"], "Noch eine Karte")
+    tablet.wait_for_selector("#unsorted .card-text >> text=Noch eine Karte")
+    active = tablet.evaluate("() => document.activeElement.tagName + ' ' + (document.activeElement.closest('[data-card],[data-result]') || document.body).innerText")
+    assert active != "BODY " and not active.startswith("BODY"), active
+    ctx.close()
