@@ -215,3 +215,21 @@ def test_errors_reach_phones_in_their_language(app, clients, event, lang, messag
     )
     ack = phone.emit("card:post", {"id": str(uuid.uuid4()), "question": event["questions"][event["tables"][0]][0], "text": " "}, callback=True)
     assert ack["error"]["message"] == message
+
+
+def test_catalogues_hold_no_fuzzy_guesses_and_name_their_review_state():
+    """`make extract` guesses translations for new strings (fuzzy); shown, a guess says something else."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from facilitation.languages import languages
+
+    for code, entry in languages().items():
+        assert isinstance(entry["reviewed"], bool) and entry["scope"] in ("all", "participant"), code
+        if code == "de":
+            continue
+        catalogue = read_po(open(Path("translations") / code / "LC_MESSAGES" / "messages.po", encoding="utf-8"))
+        fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
+        assert fuzzy == [], (code, fuzzy[:5])
+    assert "--use-fuzzy" not in Path("Makefile").read_text()
