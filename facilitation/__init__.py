@@ -7,24 +7,27 @@ from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import languages
 from .commands import Commands
 from .config import ROOT, load_config
 from .guard import AddressThrottle
 from .store import Store
 
-# Languages with a catalogue in translations/ (German is the source language).
-# ar, fa, uk and tr cover what participants see; moderators and the lead read German or English.
-LANGUAGES = ["de", "en", "ar", "fa", "uk", "tr"]
-RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+# Languages with a catalogue in translations/ (German is the source language); which of them
+# cover the staff pages too, and which were reviewed, says translations/languages.json.
+LANGUAGES = languages.codes()
+
+# Pages for moderators, the lead and interpreters: shown in a language only where its
+# catalogue covers them, else in German, left to right (never half translated and mirrored).
+STAFF_PAGES = {"web.moderator", "web.lead", "web.lead_board", "web.interpreter", "web.posters", "web.sheets",
+               "web.record", "web.howto"}
 
 babel = Babel()
 csrf = CSRFProtect()
 
 
-def select_locale() -> str:
-    """The UI language: ?lang= (remembered in the session), else the browser's."""
-    if not has_request_context():  # command line: German, the source language
-        return "de"
+def wanted_language() -> str:
+    """The reader's language: ?lang= (remembered in the session), else the browser's."""
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
@@ -32,6 +35,16 @@ def select_locale() -> str:
     if session.get("lang") in LANGUAGES:
         return session["lang"]
     return request.accept_languages.best_match(LANGUAGES) or "de"
+
+
+def select_locale() -> str:
+    """The UI language: the reader's, but German on staff pages their language does not cover."""
+    if not has_request_context():  # command line: German, the source language
+        return "de"
+    lang = wanted_language()
+    if request.endpoint in STAFF_PAGES and not languages.staff_complete(lang):
+        return "de"
+    return lang
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from . import RTL_LANGUAGES, LANGUAGES, access, commands_of, domain, export, guard, languages, views
+from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, views
 from .commands import Commands
 from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .links import base_url, event_links
@@ -32,9 +32,6 @@ from .realtime import perform
 from .templates_library import TEMPLATES
 
 bp = Blueprint("web", __name__)
-
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "ar": "العربية", "fa": "فارسی", "uk": "Українська", "tr": "Türkçe"}
-
 
 def _commands() -> Commands:
     return commands_of(current_app)
@@ -60,10 +57,19 @@ def page_globals() -> dict:
     lang = str(get_locale() or "de")
     return {
         "lang": lang,
-        "text_dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
-        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "text_dir": "rtl" if languages.is_rtl(lang) else "ltr",
+        "languages": [(code, languages.languages()[code]["name"]) for code in switch_languages()],
         "limits": domain.INPUT_LIMITS,
     }
+
+
+def switch_languages() -> list[str]:
+    """The languages the switch offers: the staff-complete ones on staff pages, else the event's."""
+    if request.endpoint in STAFF_PAGES:
+        return [code for code in LANGUAGES if languages.staff_complete(code)]
+    event_id = (request.view_args or {}).get("event_id")
+    event = _commands().store.event(event_id) if isinstance(event_id, str) else None
+    return domain.event_languages(event) if event else LANGUAGES
 
 
 @bp.app_template_filter("local")

@@ -233,3 +233,34 @@ def test_catalogues_hold_no_fuzzy_guesses_and_name_their_review_state():
         fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
         assert fuzzy == [], (code, fuzzy[:5])
     assert "--use-fuzzy" not in Path("Makefile").read_text()
+
+
+def test_staff_pages_are_complete_or_german_left_to_right(app, commands, event):
+    lead = app.test_client()
+    lead.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    arabic = lead.get(f"/e/{event['id']}/lead?lang=ar").get_data(as_text=True)
+    assert '<html lang="de" dir="ltr">' in arabic  # Arabic covers the phones only: German, not half-mirrored
+    english = lead.get(f"/e/{event['id']}/lead?lang=en").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english and "Run of the evening" in english
+    switch = re.findall(r'<a href="\?lang=(\w+)"', english)
+    assert switch == ["de", "en"]  # the staff pages offer only languages that cover them
+    phone = app.test_client().get(f"{table_url(event)}?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in phone
+
+
+def test_the_phone_offers_the_events_languages(app, commands, event):
+    from conftest import lead
+
+    commands.run("event:configure", lead(event), {"languages": ["ar", "uk"]})
+    html = app.test_client().get(table_url(event)).get_data(as_text=True)
+    assert re.findall(r'<a href="\?lang=(\w+)"', html) == ["de", "ar", "uk"]
+
+
+def test_english_covers_every_string():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    catalogue = read_po(open(Path("translations/en/LC_MESSAGES/messages.po"), encoding="utf-8"))
+    missing = [m.id for m in catalogue if m.id and not m.string]
+    assert missing == []
