@@ -18,7 +18,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -441,6 +441,22 @@ def lead_board(event_id: str):
     return _private(render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD)))
 
 
+def join_calls(event: dict) -> list[dict]:
+    """'Scan and join in' in every language the event offers, each in its own words and direction."""
+    calls = []
+    for code in domain.event_languages(event):
+        with force_locale(code):
+            text = _("Scannen und mitmachen")
+        if code == "de" or text != "Scannen und mitmachen":  # a language without it would repeat the German
+            calls.append({"lang": code, "dir": "rtl" if languages.is_rtl(code) else "ltr", "text": text})
+    return calls
+
+
+def language_list(event: dict) -> str:
+    """The event's languages, each named in itself: 'Deutsch · English · العربية'."""
+    return " · ".join(languages.languages()[code]["name"] for code in domain.event_languages(event))
+
+
 def _short(url: str) -> str:
     """A link as people type it: without the scheme."""
     return url.split("://", 1)[-1]
@@ -460,7 +476,8 @@ def posters(event_id: str):
             "id": table["id"], "name": table["name"], "short": _short(url), "qr": Markup(qr_svg(url)),
             "questions": [q["text"] for q in questions if q["table_id"] == table["id"]],
         })
-    return render_template("posters.html", event=event, posters=posters)
+    return render_template("posters.html", event=event, posters=posters, calls=join_calls(event),
+                           language_list=language_list(event))
 
 
 @bp.get("/e/<event_id>/lead/sheets")
@@ -576,7 +593,8 @@ def wall(event_id: str):
     event = _event_or_404(event_id)
     boot = _boot(event_id, WALL)
     join_url = f"{public_base()}/e/{event_id}"
-    return render_template("wall.html", event=event, boot=boot, join_url=join_url)
+    return render_template("wall.html", event=event, boot=boot, join_url=join_url, calls=join_calls(event),
+                           language_list=language_list(event))
 
 
 def _svg(data: str) -> Response:

@@ -264,3 +264,17 @@ def test_english_covers_every_string():
     catalogue = read_po(open(Path("translations/en/LC_MESSAGES/messages.po"), encoding="utf-8"))
     missing = [m.id for m in catalogue if m.id and not m.string]
     assert missing == []
+
+
+def test_posters_and_the_wall_call_to_scan_in_every_offered_language(app, commands, event):
+    from conftest import lead
+
+    commands.run("event:configure", lead(event), {"languages": ["ar", "fa", "uk"]})
+    http = app.test_client()
+    http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    for page in (http.get(f"/e/{event['id']}/lead/posters"), app.test_client().get(f"/e/{event['id']}/wall")):
+        html = page.get_data(as_text=True)
+        assert '<li lang="ar" dir="rtl">امسح الرمز وشارك</li>' in html
+        assert '<li lang="uk" dir="ltr">Скануйте й долучайтеся</li>' in html
+        assert "Deutsch · العربية · فارسی · Українська" in html
+        assert 'lang="tr"' not in html.split("join-calls")[1].split("</ul>")[0]  # not offered at this event

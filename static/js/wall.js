@@ -49,10 +49,16 @@
   function renderJoin(grid) {
     var qr = document.querySelector(".wall-join img").getAttribute("src");
     var url = document.querySelector(".wall-join strong").textContent;
+    var calls = document.querySelector(".wall-join .join-calls").cloneNode(true);
+    var languages = document.querySelector(".wall-join .join-languages").cloneNode(true);
+    calls.hidden = false;
+    languages.hidden = false;
     grid.appendChild(el("section", { "class": "join-screen" }, [
       el("p", { "class": "join-call", text: S.join_call }),
+      calls,
       el("img", { src: qr, alt: S.join_call }),
-      el("p", { "class": "join-url", text: url })
+      el("p", { "class": "join-url", text: url }),
+      languages
     ]));
   }
 
