@@ -442,12 +442,16 @@ def lead_board(event_id: str):
 
 
 def join_calls(event: dict) -> list[dict]:
-    """'Scan and join in' in every language the event offers, each in its own words and direction."""
+    """'Scan and join in' in every other language the event offers, each in its own words and direction.
+
+    German stands on the poster and the wall already; a language whose catalogue lacks the
+    line is left out rather than repeating the German.
+    """
     calls = []
     for code in domain.event_languages(event):
         with force_locale(code):
             text = _("Scannen und mitmachen")
-        if code == "de" or text != "Scannen und mitmachen":  # a language without it would repeat the German
+        if code != "de" and text != "Scannen und mitmachen":
             calls.append({"lang": code, "dir": "rtl" if languages.is_rtl(code) else "ltr", "text": text})
     return calls
 
