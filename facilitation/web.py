@@ -456,9 +456,10 @@ def join_calls(event: dict) -> list[dict]:
     return calls
 
 
-def language_list(event: dict) -> str:
-    """The event's languages, each named in itself: 'Deutsch · English · العربية'."""
-    return " · ".join(languages.languages()[code]["name"] for code in domain.event_languages(event))
+def language_list(event: dict) -> list[dict]:
+    """The event's languages, each named in itself (the pages isolate each name: Arabic between
+    German names must not reorder the list)."""
+    return [{"lang": code, "name": languages.languages()[code]["name"]} for code in domain.event_languages(event)]
 
 
 def _short(url: str) -> str:

@@ -276,5 +276,5 @@ def test_posters_and_the_wall_call_to_scan_in_every_offered_language(app, comman
         html = page.get_data(as_text=True)
         assert '<li lang="ar" dir="rtl">امسح الرمز وشارك</li>' in html
         assert '<li lang="uk" dir="ltr">Скануйте й долучайтеся</li>' in html
-        assert "Deutsch · العربية · فارسی · Українська" in html
+        assert '<bdi lang="de">Deutsch</bdi> · <bdi lang="ar">العربية</bdi> · <bdi lang="fa">فارسی</bdi>' in html
         assert 'lang="tr"' not in html.split("join-calls")[1].split("</ul>")[0]  # not offered at this event
