@@ -485,6 +485,22 @@ def posters(event_id: str):
                            language_list=language_list(event))
 
 
+@bp.get("/e/<event_id>/lead/howto")
+def howto(event_id: str):
+    """Printable 'how to take part' sheets: one A4 page per language the event offers."""
+    event = _event_or_404(event_id)
+    _require(event_id, LEAD)
+    join_url = f"{public_base()}/e/{event_id}"
+    qr = Markup(qr_svg(join_url))
+    pages = []
+    for code in domain.event_languages(event):
+        with force_locale(code):
+            pages.append(Markup(render_template("_howto_page.html", event=event, page_lang=code,
+                                                page_dir="rtl" if languages.is_rtl(code) else "ltr",
+                                                join_short=_short(join_url), qr=qr)))
+    return render_template("howto.html", event=event, pages=pages)
+
+
 @bp.get("/e/<event_id>/lead/sheets")
 def sheets(event_id: str):
     """Confidential moderator sheets: each table's secret link as QR and text, with a how-to."""

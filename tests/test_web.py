@@ -278,3 +278,16 @@ def test_posters_and_the_wall_call_to_scan_in_every_offered_language(app, comman
         assert '<li lang="uk" dir="ltr">Скануйте й долучайтеся</li>' in html
         assert '<bdi lang="de">Deutsch</bdi> · <bdi lang="ar">العربية</bdi> · <bdi lang="fa">فارسی</bdi>' in html
         assert 'lang="tr"' not in html.split("join-calls")[1].split("</ul>")[0]  # not offered at this event
+
+
+def test_how_to_take_part_sheets_one_per_language(app, commands, event):
+    from conftest import lead
+
+    commands.run("event:configure", lead(event), {"languages": ["ar", "uk"]})
+    http = app.test_client()
+    http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    html = http.get(f"/e/{event['id']}/lead/howto").get_data(as_text=True)
+    pages = re.findall(r'<section class="poster howto" lang="(\w+)" dir="(\w+)">', html)
+    assert pages == [("de", "ltr"), ("ar", "rtl"), ("uk", "ltr")]
+    assert "So machen Sie mit" in html and "هكذا تشارك" in html and "Як долучитися" in html
+    assert html.count("<svg") == 3  # the join QR code on every sheet
