@@ -88,6 +88,14 @@ def local_text(thing) -> str:
     return translated if translated != thing else ""
 
 
+@bp.app_template_filter("digits")
+def local_digits(text) -> str:
+    """Digits as the reader writes them: Persian digits on Farsi pages."""
+    if str(get_locale() or "de") != "fa":
+        return str(text)
+    return str(text).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
 @bp.app_template_filter("boot_json")
 def boot_json(data: dict) -> Markup:
     """Data for a page's script, safe inside <script type=application/json>."""

@@ -93,3 +93,20 @@ def test_someone_without_a_phone_takes_part_and_a_farsi_phone_votes(browser, ser
     for ctx in (tablet_ctx, wall_ctx, phone_ctx):
         ctx.close()
     api.disconnect()
+
+
+def test_every_offered_language_sets_lang_and_direction_and_farsi_writes_persian_digits(browser, server):
+    from facilitation.languages import languages
+
+    table = server.links()["tables"][0]
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    for code, entry in languages().items():
+        page.goto(f"{table['participant']}?lang={code}")
+        page.wait_for_selector("#status.ok")
+        assert page.locator("html").get_attribute("lang") == code
+        assert page.locator("html").get_attribute("dir") == entry["dir"]
+        if code == "fa":
+            assert page.locator("#card-count").inner_text().startswith("۲۸۰")
+            shot(page, "phone-fa-390")
+    ctx.close()

@@ -327,6 +327,14 @@
     return Math.max(0, timer.duration - elapsed);
   }
 
+  /* Digits as the reader writes them: Persian digits in Farsi (۰۱۲…), else as they are. */
+  var PERSIAN = "۰۱۲۳۴۵۶۷۸۹";
+  var pageLang = document.documentElement.getAttribute("lang");
+  function digits(text) {
+    if (pageLang !== "fa") return String(text);
+    return String(text).replace(/[0-9]/g, function (d) { return PERSIAN.charAt(+d); });
+  }
+
   function clock(seconds) {
     var s = Math.ceil(seconds);
     var m = Math.floor(s / 60);
@@ -350,7 +358,7 @@
       var running = event.timer.started_at !== null && event.timer.started_at !== undefined;
       node.querySelector(".run-phase").textContent = phaseName(event.phase, strings);
       var time = node.querySelector(".run-timer");
-      time.textContent = round ? clock(left) : "";
+      time.textContent = round ? digits(clock(left)) : "";
       time.className = "run-timer" + (running ? " running" : "") + (round && left <= 60 ? " ending" : "");
       if (round && running && left === 0 && !ended) { ended = true; if (onEnd) onEnd(); }
       if (left > 0) ended = false;
@@ -369,7 +377,7 @@
 
   window.Tischrunde = {
     readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine,
-    cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus,
+    cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus, digits: digits,
     serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar
   };
 })();
