@@ -41,7 +41,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 
 # After changing user-facing strings: extract them and update every catalogue.
 extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -k plural_forms:1,2 -o translations/messages.pot .
 	$(VENV)/bin/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 clean:

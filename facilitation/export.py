@@ -17,6 +17,7 @@ import time
 import unicodedata
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import domain, views
 from . import languages as catalogue
@@ -118,6 +119,20 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
     }
 
 
+def summary_line(counts: dict) -> str:
+    """'12 Personen, 40 Karten, 8 Ergebnisse an 5 Tischen.' with each noun in its plural form."""
+    return _("%(people)s, %(cards)s, %(results)s an %(tables)s.",
+             people=ngettext("%(num)d Person", "%(num)d Personen", counts["participants"]),
+             cards=ngettext("%(num)d Karte", "%(num)d Karten", counts["cards"]),
+             results=ngettext("%(num)d Ergebnis", "%(num)d Ergebnisse", counts["results"]),
+             tables=ngettext("%(num)d Tisch", "%(num)d Tischen", counts["tables"]))
+
+
+def dots_text(n: int) -> str:
+    """'1 Punkt', '3 Punkte'."""
+    return ngettext("%(num)d Punkt", "%(num)d Punkte", n)
+
+
 def language_counts(cards: list[dict], language_names: dict) -> list[tuple[str, int]]:
     """(language name, cards) for the published cards, most first; unknown languages last."""
     counts: dict[str, int] = {}
@@ -197,8 +212,7 @@ def to_markdown(record: dict) -> str:
     if meta:
         out += [" · ".join(meta), ""]
     out += [
-        _("%(p)d Teilnehmende, %(c)d Karten, %(r)d Ergebnisse an %(t)d Tischen.",
-          p=c["participants"], c=c["cards"], r=c["results"], t=c["tables"]),
+        summary_line(c),
         "",
         f"{_('Karten nach Sprache')}: {languages_text(record)}",
         "",
@@ -221,7 +235,7 @@ def to_markdown(record: dict) -> str:
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     for addressee, entries in record["by_addressee"].items():
-        out += [f"### {addressee}", ""] + [f"- {r['title']} ({r['table']}, {r['votes']} {_('Punkte')})" for r in entries] + [""]
+        out += [f"### {addressee}", ""] + [f"- {r['title']} ({r['table']}, {dots_text(r['votes'])})" for r in entries] + [""]
     return "\n".join(out)
 
 
@@ -348,7 +362,7 @@ def to_docx(record: dict) -> bytes:
     for addressee, entries in record["by_addressee"].items():
         doc.add_heading(addressee, level=3)
         for r in entries:
-            para(f"{r['title']} ({r['table']}, {r['votes']} {_('Punkte')})", "List Bullet")
+            para(f"{r['title']} ({r['table']}, {dots_text(r['votes'])})", "List Bullet")
     doc.core_properties.title = f"{_('Ergebnisprotokoll')}: {e['title']}"
     doc.core_properties.author = "Tischrunde"
     out = io.BytesIO()

@@ -18,7 +18,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -157,6 +157,28 @@ def _boot(event_id: str, role: str, table_id: int | None = None) -> dict:
     }
 
 
+def plural_forms(singular: str, plural: str) -> dict:
+    """A counted phrase for the page scripts: its template per CLDR plural category of the
+    page language ({'one': '%(num)d Karte', 'other': '%(num)d Karten'}; Arabic has six).
+
+    The script picks the category with Intl.PluralRules (live.js T.plural), so '1 Karte',
+    '3 картки' and 'بطاقتان' come out right without shipping gettext's plural formulas.
+    """
+    rule = get_locale().plural_form
+    translations = get_translations()
+    wanted = set(rule.tags) | {"other"}
+    forms = {}
+    for n in range(0, 1000):
+        tag = rule(n)
+        if tag not in forms:
+            forms[tag] = translations.ngettext(singular, plural, n)
+        if len(forms) == len(wanted):
+            break
+    # Some languages keep 'other' for fractions (Ukrainian): whole numbers never reach it.
+    forms.setdefault("other", translations.ngettext(singular, plural, 5))
+    return forms
+
+
 def _ui_strings() -> dict:
     """Strings the page scripts show, translated on the server."""
     return {
@@ -176,6 +198,9 @@ def _ui_strings() -> dict:
         "chars_left": _("Zeichen übrig"),
         "error": _("Fehler"),
         "cards": _("Karten"),
+        "cards_n": plural_forms("%(num)d Karte", "%(num)d Karten"),
+        "dots_n": plural_forms("%(num)d Punkt", "%(num)d Punkte"),
+        "dots_left_n": plural_forms("%(num)d Punkt übrig", "%(num)d Punkte übrig"),
         "kinds": {k: str(v) for k, v in domain.RESULT_KINDS.items()},
         "addressees": {k: str(v) for k, v in domain.ADDRESSEES.items()},
         "unsorted": _("Noch nicht sortiert"),
@@ -219,11 +244,9 @@ def _ui_strings() -> dict:
         "change_table": _("Neue Runde: Sie können jetzt den Tisch wechseln."),
         "stay": _("Hier bleiben"),
         "vote_title": _("Marktplatz: Was ist Ihnen am wichtigsten?"),
-        "dots_left": _("Punkte übrig"),
         "add_dot": _("Punkt geben"),
         "remove_dot": _("Punkt zurücknehmen"),
         "my_dots": _("meine Punkte"),
-        "votes": _("Punkte"),
         "voting_closed": _("Die Abstimmung ist geschlossen."),
         "ranking": _("Rangliste"),
         "earlier_rounds": _("Was frühere Runden an diesem Tisch gesagt haben"),

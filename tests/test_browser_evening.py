@@ -62,7 +62,7 @@ def test_a_short_world_cafe(browser, server):
     first.click(f"[data-result='{result_id}'] .dot-plus")
     first.click(f"[data-result='{result_id}'] .dot-plus")
     first.click(f"[data-result='{other}'] .dot-plus")
-    first.wait_for_selector("#dots-left >> text=0 / 3")
+    first.wait_for_selector("#dots-left >> text=0 Punkte übrig")
     assert first.locator(f"[data-result='{other}'] .dot-plus").is_disabled()
     second.click(f"[data-result='{other}'] .dot-plus")
     second.click(f"[data-result='{other}'] .dot-plus")

@@ -80,6 +80,7 @@ def test_someone_without_a_phone_takes_part_and_a_farsi_phone_votes(browser, ser
     assert vote.locator(".original").inner_text() == "Mehr Kitaplätze"
     vote.locator(".dot-plus").click()
     wall.wait_for_selector(f".rank-item[data-result='{result_id}'] .rank-votes >> text=1")
+    assert phone.locator("#dots-left").inner_text() == "۲ امتیاز باقی مانده"  # counted phrase, Persian digits
     shot(phone, "phone-fa-vote-390")
 
     # Paper dots counted at the table join the ranking.

@@ -291,3 +291,21 @@ def test_how_to_take_part_sheets_one_per_language(app, commands, event):
     assert pages == [("de", "ltr"), ("ar", "rtl"), ("uk", "ltr")]
     assert "So machen Sie mit" in html and "هكذا تشارك" in html and "Як долучитися" in html
     assert html.count("<svg") == 3  # the join QR code on every sheet
+
+
+@pytest.mark.parametrize("lang, n, expected", [
+    ("de", 1, "1 Karte"), ("de", 3, "3 Karten"), ("en", 1, "1 card"),
+    ("uk", 1, "1 картка"), ("uk", 3, "3 картки"), ("uk", 5, "5 карток"), ("uk", 21, "21 картка"),
+    ("ar", 0, "لا بطاقات"), ("ar", 2, "بطاقتان"), ("ar", 3, "3 بطاقات"), ("ar", 11, "11 بطاقة"),
+])
+def test_counted_phrases_follow_each_languages_plural_rules(app, lang, n, expected):
+    """What the page scripts get: a template per CLDR category; the category is the one
+    Intl.PluralRules picks in the browser (babel's rule is the same CLDR data)."""
+    from babel import Locale
+
+    from facilitation.web import plural_forms
+
+    with app.test_request_context(f"/?lang={lang}"):
+        forms = plural_forms("%(num)d Karte", "%(num)d Karten")
+    category = Locale.parse(lang).plural_form(n)
+    assert forms[category].replace("%(num)d", str(n)) == expected

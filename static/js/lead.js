@@ -98,7 +98,7 @@
       .sort(function (a, b) { return T.dots(b, tallies) - T.dots(a, tallies); })
       .forEach(function (r) {
         var paper = r.paper_votes ? " (" + r.paper_votes + " " + S.on_paper + ")" : "";
-        list.appendChild(el("li", { dir: "auto", text: r.title + " – " + T.dots(r, tallies) + " " + S.votes + paper }));
+        list.appendChild(el("li", { dir: "auto", text: r.title + " – " + T.plural(S.dots_n, T.dots(r, tallies)) + paper }));
       });
   }
 
@@ -147,7 +147,7 @@
       if (c.status === "visible") counts[c.table_id] = (counts[c.table_id] || 0) + 1;
     });
     Array.prototype.forEach.call(document.querySelectorAll("[data-count-for-table]"), function (node) {
-      node.textContent = counts[node.getAttribute("data-count-for-table")] || 0;
+      node.textContent = T.plural(S.cards_n, counts[node.getAttribute("data-count-for-table")] || 0);
     });
   }
 

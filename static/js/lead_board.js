@@ -37,7 +37,7 @@
   function resultCard(r) {
     var count = Object.keys(cards).filter(function (id) { return cards[id].result_id === r.id; }).length;
     var box = el("article", { "class": "result result-kind-" + r.kind + (r.status === "merged" ? " merged" : ""), "data-result": r.id }, [
-      el("p", {}, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " ", el("span", { "class": "count", text: count + " " + S.cards })]),
+      el("p", {}, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " ", el("span", { "class": "count", text: T.plural(S.cards_n, count) })]),
       el("h3", { dir: "auto", text: r.title }),
       r.description ? el("p", { "class": "result-description", dir: "auto", text: r.description }) : null
     ]);

@@ -335,6 +335,14 @@
     return String(text).replace(/[0-9]/g, function (d) { return PERSIAN.charAt(+d); });
   }
 
+  /* A counted phrase in the page language: forms by CLDR plural category (web.plural_forms). */
+  function plural(forms, n) {
+    var category = "other";
+    try { category = new Intl.PluralRules(pageLang || undefined).select(n); } catch (e) { /* old browser: 'other' */ }
+    var template = forms[category] || forms.other || "%(num)d";
+    return template.replace("%(num)d", digits(n));
+  }
+
   function clock(seconds) {
     var s = Math.ceil(seconds);
     var m = Math.floor(s / 60);
@@ -377,7 +385,7 @@
 
   window.Tischrunde = {
     readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine,
-    cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus, digits: digits,
+    cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus, digits: digits, plural: plural,
     serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar
   };
 })();

@@ -239,7 +239,7 @@
     list.forEach(function (r) {
       var count = Object.keys(tableCards).filter(function (id) { return tableCards[id].result_id === r.id; }).length;
       box.appendChild(el("article", { "class": "result result-kind-" + r.kind }, [
-        el("p", {}, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " ", el("span", { "class": "count", text: T.digits(count) + " " + S.cards })])
+        el("p", {}, [el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }), " ", el("span", { "class": "count", text: T.plural(S.cards_n, count) })])
       ].concat(titleIn("h3", r, r.title), [
         r.description ? el("p", { "class": "result-description", dir: "auto", lang: "de", text: r.description }) : null,
         r.next_step ? el("p", { "class": "small", dir: "auto", text: S.next_step + ": " + r.next_step }) : null
@@ -305,7 +305,7 @@
     if (!open) return;
     document.getElementById("vote-title").textContent = S.vote_title;
     var left = run.dots - myVotes.length;
-    document.getElementById("dots-left").textContent = T.digits(left + " / " + run.dots) + " " + S.dots_left;
+    document.getElementById("dots-left").textContent = T.plural(S.dots_left_n, left);
     var list = document.getElementById("vote-list");
     list.innerHTML = "";
     tables.forEach(function (t) {

@@ -120,7 +120,7 @@
         list.appendChild(el("article", { "class": "wall-result result-kind-" + r.kind, "data-result": r.id }, [
           el("span", { "class": "kind kind-" + r.kind, text: S.kinds[r.kind] }),
           el("h3", { dir: "auto", text: r.title }),
-          el("p", { "class": "meta", text: entry.count + " " + S.cards + (entry.alsoAt.length ? " · " + S.also_at + " " + entry.alsoAt.join(", ") : "") })
+          el("p", { "class": "meta", text: T.plural(S.cards_n, entry.count) + (entry.alsoAt.length ? " · " + S.also_at + " " + entry.alsoAt.join(", ") : "") })
         ]));
       });
       grid.appendChild(el("section", { "class": "wall-table", "data-table": table.id }, [
