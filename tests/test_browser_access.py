@@ -54,3 +54,32 @@ def test_the_tablet_keeps_focus_while_cards_arrive_and_after_a_keyboard_move(bro
     active = tablet.evaluate("() => document.activeElement.tagName + ' ' + (document.activeElement.closest('[data-card],[data-result]') || document.body).innerText")
     assert active != "BODY " and not active.startswith("BODY"), active
     ctx.close()
+
+
+def test_the_wall_reads_from_the_back_and_grows_with_zoom_and_the_join_page_never_overflows(browser, server):
+    links = server.links()
+    post_from_another_phone(server, links["tables"][0]["id"], "Wohnungsbaugenossenschaftsgründung unterstützen")
+
+    def wall_sizes(viewport, scale):
+        ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
+        page = ctx.new_page()
+        page.goto(links["wall"])
+        page.wait_for_selector(".wall-table .card")
+        sizes = page.evaluate("""() => ({
+            card: parseFloat(getComputedStyle(document.querySelector('.wall-table .card')).fontSize),
+            qr: document.querySelector('.wall-join img').getBoundingClientRect().width,
+            overflow: [...document.querySelectorAll('.wall-table .card')].some(c => c.scrollWidth > c.clientWidth + 1),
+        })""")
+        ctx.close()
+        return sizes
+
+    normal = wall_sizes({"width": 1920, "height": 1080}, 1)
+    zoomed = wall_sizes({"width": 960, "height": 540}, 2)  # what 200 % browser zoom does to a 1080p wall
+    assert normal["card"] >= 34 and normal["qr"] >= 280 and not normal["overflow"]
+    assert zoomed["card"] * 2 > normal["card"] * 1.3  # text grows with zoom (it was fixed in vw)
+
+    ctx = browser.new_context(viewport={"width": 195, "height": 600})  # a 390 px phone at 200 %
+    page = ctx.new_page()
+    page.goto(links["join"] + "?lang=ar")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    ctx.close()
