@@ -22,13 +22,9 @@ def languages() -> dict[str, dict]:
     return {entry["code"]: entry for entry in data["languages"]}
 
 
-# Languages a card may be recognised in beyond the offered ones (by its script), with their names.
-OTHER_CARD_LANGUAGES = {"ps": "پښتو", "ru": "Русский", "ku": "Kurdî", "fr": "Français"}
-
-
 def names() -> dict[str, str]:
-    """Every language a card may be in, by code, named in itself."""
-    return {**{code: entry["name"] for code, entry in languages().items()}, **OTHER_CARD_LANGUAGES}
+    """Every offered language by code, named in itself (a card is in one of them, or unknown)."""
+    return {code: entry["name"] for code, entry in languages().items()}
 
 
 def codes() -> list[str]:
