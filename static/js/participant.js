@@ -166,7 +166,7 @@
 
   function ownCard(card, pending) {
     var item = el("li", { "class": "card " + card.status, id: "card-" + card.id, "data-card": card.id }, [
-      el("p", { "class": "card-text", dir: "auto", text: card.text }),
+      el("p", { "class": "card-text", dir: "auto", lang: card.lang || null, text: card.text }),
       card.name ? el("p", { "class": "card-name", dir: "auto", text: card.name }) : null,
       pending ? el("p", { "class": "badge pending", text: S.pending }) : null,
       card.result_id && results[card.result_id] ? el("p", { "class": "badge in-result", text: S.in_result + " " + results[card.result_id].title }) : null,
@@ -221,7 +221,7 @@
         .sort(function (a, b) { return b.created_at - a.created_at; });
       cards.forEach(function (c) {
         list.appendChild(el("li", { "class": "card" }, [
-          el("p", { "class": "card-text", dir: "auto", text: c.text }),
+          el("p", { "class": "card-text", dir: "auto", lang: c.lang || null, text: c.text }),
           c.name ? el("p", { "class": "card-name", dir: "auto", text: c.name }) : null
         ]));
       });
