@@ -400,13 +400,10 @@ def withdraw_card_form(event_id: str, table_id: int, card_id: str):
 @bp.get("/e/<event_id>/m/<int:table_id>")
 def moderator(event_id: str, table_id: int):
     """A table's moderator board (secret link)."""
-    redirected = _redeem_secret_link()
+    redirected, event = _enter_staff_page(event_id, MODERATOR, table_id)
     if redirected:
         return redirected
-    event = _event_or_404(event_id)
     table = _table_or_404(event_id, table_id)
-    _require(event_id, MODERATOR, table_id)
-    access.participant_id(create=True)  # this tablet's id, for its own undo
     boot = _boot(event_id, MODERATOR, table_id)
     return _private(render_template(
         "moderator.html",
@@ -419,6 +416,22 @@ def moderator(event_id: str, table_id: int):
     ))
 
 
+def _enter_staff_page(event_id: str, role: str, table_id: int | None = None) -> tuple[Response | None, dict | None]:
+    """A secret link's page: trade ?k= for the grant (a redirect), else check the grant.
+
+    Returns (redirect, None) or (None, event); the device gets its id for its own undo.
+    """
+    redirected = _redeem_secret_link()
+    if redirected:
+        return redirected, None
+    event = _event_or_404(event_id)
+    if table_id is not None:
+        _table_or_404(event_id, table_id)
+    _require(event_id, role, table_id)
+    access.participant_id(create=True)
+    return None, event
+
+
 def _private(body: str) -> Response:
     """A staff page: never kept in a cache (it may show secret links)."""
     response = make_response(body)
@@ -429,24 +442,18 @@ def _private(body: str) -> Response:
 @bp.get("/e/<event_id>/i")
 def interpreter(event_id: str):
     """Sprachmittlung (secret link): cards not written in German, to translate; titles and questions."""
-    redirected = _redeem_secret_link()
+    redirected, event = _enter_staff_page(event_id, INTERPRETER)
     if redirected:
         return redirected
-    event = _event_or_404(event_id)
-    _require(event_id, INTERPRETER)
-    access.participant_id(create=True)
     return _private(render_template("interpreter.html", event=event, boot=_boot(event_id, INTERPRETER)))
 
 
 @bp.get("/e/<event_id>/lead")
 def lead(event_id: str):
     """The lead's console (secret link): tables, questions, links and QR codes."""
-    redirected = _redeem_secret_link()
+    redirected, event = _enter_staff_page(event_id, LEAD)
     if redirected:
         return redirected
-    event = _event_or_404(event_id)
-    _require(event_id, LEAD)
-    access.participant_id(create=True)
     commands = _commands()
     links = event_links(commands, event_id, public_base())
     boot = _boot(event_id, LEAD)
