@@ -78,7 +78,8 @@ PENDING = "pending"  # pre-moderation: waits in the moderators' queue
 # The run of an evening: arrival, rounds 1..n, sorting, market place (voting), closing.
 ARRIVAL, SORTING, MARKET, CLOSING = "arrival", "sorting", "market", "closing"
 MODERATION_MODES = ("post", "pre")
-LIMITS = {"rounds": (1, 10), "round_minutes": (1, 240), "dots": (1, 20)}
+LIMITS = {"rounds": (1, 10), "round_minutes": (1, 240), "dots": (1, 20), "sorting_minutes": (1, 240),
+          "market_minutes": (1, 240)}
 MAX_TIMER_ADD_MINUTES = 60
 
 
@@ -115,7 +116,19 @@ def event_state(event: dict) -> dict:
         "place": event["place"],
         "status": event["status"],
         "languages": event_languages(event),
+        "auto_timer": bool(event["auto_timer"]),
+        "sorting_minutes": event["sorting_minutes"],
+        "market_minutes": event["market_minutes"],
+        "spotlight": json.loads(event["spotlight"]) if event["spotlight"] else None,
+        "focus_table": event["focus_table"],
     }
+
+
+def phase_minutes(event: dict, phase: str) -> int | None:
+    """How long a phase's timer runs: a round's length, the sorting and market times; None for the rest."""
+    if phase.startswith("round:"):
+        return event["round_minutes"]
+    return {SORTING: event["sorting_minutes"], MARKET: event["market_minutes"]}.get(phase)
 
 
 def event_languages(event: dict) -> list[str]:

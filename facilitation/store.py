@@ -215,12 +215,44 @@ def m006_languages(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_evening_flow(db: sqlite_utils.Database) -> None:
+    """Safe moderation and a smoother evening.
+
+    Tables: their own moderation mode ('' = the event's). Cards: why one is held
+    for a moderator, and its '+1' reactions (one per phone, in reactions).
+    Events: the list of words that hold a card, whether a round's timer starts
+    with the round, timers for sorting and the market place, the wall's
+    spotlight (JSON {kind, id}) and table focus.
+    """
+    db.executescript(
+        """
+        ALTER TABLE tables ADD COLUMN moderation TEXT NOT NULL DEFAULT '';
+        ALTER TABLE cards ADD COLUMN hold_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE cards ADD COLUMN reactions INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN hold_words TEXT NOT NULL DEFAULT '';
+        ALTER TABLE events ADD COLUMN auto_timer INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE events ADD COLUMN sorting_minutes INTEGER NOT NULL DEFAULT 15;
+        ALTER TABLE events ADD COLUMN market_minutes INTEGER NOT NULL DEFAULT 15;
+        ALTER TABLE events ADD COLUMN spotlight TEXT NOT NULL DEFAULT '';
+        ALTER TABLE events ADD COLUMN focus_table INTEGER;
+        CREATE TABLE reactions (
+            card_id TEXT NOT NULL REFERENCES cards(id) ON DELETE CASCADE,
+            participant_id TEXT NOT NULL,
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (card_id, participant_id)
+        );
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
 CARD_COLUMNS = (
     "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
-    "result_id, rank, round, lang, translation, translated_by, source"
+    "result_id, rank, round, lang, translation, translated_by, source, hold_reason, reactions"
 )
 RESULT_COLUMNS = (
     "id, event_id, table_id, kind, title, description, next_step, contact, addressee, status, merged_into, "
@@ -365,6 +397,33 @@ class Store:
         """Set a question's wording."""
         self.db.execute("UPDATE questions SET text = ? WHERE id = ?", (text, question_id))
 
+    def set_table_moderation(self, table_id: int, mode: str) -> None:
+        """A table's own moderation mode ('' follows the event)."""
+        self.db.execute("UPDATE tables SET moderation = ? WHERE id = ?", (mode, table_id))
+
+    def add_reaction(self, card_id: str, participant_id: str, event_id: str) -> bool:
+        """One '+1' of a phone on a card; False when it had given it already."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO reactions (card_id, participant_id, event_id, created_at) VALUES (?, ?, ?, ?)",
+            (card_id, participant_id, event_id, time.time()),
+        )
+        return cur.rowcount == 1
+
+    def remove_reaction(self, card_id: str, participant_id: str) -> bool:
+        """Take a '+1' back; False when there was none."""
+        return self.db.execute(
+            "DELETE FROM reactions WHERE card_id = ? AND participant_id = ?", (card_id, participant_id)
+        ).rowcount == 1
+
+    def reaction_count(self, card_id: str) -> int:
+        """How many phones gave a card their '+1'."""
+        return self._one("SELECT count(*) AS n FROM reactions WHERE card_id = ?", (card_id,))["n"]
+
+    def reactions_of(self, event_id: str, participant_id: str) -> list[str]:
+        """The cards a phone gave its '+1'."""
+        return [r["card_id"] for r in self._all(
+            "SELECT card_id FROM reactions WHERE event_id = ? AND participant_id = ?", (event_id, participant_id))]
+
     def set_i18n(self, kind: str, row_id, i18n: str) -> None:
         """Set the wording in other languages (JSON) of a table, question or result."""
         table = {"table": "tables", "question": "questions", "result": "results"}[kind]
@@ -452,7 +511,7 @@ class Store:
 
     def delete_event(self, event_id: str) -> None:
         """Remove an event and every row that belongs to it (inside a transaction)."""
-        for table in ("votes", "undo_log", "changes", "cards", "results", "secrets"):
+        for table in ("votes", "reactions", "undo_log", "changes", "cards", "results", "secrets"):
             self.db.execute(f"DELETE FROM {table} WHERE event_id = ?", (event_id,))
         self.db.execute(
             "DELETE FROM questions WHERE table_id IN (SELECT id FROM tables WHERE event_id = ?)", (event_id,)

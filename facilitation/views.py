@@ -25,7 +25,7 @@ from .domain import DELETED, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING,
 MAX_REPLAY = 2000
 
 PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank",
-                      "lang", "translation", "source")
+                      "lang", "translation", "source", "reactions")
 FULL, INTERPRETING, PUBLIC = "full", "interpreter", "public"
 
 
@@ -79,7 +79,8 @@ def moderator_result(result: dict) -> dict:
 
 def table_view(table: dict) -> dict:
     """A table as every screen sees it."""
-    return {"id": table["id"], "name": table["name"], "position": table["position"], "i18n": i18n(table)}
+    return {"id": table["id"], "name": table["name"], "position": table["position"], "i18n": i18n(table),
+            "moderation": table.get("moderation", "")}
 
 
 def question_view(question: dict) -> dict:

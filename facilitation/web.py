@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, views
 from .commands import Commands
+from .commands.cards import hold_words
 from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .links import base_url, event_links
 from .qr import qr_svg
@@ -264,6 +265,15 @@ def _ui_strings() -> dict:
         "arrived": _("Ihre Karte ist angekommen."),
         "arrived_pending": _("Ihre Karte ist angekommen und wartet auf Freigabe durch die Moderation."),
         "translate": _("Übersetzen"),
+        "confirm_release": _("Alle wartenden Karten zeigen, auch die noch niemand angesehen hat?"),
+        "hold_phone": _("enthält eine Telefonnummer"),
+        "hold_email": _("enthält eine E-Mail-Adresse"),
+        "hold_url": _("enthält eine Webadresse"),
+        "hold_word": _("enthält ein Wort von der Liste:"),
+        "table_moderation": _("Dieser Tisch"),
+        "moderation_event": _("wie die Veranstaltung"),
+        "moderation_pre": _("Erst nach Freigabe"),
+        "moderation_post": _("Sofort sichtbar"),
         "language": _("Sprache"),
         "translation": _("Übersetzung"),
         "untranslated": _("noch nicht übersetzt"),
@@ -465,6 +475,7 @@ def lead(event_id: str):
         questions=commands.store.questions(event_id),
         templates=TEMPLATES,
         all_languages=languages.languages(),
+        hold_words=hold_words(event),
         event_languages=domain.event_languages(event),
         boot=boot,
     ))

@@ -1,6 +1,7 @@
 """Running the evening: phases, timer arithmetic, moderation modes, dot-voting."""
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 
@@ -112,11 +113,25 @@ def test_entering_a_round_resets_the_timer_and_tags_cards(commands, event, clock
     clock.now += 600
     commands.run("phase:set", lead(event), {"phase": "round:2"})
     assert remaining(commands, event, clock.now) == 1200
-    assert state(commands, event)["timer"]["started_at"] is None
+    assert state(commands, event)["timer"]["started_at"] == clock.now  # the round's timer starts with it
     second = card_payload(event)
     commands.run("card:post", participant(event), second)
     assert commands.store.card(first["id"])["round"] == 1
     assert commands.store.card(second["id"])["round"] == 2
+
+
+def test_timers_start_with_their_phase_unless_the_lead_says_otherwise(commands, event, clock):
+    commands.run("event:configure", lead(event), {"sorting_minutes": 10, "market_minutes": 12})
+    commands.run("phase:set", lead(event), {"phase": "sorting"})
+    assert state(commands, event)["timer"] == {"duration": 600.0, "started_at": clock.now, "elapsed": 0.0}
+    commands.run("phase:set", lead(event), {"phase": "market"})
+    assert remaining(commands, event, clock.now + 60) == 11 * 60
+    commands.run("event:configure", lead(event), {"auto_timer": False})
+    commands.run("phase:set", lead(event), {"phase": "round:1"})
+    assert state(commands, event)["timer"] == {"duration": 1200.0, "started_at": None, "elapsed": 0.0}
+    commands.run("phase:set", lead(event), {"phase": "closing"})
+    assert state(commands, event)["timer"]["duration"] == 0.0  # no timer in the closing
+    refused("invalid_payload", commands.run, "event:configure", lead(event), {"auto_timer": "yes"})
 
 
 def test_pre_moderation_queue(clients, commands, event):
@@ -140,20 +155,64 @@ def test_pre_moderation_queue(clients, commands, event):
     assert "text" not in changes(wall)[-1]["card"]
 
 
-def test_switching_to_post_moderation_releases_the_queue(commands, event):
+def test_switching_to_post_moderation_keeps_the_queue_unless_the_lead_releases_it(commands, event):
     commands.run("moderation:set", lead(event), {"mode": "pre"})
-    waiting = [card_payload(event, table_index=i) for i in range(3)]
+    waiting = [card_payload(event, table_index=i, text="Eine Beleidigung") for i in range(3)]
     for i, payload in enumerate(waiting):
         commands.run("card:post", participant(event, table_index=i, pid=f"q{i}"), payload)
     rejected = waiting[0]["id"]
     commands.run("card:hide", lead(event), {"id": rejected})
-    result = commands.run("moderation:set", lead(event), {"mode": "post"})
-    assert result.ack["released"] == 2
-    assert [c["type"] for c in result.changes] == ["card.shown", "card.shown", "event.updated"]
+    kept = commands.run("moderation:set", lead(event), {"mode": "post"})
+    assert kept.ack["released"] == 0 and [c["type"] for c in kept.changes] == ["event.updated"]
+    assert {commands.store.card(p["id"])["status"] for p in waiting[1:]} == {"pending"}  # nothing unreviewed goes out
+    released = commands.run("moderation:set", lead(event), {"mode": "post", "queue": "release"})
+    assert released.ack["released"] == 2
+    assert [c["type"] for c in released.changes] == ["card.shown", "card.shown"]
     assert {commands.store.card(p["id"])["status"] for p in waiting[1:]} == {"visible"}
-    assert commands.store.card(rejected)["status"] == "hidden"
+    assert commands.store.card(rejected)["status"] == "hidden"  # rejected stays rejected
     refused("invalid_payload", commands.run, "moderation:set", lead(event), {"mode": "sometimes"})
-    refused("forbidden", commands.run, "moderation:set", moderator(event), {"mode": "pre"})
+    refused("invalid_payload", commands.run, "moderation:set", lead(event), {"mode": "post", "queue": "all"})
+    refused("forbidden", commands.run, "moderation:set", moderator(event), {"mode": "pre", "table": event["tables"][1]})
+
+
+def test_one_table_goes_to_pre_moderation_alone(commands, event):
+    heated, calm = event["tables"][0], event["tables"][1]
+    commands.run("moderation:set", moderator(event), {"mode": "pre"})  # the table's moderator, own table
+    assert commands.store.table(heated)["moderation"] == "pre"
+    at_heated, at_calm = card_payload(event, 0), card_payload(event, 1)
+    commands.run("card:post", participant(event, 0), at_heated)
+    commands.run("card:post", participant(event, 1, pid="p2"), at_calm)
+    assert commands.store.card(at_heated["id"])["status"] == "pending"
+    assert commands.store.card(at_calm["id"])["status"] == "visible"
+    result = commands.run("moderation:set", lead(event), {"mode": "event", "table": heated, "queue": "release"})
+    assert result.ack["released"] == 1 and commands.store.table(heated)["moderation"] == ""
+    assert commands.store.table(calm)["moderation"] == ""
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Ruf mich an: 0171 1234567", "phone"), ("Schreib an mia@example.org", "email"),
+    ("Mehr unter www.beispiel.de", "url"), ("Der Bürgermeister ist ein Idiot", "word:Idiot"),
+])
+def test_cards_with_contact_details_or_listed_words_wait_for_a_moderator(commands, event, text, reason):
+    payload = card_payload(event, text=text)
+    ack = commands.run("card:post", participant(event), payload).ack
+    card = commands.store.card(payload["id"])
+    assert card["status"] == "pending" and card["hold_reason"] == reason
+    assert ack["card"]["status"] == "pending"  # the author sees "wartet auf Freigabe"
+    commands.run("card:show", moderator(event), {"id": payload["id"]})
+    assert commands.store.card(payload["id"])["hold_reason"] == ""
+
+
+def test_the_lead_edits_the_list_of_words(commands, event):
+    commands.run("event:configure", lead(event), {"hold_words": ["Mist", " mist ", "Quatsch"]})
+    assert json.loads(commands.store.event(event["id"])["hold_words"]) == ["Mist", "Quatsch"]
+    payload = card_payload(event, text="So ein Quatsch")
+    commands.run("card:post", participant(event), payload)
+    assert commands.store.card(payload["id"])["hold_reason"] == "word:Quatsch"
+    fine = card_payload(event, text="Du Idiot")  # no longer on the list
+    commands.run("card:post", participant(event, pid="p9"), fine)
+    assert commands.store.card(fine["id"])["status"] == "visible"
+    refused("invalid_payload", commands.run, "event:configure", lead(event), {"hold_words": "Mist"})
 
 
 def vote(commands, event, result_id, pid="v1", vote_id=None):

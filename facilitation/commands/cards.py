@@ -1,19 +1,39 @@
 """Cards: post, edit, withdraw (the author); hide and show (moderation); tables and questions."""
 from __future__ import annotations
 
+import json
 import time
 
 from .. import domain, views
 from ..domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, PENDING, VISIBLE, WITHDRAWN, Result, fail
+from ..holds import DEFAULT_WORDS, hold_reason
 from ..languages import card_language
 from .core import Call, command
 
 STAFF = (MODERATOR, LEAD)
 
 
-def new_card_status(event: dict) -> str:
-    """VISIBLE, or PENDING while the event is pre-moderated."""
-    return PENDING if event["moderation"] == "pre" else VISIBLE
+def table_moderation(event: dict, table: dict) -> str:
+    """A table's moderation mode: its own, else the event's."""
+    return table.get("moderation") or event["moderation"]
+
+
+def arrival(c: Call, table_id: int, text: str) -> dict:
+    """Status and hold reason of a card a participant writes or rewrites.
+
+    PENDING while the table is pre-moderated; PENDING with its reason when it
+    holds a phone number, an e-mail or web address or a listed word (also in
+    post-moderation); else VISIBLE.
+    """
+    if table_moderation(c.event, c.store.table(table_id)) == "pre":
+        return {"status": PENDING, "hold_reason": ""}
+    reason = hold_reason(text, hold_words(c.event))
+    return {"status": PENDING if reason else VISIBLE, "hold_reason": reason}
+
+
+def hold_words(event: dict) -> list[str]:
+    """The event's words that hold a card for a moderator (the default list until the lead edits it)."""
+    return json.loads(event["hold_words"]) if event["hold_words"] else list(DEFAULT_WORDS)
 
 
 def _ack(card: dict, **extra) -> dict:
@@ -37,7 +57,7 @@ def post_card(c: Call, p: dict) -> Result:
     question = _question_at(c, p.get("question"), actor.table_id)
     text = domain.check_card_text(p.get("text"))
     card = new_card(c, card_id, question, text, domain.check_name(p.get("name")), actor.participant_id,
-                    status=new_card_status(c.event), lang=card_language(text, _optional_code(p.get("lang"))))
+                    lang=card_language(text, _optional_code(p.get("lang"))), **arrival(c, actor.table_id, text))
     change = c.log("card.posted", actor.table_id, {"card": card})
     return Result([change], _ack(card))
 
@@ -61,7 +81,7 @@ def new_card(c: Call, card_id: str, question: dict, text: str, name: str, author
         "id": card_id, "event_id": c.actor.event_id, "table_id": question["table_id"], "question_id": question["id"],
         "author_id": author_id, "name": name, "text": text, "version": 1, "created_at": now, "updated_at": now,
         "result_id": None, "rank": now, "round": c.event["current_round"], "lang": "", "translation": "",
-        "translated_by": "", "source": "phone", **fields,
+        "translated_by": "", "source": "phone", "hold_reason": "", "reactions": 0, **fields,
     }
     c.store.insert_card(card)
     return card
@@ -118,8 +138,8 @@ def edit_card(c: Call, p: dict) -> Result:
     if all(card[k] == v for k, v in fields.items()):
         return Result([], _ack(card))
     if c.actor.role == PARTICIPANT and card["status"] == VISIBLE:
-        # Pre-moderated: an edited card is checked again, or editing would bypass the queue.
-        fields["status"] = new_card_status(c.event)
+        # An edited card is checked again (queue, phone numbers, words), or editing would bypass them.
+        fields.update(arrival(c, card["table_id"], fields["text"]))
     if c.actor.role == PARTICIPANT and fields["text"] != card["text"]:
         # The author said something else: the old translation no longer fits it.
         fields.update(lang=card_language(fields["text"], _optional_code(p.get("lang")) or card["lang"]),
@@ -144,7 +164,9 @@ def _set_visibility(c: Call, p: dict, status: str, type_: str) -> Result:
     card = c.moderated_card(p.get("id"))
     if card["status"] == status:
         return Result([], _ack(card))
-    change = c.save_card(card["id"], type_, status=status)
+    # Approved: the reason it waited is settled. Rejected: it stays, for the moderators to see why.
+    fields = {"status": status, **({"hold_reason": ""} if status == VISIBLE else {})}
+    change = c.save_card(card["id"], type_, **fields)
     return Result([change], _ack(change["card"]))
 
 

@@ -11,7 +11,8 @@ import time
 
 from .. import domain
 from ..languages import SOURCE, languages
-from ..domain import LEAD, MARKET, PENDING, VISIBLE, Result, fail
+from ..domain import LEAD, MARKET, MODERATOR, PENDING, VISIBLE, Result, fail
+from ..holds import MAX_WORD_LENGTH, MAX_WORDS
 from .core import Call, command
 from .voting import store_ranking
 
@@ -24,11 +25,29 @@ def configure_event(c: Call, p: dict) -> Result:
     fields = {key: domain.check_number(p.get(key), *domain.LIMITS[key]) for key in domain.LIMITS if key in p}
     if "languages" in p:
         fields["languages"] = _check_languages(p["languages"])
+    if "auto_timer" in p:
+        if not isinstance(p["auto_timer"], bool):
+            raise fail("invalid_payload")
+        fields["auto_timer"] = int(p["auto_timer"])
+    if "hold_words" in p:
+        fields["hold_words"] = _check_words(p["hold_words"])
     if "dots" in fields and c.event["voting_open"] and fields["dots"] != c.event["dots"]:
         raise fail("voting_open")
     if "rounds" in fields and c.event["current_round"] > fields["rounds"]:
         raise fail("out_of_range", min=c.event["current_round"], max=domain.LIMITS["rounds"][1])
     return c.run_change(**fields)
+
+
+def _check_words(value) -> str:
+    """The words that hold a card, as stored: cleaned, one line each, no repeats."""
+    if not isinstance(value, list) or len(value) > MAX_WORDS:
+        raise fail("invalid_payload")
+    words = []
+    for word in value:
+        word = " ".join(domain.check_optional_text(word, MAX_WORD_LENGTH).split())
+        if word and word.casefold() not in {w.casefold() for w in words}:
+            words.append(word)
+    return json.dumps(words, ensure_ascii=False)
 
 
 def _check_languages(value) -> str:
@@ -56,8 +75,14 @@ def set_phase(c: Call, p: dict) -> Result:
     fields = {"phase": phase}
     number = domain.round_of(phase)
     if number is not None:
-        fields.update(current_round=number, timer_duration=event["round_minutes"] * 60.0,
-                      timer_started_at=None, timer_elapsed=0.0)
+        fields["current_round"] = number
+    minutes = domain.phase_minutes(event, phase)
+    if minutes is not None:
+        # A timed phase starts its timer with it when the lead wants that (the default).
+        fields.update(timer_duration=minutes * 60.0, timer_elapsed=0.0,
+                      timer_started_at=time.time() if event["auto_timer"] else None)
+    else:
+        fields.update(timer_started_at=None, timer_elapsed=0.0, timer_duration=0.0)
     changes = []
     if phase == MARKET and not event["voting_open"]:
         fields["voting_open"] = 1
@@ -71,12 +96,17 @@ def set_phase(c: Call, p: dict) -> Result:
 # -- timer: durations in seconds, server clock; clients derive the countdown
 
 
+def _phase_seconds(event: dict) -> float:
+    """The full length of the current phase's timer (a round's length where the phase has none)."""
+    return (domain.phase_minutes(event, event["phase"]) or event["round_minutes"]) * 60.0
+
+
 @command("timer:start", roles=LEAD_ONLY)
 def timer_start(c: Call, p: dict) -> Result:
-    """Start or resume the round timer."""
+    """Start or resume the phase's timer."""
     if c.event["timer_started_at"] is not None:
         return c.unchanged_event()
-    duration = c.event["timer_duration"] or c.event["round_minutes"] * 60.0
+    duration = c.event["timer_duration"] or _phase_seconds(c.event)
     return c.run_change(timer_started_at=time.time(), timer_duration=duration)
 
 
@@ -103,26 +133,54 @@ def timer_add(c: Call, p: dict) -> Result:
 
 @command("timer:stop", roles=LEAD_ONLY)
 def timer_stop(c: Call, p: dict) -> Result:
-    """Stop and reset the timer to the round's length."""
-    return c.run_change(timer_started_at=None, timer_elapsed=0.0, timer_duration=c.event["round_minutes"] * 60.0)
+    """Stop and reset the timer to the phase's length."""
+    return c.run_change(timer_started_at=None, timer_elapsed=0.0, timer_duration=_phase_seconds(c.event))
 
 
-@command("moderation:set", roles=LEAD_ONLY)
+@command("moderation:set", roles=(LEAD, MODERATOR))
 def set_moderation(c: Call, p: dict) -> Result:
-    """Switch pre- and post-moderation live.
+    """Switch pre- and post-moderation live, for the event (the lead) or one table.
 
-    Back to post-moderation, the cards still waiting in the queues are
-    released (shown), so none stays forgotten in a queue nobody watches.
+    ``table`` sets that table's own mode ('pre', 'post', or 'event' to follow the
+    event again); a moderator sets only their own table's. Cards waiting in the
+    queue stay there unless ``queue`` is 'release': switching never publishes
+    unreviewed cards by itself, and rejected cards stay rejected.
     """
+    queue = p.get("queue", "keep")
+    domain.check_choice(queue, ("keep", "release"), "invalid_payload")
+    if p.get("table") is not None or c.actor.role == MODERATOR:
+        return _set_table_moderation(c, p, queue)
     mode = domain.check_choice(p.get("mode"), domain.MODERATION_MODES, "invalid_payload")
-    if mode == c.event["moderation"]:
-        return c.unchanged_event()
+    changes = _release(c, None) if queue == "release" and mode == "post" else []
+    if mode != c.event["moderation"]:
+        changes.append(c.event_change(moderation=mode))
+    if not changes:
+        return c.unchanged_event(released=0)
+    released = sum(1 for change in changes if "card" in change)
+    return Result(changes, {"event": domain.event_state(c.event), "released": released})
+
+
+def _set_table_moderation(c: Call, p: dict, queue: str) -> Result:
+    table = c.table(p.get("table") if p.get("table") is not None else c.actor.table_id)
+    if not c.actor.may_moderate(table["id"]):
+        raise fail("forbidden")
+    mode = domain.check_choice(p.get("mode"), domain.MODERATION_MODES + ("event",), "invalid_payload")
+    stored = "" if mode == "event" else mode
     changes = []
-    if mode == "post":
-        changes = [c.save_card(card["id"], "card.shown", status=VISIBLE)
-                   for card in c.store.cards(c.actor.event_id) if card["status"] == PENDING]
-    changes.append(c.event_change(moderation=mode))
-    return Result(changes, {"event": changes[-1]["event"], "released": len(changes) - 1})
+    effective = stored or c.event["moderation"]
+    if queue == "release" and effective == "post":
+        changes += _release(c, table["id"])
+    if stored != table["moderation"]:
+        c.store.set_table_moderation(table["id"], stored)
+        changes.append(c.log("table.moderation", None, {"table": c.store.table(table["id"])}))
+    released = sum(1 for change in changes if "card" in change)
+    return Result(changes, {"table": c.store.table(table["id"]), "released": released})
+
+
+def _release(c: Call, table_id: int | None) -> list[dict]:
+    """Show the cards waiting in the queue (of one table, or all): only when the lead says so."""
+    return [c.save_card(card["id"], "card.shown", status=VISIBLE, hold_reason="")
+            for card in c.store.cards(c.actor.event_id, table_id) if card["status"] == PENDING]
 
 
 @command("wall:mode", roles=LEAD_ONLY)

@@ -75,6 +75,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-moderation]"), function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-moderation") === run.moderation));
     });
+    document.getElementById("release-queue").hidden = run.moderation !== "post";
     document.getElementById("voting-state").textContent =
       run.voting_open ? S.voting_is_open : (run.phase === "market" || run.phase === "closing" ? S.voting_is_closed : S.voting_not_yet);
     document.getElementById("voting-close").hidden = !run.voting_open;
@@ -117,6 +118,14 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-moderation]"), function (b) {
     b.addEventListener("click", function () { send("moderation:set", { mode: b.getAttribute("data-moderation") }); });
   });
+  document.getElementById("release-queue").addEventListener("click", function () {
+    if (window.confirm(S.confirm_release)) send("moderation:set", { mode: run.moderation, queue: "release" });
+  });
+  document.getElementById("hold-words").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var words = ev.target.elements.words.value.split("\n").map(function (w) { return w.trim(); }).filter(Boolean);
+    send("event:configure", { hold_words: words });
+  });
   document.getElementById("voting-close").addEventListener("click", function () { send("voting:close"); });
   document.getElementById("voting-open").addEventListener("click", function () { send("voting:open"); });
   document.getElementById("event-close").addEventListener("click", function () { send("event:close"); });
@@ -134,6 +143,9 @@
       rounds: parseInt(form.elements.rounds.value, 10),
       round_minutes: parseInt(form.elements.round_minutes.value, 10),
       dots: parseInt(form.elements.dots.value, 10),
+      sorting_minutes: parseInt(form.elements.sorting_minutes.value, 10),
+      market_minutes: parseInt(form.elements.market_minutes.value, 10),
+      auto_timer: form.elements.auto_timer.checked,
       languages: Array.prototype.filter.call(form.querySelectorAll("input[name=languages]"), function (box) { return box.checked; })
         .map(function (box) { return box.value; })
     });

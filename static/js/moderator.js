@@ -47,6 +47,7 @@
     var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status + (fresh[card.id] ? " fresh" : ""), "data-card": card.id },
       T.cardWords(card, S).concat([
         hidden ? el("p", { "class": "badge", text: S.hidden }) : null,
+        card.hold_reason ? el("p", { "class": "badge hold", text: holdText(card.hold_reason) }) : null,
         roundBadge(card)
       ]));
     var buttons = pending ? [
@@ -63,6 +64,21 @@
     item.appendChild(el("div", { "class": "actions" }, buttons));
     return item;
   }
+
+  /* Why a card waits: 'enthält eine Telefonnummer', or the listed word it holds. */
+  function holdText(reason) {
+    if (reason.indexOf("word:") === 0) return S.hold_word + " „" + reason.slice(5) + "“";
+    return S["hold_" + reason] || reason;
+  }
+
+  /* This table's own moderation mode (a heated table can go to pre-moderation alone). */
+  function showTableModeration(table) {
+    var select = document.getElementById("table-moderation");
+    select.value = table.moderation || "event";
+  }
+  document.getElementById("table-moderation").addEventListener("change", function (ev) {
+    act("moderation:set", { mode: ev.target.value });
+  });
 
   /* Pre-moderation: the cards waiting for this table's moderators, oldest first. */
   function renderQueue() {
@@ -517,7 +533,11 @@
     snapshot: function (state) {
       cards = state.cards;  // the server sends a moderator only the cards of its table
       results = state.results;
-      state.tables.forEach(function (t) { if (t.id === boot.table) document.getElementById("table-name").textContent = t.name; });
+      state.tables.forEach(function (t) {
+        if (t.id !== boot.table) return;
+        document.getElementById("table-name").textContent = t.name;
+        showTableModeration(t);
+      });
       run = state.event;
       updateRunBar(run);
       render();
@@ -528,7 +548,8 @@
       } else if (change.event) {
         run = change.event;
         updateRunBar(run);
-      } else if (change.type === "table.renamed" && change.table.id === boot.table) {
+      } else if (change.table && change.table.id === boot.table) {
+        showTableModeration(change.table);
         document.getElementById("table-name").textContent = change.table.name;
       } else if (change.type === "question.edited") {
         var head = document.querySelector("#col-" + change.question.id + " span[dir]");
