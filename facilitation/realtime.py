@@ -29,7 +29,20 @@ def perform(app, actor: Actor, name: str, payload=None) -> Result:
     sio = app.extensions.get("socketio")
     if sio is not None:
         broadcast(sio, actor.event_id, result)
+        if any(_starts_a_later_round(change) for change in result.changes):
+            sio.emit("occupancy", occupancy(sio, commands_of(app).store, actor.event_id), to=f"{actor.event_id}:phones")
     return result
+
+
+def _starts_a_later_round(change: dict) -> bool:
+    event = change.get("event")
+    return bool(event) and event["phase"].startswith("round:") and event["current_round"] >= 2
+
+
+def occupancy(sio: SocketIO, store, event_id: str) -> dict:
+    """How many phones are connected at each table (so phones can suggest the emptiest one)."""
+    return {str(t["id"]): len(list(sio.server.manager.get_participants("/", f"{event_id}:phones:{t['id']}")))
+            for t in store.tables(event_id)}
 
 
 def broadcast(sio: SocketIO, event_id: str, result: Result) -> None:

@@ -265,6 +265,7 @@ def _ui_strings() -> dict:
         "arrived": _("Ihre Karte ist angekommen."),
         "arrived_pending": _("Ihre Karte ist angekommen und wartet auf Freigabe durch die Moderation."),
         "translate": _("Übersetzen"),
+        "fewest_people": _("Hier sind gerade die wenigsten Leute."),
         "confirm_release": _("Alle wartenden Karten zeigen, auch die noch niemand angesehen hat?"),
         "hold_phone": _("enthält eine Telefonnummer"),
         "hold_email": _("enthält eine E-Mail-Adresse"),

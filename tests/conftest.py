@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from flask_socketio.test_client import SocketIOTestClient
 
 from facilitation import commands_of, create_app, socketio_of
 from facilitation.commands.core import RateLimiter
@@ -59,7 +60,11 @@ def app(shared_app, tmp_path):
     shared_app.extensions["tischrunde_throttle"] = AddressThrottle(
         shared_app.config["NEW_PARTICIPANTS_BURST"], shared_app.config["NEW_PARTICIPANTS_PER_SECOND"]
     )
-    return shared_app
+    yield shared_app
+    # Connections of this test must not sit in the next test's rooms (same event id, same app).
+    for client in list(SocketIOTestClient.clients.values()):
+        if client.is_connected():
+            client.disconnect()
 
 
 

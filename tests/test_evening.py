@@ -316,3 +316,17 @@ def test_reconnecting_client_resyncs_phase_timer_and_votes(clients, commands, ev
     assert events[-1]["phase"] == "market" and events[-1]["voting_open"] is True
     assert [c["tally"]["votes"] for c in replay["changes"] if c["type"] == "vote.tally"] == [1]
     assert replay["now"] == clock.now
+
+
+def test_a_later_round_tells_phones_how_many_are_at_each_table(clients, event):
+    lead_client = clients.lead()
+    phone = clients.phone(0)
+    others = [clients.phone(1), clients.phone(1)]
+    lead_client.emit("phase:set", {"phase": "round:1"}, callback=True)
+    assert not [m for m in phone.get_received() if m["name"] == "occupancy"]  # round 1: nobody changes tables
+    lead_client.emit("phase:set", {"phase": "round:2"}, callback=True)
+    [message] = [m for m in phone.get_received() if m["name"] == "occupancy"]
+    counts = message["args"][0]
+    t0, t1, t2 = (str(t) for t in event["tables"][:3])
+    assert counts[t0] == 1 and counts[t1] == 2 and counts[t2] == 0
+    assert len(others) == 2

@@ -147,6 +147,7 @@
     }
 
     socket.on("connect", resync);
+    Object.keys(handlers.events || {}).forEach(function (name) { socket.on(name, handlers.events[name]); });
     socket.on("change", function (change) {
       if (synced) apply(change); else buffered.push(change);
     });
@@ -355,21 +356,33 @@
     return strings["phase_" + phase] || phase;
   }
 
-  /* Keep a run bar (phase + countdown) up to date; returns update(event). */
+  /* Keep a run bar (phase + countdown) up to date; returns update(event). When a running
+   * timer reaches 0, onEnd runs (the wall's big signal); without one, the bar itself says
+   * "Die Zeit ist um" and a phone vibrates briefly where it can. */
   function runBar(node, strings, onEnd) {
     var event = null;
     var ended = false;
+    var note = node.querySelector(".time-up-note");
+    function timeUpNote() {
+      if (!note) return;
+      note.textContent = strings.time_up || "";
+      note.hidden = false;
+      if (navigator.vibrate) { try { navigator.vibrate([200, 100, 200]); } catch (e) { /* not allowed */ } }
+    }
     function draw() {
       if (!event) return;
-      var round = event.phase.indexOf("round:") === 0;
+      var timed = event.timer.duration > 0;
       var left = remaining(event.timer);
       var running = event.timer.started_at !== null && event.timer.started_at !== undefined;
       node.querySelector(".run-phase").textContent = phaseName(event.phase, strings);
       var time = node.querySelector(".run-timer");
-      time.textContent = round ? digits(clock(left)) : "";
-      time.className = "run-timer" + (running ? " running" : "") + (round && left <= 60 ? " ending" : "");
-      if (round && running && left === 0 && !ended) { ended = true; if (onEnd) onEnd(); }
-      if (left > 0) ended = false;
+      time.textContent = timed ? digits(clock(left)) : "";
+      time.className = "run-timer" + (running ? " running" : "") + (timed && left <= 60 ? " ending" : "");
+      if (timed && running && left === 0 && !ended) { ended = true; (onEnd || timeUpNote)(); }
+      if (left > 0 || !running) {
+        ended = false;
+        if (note) note.hidden = true;
+      }
     }
     setInterval(draw, 250);
     return function (next) { event = next; draw(); };

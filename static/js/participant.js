@@ -22,6 +22,8 @@
   var run = null;
   var myVotes = [];
   var lastRound = null;
+  var lastPhase = null;
+  var occupancy = null; // phones per table, sent by the server when a round starts
   var updateRunBar = T.runBar(document.getElementById("run-bar"), S);
   var flushing = false;
   var inFlight = null; // the outbox key being sent right now
@@ -250,8 +252,32 @@
 
   // -- the evening: phase, changing tables, voting ------------------------------
 
+  /* A new round (2 and later) offers the other tables, the emptiest first; the box goes
+   * away with the next phase change. */
+  function showTableChange() {
+    var box = document.getElementById("change-table");
+    document.getElementById("change-table-text").textContent = S.change_table;
+    var list = document.getElementById("change-table-list");
+    list.innerHTML = "";
+    var others = tables.filter(function (t) { return t.id !== boot.table; });
+    if (occupancy) others.sort(function (a, b) { return (occupancy[a.id] || 0) - (occupancy[b.id] || 0); });
+    others.forEach(function (t, i) {
+      var local = localOf(t, t.name);
+      var suggested = occupancy && i === 0;
+      list.appendChild(el("a", { "class": "big-button" + (suggested ? " suggested" : ""), href: "/e/" + boot.event + "/t/" + t.id }, [
+        local ? el("span", { lang: boot.lang, text: local }) : t.name,
+        local ? el("span", { "class": "local", lang: "de", text: t.name }) : null,
+        suggested ? el("span", { "class": "local", text: S.fewest_people }) : null
+      ]));
+    });
+    list.appendChild(el("button", { type: "button", "class": "big-button primary", text: S.stay, onclick: function () { box.hidden = true; } }));
+    box.hidden = false;
+  }
+
   function onRun(next) {
     var previous = lastRound;
+    var phaseChanged = lastPhase !== null && next.phase !== lastPhase;
+    lastPhase = next.phase;
     run = next;
     var closed = next.status !== "open";
     document.getElementById("card-form").hidden = closed;
@@ -260,21 +286,10 @@
     notice.textContent = S.event_closed;
     lastRound = next.current_round;
     updateRunBar(next);
-    var box = document.getElementById("change-table");
-    if (previous !== null && next.current_round > previous && next.phase.indexOf("round:") === 0) {
-      document.getElementById("change-table-text").textContent = S.change_table;
-      var list = document.getElementById("change-table-list");
-      list.innerHTML = "";
-      tables.forEach(function (t) {
-        if (t.id === boot.table) return;
-        var local = localOf(t, t.name);
-        list.appendChild(el("a", { "class": "big-button", href: "/e/" + boot.event + "/t/" + t.id }, [
-          local ? el("span", { lang: boot.lang, text: local }) : t.name,
-          local ? el("span", { "class": "local", lang: "de", text: t.name }) : null
-        ]));
-      });
-      list.appendChild(el("button", { type: "button", "class": "big-button primary", text: S.stay, onclick: function () { box.hidden = true; } }));
-      box.hidden = false;
+    if (phaseChanged) document.getElementById("change-table").hidden = true;
+    if (previous !== null && next.current_round > previous && next.current_round >= 2 && next.phase.indexOf("round:") === 0) {
+      occupancy = null;
+      showTableChange();
     }
   }
 
@@ -379,6 +394,12 @@
   var live = T.connect(boot, {
     snapshot: onSnapshot,
     change: onChange,
+    events: {
+      occupancy: function (counts) {
+        occupancy = counts;
+        if (!document.getElementById("change-table").hidden) showTableChange();
+      }
+    },
     ready: flush,
     status: T.statusLine
   });
