@@ -19,6 +19,7 @@ if ASYNC_MODE == "eventlet":
 
     eventlet.monkey_patch()
 
+import atexit  # noqa: E402
 import errno  # noqa: E402
 import re  # noqa: E402
 import resource  # noqa: E402
@@ -27,7 +28,7 @@ import sys  # noqa: E402
 from facilitation import commands_of, create_app, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402
 from facilitation.domain import ADMIN, Actor  # noqa: E402
-from facilitation.links import base_url, event_links  # noqa: E402
+from facilitation.links import announce_running, base_url, event_links, forget_running  # noqa: E402
 from facilitation.realtime import perform  # noqa: E402
 
 DEMO_EVENT = "demo"
@@ -44,7 +45,9 @@ def ensure_demo_event() -> str:
 
 
 def announce() -> None:
-    """Say where the server listens, once the port is ours."""
+    """Say where the server listens, once the port is ours (also to the command line)."""
+    announce_running(app.config)
+    atexit.register(forget_running, app.config)
     print(f"Tischrunde läuft auf {app.config['HOST']}:{app.config['PORT']} ({ASYNC_MODE}). Beenden: Strg+C", flush=True)
 
 

@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from . import commands_of, domain, export
 from .commands.results import suggest
 from .domain import ADMIN, LEAD, Actor, CommandError
-from .links import base_url, event_links
+from .links import event_links, running_base_url
 from .qr import qr_text
 from .realtime import perform
 from .web import export_bytes
@@ -54,7 +54,7 @@ def links_command(event_id: str, as_json: bool) -> None:
     commands = commands_of(current_app)
     if commands.store.event(event_id) is None:
         raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
-    links = event_links(commands, event_id, base_url(current_app.config))
+    links = event_links(commands, event_id, running_base_url(current_app.config))
     if as_json:
         click.echo(json.dumps(links, ensure_ascii=False, indent=2))
     else:
@@ -71,7 +71,7 @@ def export_command(event_id: str, fmt: str, output: str | None, internal: bool) 
     commands = commands_of(current_app)
     if commands.store.event(event_id) is None:
         raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
-    with current_app.test_request_context(base_url=base_url(current_app.config)):
+    with current_app.test_request_context(base_url=running_base_url(current_app.config)):
         data = export_bytes(event_id, fmt, internal)
     if output == "-":
         click.get_binary_stream("stdout").write(data)

@@ -1,7 +1,10 @@
 """The links of an event, public and secret, as people in the venue must type them."""
 from __future__ import annotations
 
+import json
+import os
 import socket
+from pathlib import Path
 
 from .domain import INTERPRETER, LEAD, MODERATOR
 
@@ -28,6 +31,36 @@ def base_url(config: dict) -> str:
     if config.get("PUBLIC_URL"):
         return config["PUBLIC_URL"].rstrip("/")
     return f"http://{lan_address()}:{config['PORT']}"
+
+
+RUNNING = "server.json"  # in DATA_DIR: where the running server listens
+
+
+def announce_running(config: dict) -> None:
+    """Write the running server's base address, so the command line prints its links."""
+    path = Path(config["DATA_DIR"]) / RUNNING
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"base_url": base_url(config), "pid": os.getpid()}))
+
+
+def forget_running(config: dict) -> None:
+    """The server stops: its address is no longer where the links point."""
+    path = Path(config["DATA_DIR"]) / RUNNING
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def running_base_url(config: dict) -> str:
+    """The base address of the server running on this data directory, else base_url(config)."""
+    try:
+        running = json.loads((Path(config["DATA_DIR"]) / RUNNING).read_text())
+        os.kill(int(running["pid"]), 0)  # still alive?
+        return running["base_url"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return base_url(config)
 
 
 def event_links(commands, event_id: str, base: str) -> dict:

@@ -44,3 +44,24 @@ def test_restart_reuses_the_database(server):
     server.stop()
     server.start()
     assert server.links() == first  # same event, same secret links
+
+
+def test_event_links_prints_the_running_servers_address_without_port(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from server import ROOT, LiveServer
+
+    live = LiveServer(tmp_path, PUBLIC_URL="").start()
+    try:
+        env = {k: v for k, v in live.env.items() if k not in ("PORT", "PUBLIC_URL")}
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "event", "links", "demo", "--json"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        assert f":{live.port}/e/demo" in out.stdout and ":5000/" not in out.stdout
+    finally:
+        live.stop()
+    assert os.path.exists(tmp_path / "server.json")  # left behind by a killed server: its pid is gone
+    out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "event", "links", "demo", "--json"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert ":5000/e/demo" in out.stdout

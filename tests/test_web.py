@@ -50,7 +50,7 @@ def test_unknown_event_and_table_are_404_in_the_users_language(app, event):
 
 def test_participant_page_shows_table_and_questions(app, event):
     html = app.test_client().get(table_url(event)).get_data(as_text=True)
-    assert "<h1 id=\"table-name\">Bauen &amp; Wohnen</h1>" in html
+    assert "<h1 id=\"table-name\" dir=\"auto\">Bauen &amp; Wohnen</h1>" in html
     for question in ("Was läuft gut?", "Was muss verbessert werden?", "Was braucht es?"):
         assert question in html
     assert 'maxlength="280"' in html
@@ -309,3 +309,12 @@ def test_counted_phrases_follow_each_languages_plural_rules(app, lang, n, expect
         forms = plural_forms("%(num)d Karte", "%(num)d Karten")
     category = Locale.parse(lang).plural_form(n)
     assert forms[category].replace("%(num)d", str(n)) == expected
+
+
+def test_titles_keep_their_own_direction_on_right_to_left_pages(app, commands, event):
+    from conftest import lead
+
+    commands.run("event:update", lead(event), {"title": "Bürgerdialog 2026, Teil 1."})
+    html = app.test_client().get(f"{table_url(event)}?lang=ar").get_data(as_text=True)
+    assert '<p class="event-title" dir="auto">Bürgerdialog 2026, Teil 1.</p>' in html  # not "… Teil .1"
+    assert '<h1 id="table-name" dir="auto">' in html
