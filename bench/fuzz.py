@@ -64,6 +64,8 @@ def valid_payloads(event: dict) -> dict[str, dict]:
         "card:record": {"id": str(uuid.uuid4()), "question": q, "text": "Für jemanden", "lang": "fa", "translation": "x"},
         "text:translate": {"kind": "table", "id": t, "lang": "ar", "text": "طاولة"},
         "vote:paper": {"result": result, "votes": 3},
+        "wall:spotlight": {"kind": "card", "id": card}, "wall:focus": {"table": t},
+        "card:react": {"id": card, "on": True},
     }
 
 

@@ -198,6 +198,8 @@ ERRORS = {
     "rate_limited": _l("Bitte etwas langsamer: zu viele Karten in kurzer Zeit."),
     "unknown_command": _l("Diesen Befehl gibt es nicht."),
     "unknown_language": _l("Diese Sprache wird hier nicht angeboten."),
+    "not_public": _l("Nur sichtbare Karten können an die Wand."),
+    "own_card": _l("Ihrer eigenen Karte stimmen Sie schon zu."),
     "invalid_event_id": _l("Eine Veranstaltungs-ID besteht aus 1 bis 40 Kleinbuchstaben, Ziffern, - oder _."),
     "too_large": _l("Die Eingabe ist zu groß."),
     "internal": _l("Ein Fehler im Server. Ihre Eingabe ist nicht verloren, bitte später erneut senden."),

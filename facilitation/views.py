@@ -197,6 +197,7 @@ def snapshot(store, actor: Actor) -> dict:
         results = store.results(event_id, actor.table_id if actor.role == MODERATOR else None)
         mine = store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         votes = store.votes_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
+        reacted = store.reactions_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         tallies = store.tallies(event_id)
     card_view = _SHAPES["card"][level]
     result_view = _SHAPES["result"][level]
@@ -209,6 +210,7 @@ def snapshot(store, actor: Actor) -> dict:
         "results": [result_view(r) for r in results if r["status"] != DELETED],
         "mine": [moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
         "my_votes": votes,
+        "my_reactions": reacted,
         "tallies": tallies,
     }
 

@@ -330,3 +330,37 @@ def test_a_later_round_tells_phones_how_many_are_at_each_table(clients, event):
     t0, t1, t2 = (str(t) for t in event["tables"][:3])
     assert counts[t0] == 1 and counts[t1] == 2 and counts[t2] == 0
     assert len(others) == 2
+
+
+def test_reactions_count_once_per_phone_and_never_the_authors_own(commands, event):
+    card = card_payload(event)
+    commands.run("card:post", participant(event, pid="author"), card)
+    for _ in range(3):
+        commands.run("card:react", participant(event, pid="neighbour"), {"id": card["id"]})
+    commands.run("card:react", participant(event, pid="third"), {"id": card["id"]})
+    assert commands.store.card(card["id"])["reactions"] == 2
+    commands.run("card:react", participant(event, pid="third"), {"id": card["id"], "on": False})
+    assert commands.store.card(card["id"])["reactions"] == 1
+    refused("own_card", commands.run, "card:react", participant(event, pid="author"), {"id": card["id"]})
+    refused("unknown_card", commands.run, "card:react", participant(event, 1, pid="elsewhere"), {"id": card["id"]})
+    commands.run("card:hide", lead(event), {"id": card["id"]})
+    refused("unknown_card", commands.run, "card:react", participant(event, pid="late"), {"id": card["id"]})
+
+
+def test_spotlight_and_table_focus(commands, event):
+    card, hidden = card_payload(event), card_payload(event, text="Weg damit")
+    commands.run("card:post", participant(event), card)
+    commands.run("card:post", participant(event, pid="p2"), hidden)
+    commands.run("card:hide", lead(event), {"id": hidden["id"]})
+    commands.run("wall:spotlight", moderator(event), {"kind": "card", "id": card["id"]})
+    assert state(commands, event)["spotlight"] == {"kind": "card", "id": card["id"], "table_id": event["tables"][0]}
+    refused("not_public", commands.run, "wall:spotlight", moderator(event), {"kind": "card", "id": hidden["id"]})
+    refused("forbidden", commands.run, "wall:spotlight", moderator(event, 1), {"kind": "card", "id": card["id"]})
+    refused("forbidden", commands.run, "wall:spotlight", moderator(event, 1), {})  # not theirs to release
+    commands.run("wall:spotlight", lead(event), {})
+    assert state(commands, event)["spotlight"] is None
+    commands.run("wall:focus", lead(event), {"table": event["tables"][2]})
+    assert state(commands, event)["focus_table"] == event["tables"][2]
+    commands.run("wall:focus", lead(event), {})
+    assert state(commands, event)["focus_table"] is None
+    refused("forbidden", commands.run, "wall:focus", moderator(event), {"table": event["tables"][0]})

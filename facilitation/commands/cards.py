@@ -182,6 +182,30 @@ def show_card(c: Call, p: dict) -> Result:
     return _set_visibility(c, p, VISIBLE, "card.shown")
 
 
+@command("card:react", roles=(PARTICIPANT,), limit="edits")
+def react_to_card(c: Call, p: dict) -> Result:
+    """A phone's '+1 / sehe ich auch so' on another person's card at its table (``on`` false takes it back).
+
+    Counted once per phone and card, so moderators and the wall see how many share a point
+    before the market place.
+    """
+    card = c.card(p.get("id"))
+    if card["table_id"] != c.actor.table_id or card["status"] != VISIBLE:
+        raise fail("unknown_card")
+    if card["author_id"] == c.actor.participant_id:
+        raise fail("own_card")
+    on = p.get("on", True)
+    if not isinstance(on, bool):
+        raise fail("invalid_payload")
+    store = c.store
+    changed = (store.add_reaction(card["id"], c.actor.participant_id, c.actor.event_id) if on
+               else store.remove_reaction(card["id"], c.actor.participant_id))
+    if not changed:
+        return Result([], {"card": views.public_card(card), "reacted": on})
+    change = c.save_card(card["id"], "card.reacted", reactions=store.reaction_count(card["id"]))
+    return Result([change], {"card": views.public_card(change["card"]), "reacted": on})
+
+
 @command("table:rename", roles=(LEAD,))
 def rename_table(c: Call, p: dict) -> Result:
     """The lead renames a table."""

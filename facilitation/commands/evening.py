@@ -193,6 +193,40 @@ def set_wall_mode(c: Call, p: dict) -> Result:
     return Result(result.changes, {"mode": mode, **result.ack})
 
 
+@command("wall:spotlight", roles=(LEAD, MODERATOR))
+def set_spotlight(c: Call, p: dict) -> Result:
+    """Put one card or one result on the wall, large, with its table; without ``id``: release it.
+
+    A moderator spotlights only their table's things, and releases only their own spotlight.
+    Only what the wall may show anyway can stand in the spotlight: a visible card, a live result.
+    """
+    current = domain.event_state(c.event)["spotlight"]
+    if p.get("id") is None:
+        if current and c.actor.role == MODERATOR and current.get("table_id") != c.actor.table_id:
+            raise fail("forbidden")
+        return c.run_change(spotlight="") if current else c.unchanged_event()
+    kind = domain.check_choice(p.get("kind"), ("card", "result"), "invalid_payload")
+    if kind == "card":
+        thing = c.moderated_card(p.get("id"))
+        if thing["status"] != VISIBLE:
+            raise fail("not_public")
+    else:
+        thing = c.moderated_result(p.get("id"))
+    spotlight = {"kind": kind, "id": thing["id"], "table_id": thing["table_id"]}
+    if current == spotlight:
+        return c.unchanged_event()
+    return c.run_change(spotlight=json.dumps(spotlight))
+
+
+@command("wall:focus", roles=LEAD_ONLY)
+def set_focus(c: Call, p: dict) -> Result:
+    """Show one table full screen on the wall (``table``), or every table again (no ``table``)."""
+    table_id = c.table(p.get("table"))["id"] if p.get("table") is not None else None
+    if table_id == c.event["focus_table"]:
+        return c.unchanged_event()
+    return c.run_change(focus_table=table_id)
+
+
 # -- the event itself: details for the record, closing and archiving ----------
 
 
