@@ -44,6 +44,8 @@ def load_config(**overrides) -> dict:
         # Edits and withdrawals, and dots given or taken back, per participant and minute.
         "EDITS_PER_MINUTE": int(os.environ.get("EDITS_PER_MINUTE", "30")),
         "DOTS_PER_MINUTE": int(os.environ.get("DOTS_PER_MINUTE", "60")),
+        # How long the wall shows a table's cards before it moves on to those that did not fit.
+        "WALL_ROTATE_SECONDS": float(os.environ.get("WALL_ROTATE_SECONDS", "8")),
         # New participant ids per client address: a burst a venue behind one NAT never reaches.
         "NEW_PARTICIPANTS_BURST": int(os.environ.get("NEW_PARTICIPANTS_BURST", "300")),
         "NEW_PARTICIPANTS_PER_SECOND": float(os.environ.get("NEW_PARTICIPANTS_PER_SECOND", "1")),

@@ -266,6 +266,11 @@ def _ui_strings() -> dict:
         "arrived_pending": _("Ihre Karte ist angekommen und wartet auf Freigabe durch die Moderation."),
         "translate": _("Übersetzen"),
         "fewest_people": _("Hier sind gerade die wenigsten Leute."),
+        "more_n": plural_forms("+%(num)d weitere Karte", "+%(num)d weitere Karten"),
+        "agree_n": plural_forms("%(num)d Person sieht das auch so", "%(num)d Personen sehen das auch so"),
+        "agree": _("Sehe ich auch so"),
+        "to_wall": _("An die Wand"),
+        "from_wall": _("Von der Wand nehmen"),
         "confirm_release": _("Alle wartenden Karten zeigen, auch die noch niemand angesehen hat?"),
         "hold_phone": _("enthält eine Telefonnummer"),
         "hold_email": _("enthält eine E-Mail-Adresse"),
@@ -662,10 +667,15 @@ def replace_link(event_id: str):
 def wall(event_id: str):
     """The projector wall: every table's visible cards, live, with the join QR."""
     event = _event_or_404(event_id)
-    boot = _boot(event_id, WALL)
+    boot = {**_boot(event_id, WALL), "rotateSeconds": current_app.config["WALL_ROTATE_SECONDS"]}
     join_url = f"{public_base()}/e/{event_id}"
-    return render_template("wall.html", event=event, boot=boot, join_url=join_url, calls=join_calls(event),
-                           language_list=language_list(event))
+    response = make_response(render_template("wall.html", event=event, boot=boot, join_url=join_url,
+                                             calls=join_calls(event), language_list=language_list(event)))
+    # The lead console shows a preview of the wall: framing by this server's own pages only.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'self'")
+    return response
 
 
 def _svg(data: str) -> Response:
@@ -752,7 +762,7 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; frame-ancestors 'none'",
+        "connect-src 'self'; frame-ancestors 'none'; frame-src 'self'",
     )
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -81,6 +81,10 @@
     document.getElementById("voting-close").hidden = !run.voting_open;
     document.getElementById("voting-open").hidden = run.voting_open || run.phase !== "market";
     showWallMode(run.wall_mode);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-focus]"), function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-focus") === String(run.focus_table || "")));
+    });
+    document.getElementById("spotlight-off").hidden = !run.spotlight;
     var closed = run.status !== "open";
     document.getElementById("event-status").textContent = S["status_" + run.status];
     document.getElementById("event-close").hidden = closed;
@@ -125,6 +129,18 @@
     ev.preventDefault();
     var words = ev.target.elements.words.value.split("\n").map(function (w) { return w.trim(); }).filter(Boolean);
     send("event:configure", { hold_words: words });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-focus]"), function (b) {
+    b.addEventListener("click", function () {
+      var table = b.getAttribute("data-focus");
+      send("wall:focus", table ? { table: parseInt(table, 10) } : {});
+    });
+  });
+  document.getElementById("spotlight-off").addEventListener("click", function () { send("wall:spotlight", {}); });
+  // The preview loads only when opened: a hidden wall would otherwise hold a connection all evening.
+  document.querySelector(".wall-preview-box").addEventListener("toggle", function (ev) {
+    var frame = ev.target.querySelector("iframe");
+    frame.src = ev.target.open ? frame.getAttribute("data-src") : "about:blank";
   });
   document.getElementById("voting-close").addEventListener("click", function () { send("voting:close"); });
   document.getElementById("voting-open").addEventListener("click", function () { send("voting:open"); });

@@ -66,6 +66,7 @@
     state.tallies = snap.tallies || {};
     state.mine = byId(snap.mine || []);
     state.myVotes = (snap.my_votes || []).slice();
+    state.my_reactions = (snap.my_reactions || []).slice();
   }
 
   function replaceIn(list, item) {

@@ -48,6 +48,7 @@
       T.cardWords(card, S).concat([
         hidden ? el("p", { "class": "badge", text: S.hidden }) : null,
         card.hold_reason ? el("p", { "class": "badge hold", text: holdText(card.hold_reason) }) : null,
+        card.reactions ? el("p", { "class": "reactions", text: "+" + card.reactions + " · " + T.plural(S.agree_n, card.reactions) }) : null,
         roundBadge(card)
       ]));
     var buttons = pending ? [
@@ -61,8 +62,17 @@
     ];
     buttons.push(el("button", { type: "button", "class": "edit", text: S.edit, onclick: function () { startEdit(item, card); } }));
     buttons.push(el("button", { type: "button", "class": "translate", text: S.translate, onclick: function () { startTranslate(item, card); } }));
+    if (card.status === "visible") buttons.push(spotlightButton("card", card.id));
     item.appendChild(el("div", { "class": "actions" }, buttons));
     return item;
+  }
+
+  /* "An die Wand": this card or result large on the wall; pressed again, it comes down. */
+  function spotlightButton(kind, id) {
+    var on = run && run.spotlight && run.spotlight.id === id;
+    return el("button", { type: "button", "class": "spotlight-button", "aria-pressed": on ? "true" : "false",
+      text: on ? S.from_wall : S.to_wall,
+      onclick: function () { act("wall:spotlight", on ? {} : { kind: kind, id: id }); } });
   }
 
   /* Why a card waits: 'enthält eine Telefonnummer', or the listed word it holds. */
@@ -191,6 +201,7 @@
     box.appendChild(el("div", { "class": "actions" }, [
       el("button", { type: "button", text: S.edit, onclick: function () { openResultDialog(result); } }),
       el("button", { type: "button", text: S.merge, onclick: function () { chooseMergeTarget(result); } }),
+      spotlightButton("result", result.id),
       el("button", { type: "button", "class": "hide", text: S.delete, onclick: function () {
         if (window.confirm(S.confirm_delete)) act("result:delete", { id: result.id });
       } })

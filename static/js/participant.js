@@ -24,6 +24,7 @@
   var lastRound = null;
   var lastPhase = null;
   var occupancy = null; // phones per table, sent by the server when a round starts
+  var myReactions = {};
   var updateRunBar = T.runBar(document.getElementById("run-bar"), S);
   var flushing = false;
   var inFlight = null; // the outbox key being sent right now
@@ -222,14 +223,29 @@
         .filter(function (c) { return c.question_id === q.id; })
         .sort(function (a, b) { return b.created_at - a.created_at; });
       cards.forEach(function (c) {
-        list.appendChild(el("li", { "class": "card" }, [
+        list.appendChild(el("li", { "class": "card", "data-card": c.id }, [
           el("p", { "class": "card-text", dir: "auto", lang: c.lang || null, text: c.text }),
-          c.name ? el("p", { "class": "card-name", dir: "auto", text: c.name }) : null
+          c.name ? el("p", { "class": "card-name", dir: "auto", text: c.name }) : null,
+          mine[c.id] ? (c.reactions ? el("p", { "class": "reactions", text: "+" + T.digits(c.reactions) }) : null) : agreeButton(c)
         ]));
       });
       if (!cards.length) list.appendChild(el("li", { "class": "empty", text: S.no_cards }));
       box.appendChild(list);
     });
+  }
+
+  /* "+1 / Sehe ich auch so" on another person's card: once per phone, pressed again to take back. */
+  function agreeButton(card) {
+    var on = !!myReactions[card.id];
+    var count = card.reactions || 0;
+    return el("button", { type: "button", "class": "agree", "aria-pressed": on ? "true" : "false",
+      "aria-label": S.agree + (count ? " (" + T.plural(S.agree_n, count) + ")" : ""),
+      text: "+1 " + S.agree + (count ? " · " + T.digits(count) : ""),
+      onclick: function () {
+        if (on) delete myReactions[card.id]; else myReactions[card.id] = true;
+        enqueue({ key: "react:" + card.id, name: "card:react", payload: { id: card.id, on: !on } });
+        render();
+      } });
   }
 
   function renderResults() {
@@ -364,6 +380,8 @@
     results = state.results;
     tables = state.tables;
     myVotes = state.myVotes.slice();
+    myReactions = {};
+    (state.my_reactions || []).forEach(function (id) { myReactions[id] = true; });
     outbox().forEach(function (item) {
       if (item.name === "vote:add" && !myVotes.some(function (v) { return v.id === item.payload.id; })) myVotes.push({ id: item.payload.id, result_id: item.payload.result });
       if (item.name === "vote:remove") myVotes = myVotes.filter(function (v) { return v.id !== item.payload.id; });

@@ -14,6 +14,7 @@
   var run = null;
   var tallies = {};
   var updateRunBar = T.runBar(document.getElementById("run-bar"), S, timeUp);
+  var ROTATE_MS = (boot.rotateSeconds || 8) * 1000;
 
   /* The end of a round: a message everyone can read, and a soft chime where the
    * browser allows sound (a projector page may not, until someone clicks it). */
@@ -154,21 +155,93 @@
       return;
     }
     grid.innerHTML = "";
-    grid.style.setProperty("--tables", Math.max(tables.length, 1));
-    tables.forEach(function (table) {
-      var list = el("ul", { "class": "card-list" });
-      var tableCards = Object.keys(cards).map(function (id) { return cards[id]; })
-        .filter(function (c) { return c.table_id === table.id; })
-        .sort(function (a, b) { return b.created_at - a.created_at; });
-      tableCards.forEach(function (c) {
-        list.appendChild(el("li", { "class": "card q" + (questionIndex[c.question_id] || 1), "data-card": c.id },
-          T.cardWords(c, S, { badges: false })));
-      });
-      grid.appendChild(el("section", { "class": "wall-table", "data-table": table.id }, [
-        el("h2", {}, [el("span", { dir: "auto", text: table.name }), el("span", { "class": "count", text: String(tableCards.length) })]),
-        list
-      ]));
+    var shown = run && run.focus_table ? tables.filter(function (t) { return t.id === run.focus_table; }) : tables;
+    document.body.classList.toggle("focus", shown.length === 1 && tables.length > 1);
+    grid.style.setProperty("--tables", Math.max(shown.length, 1));
+    shown.forEach(renderTableCards.bind(null, grid));
+    renderSpotlight();
+  }
+
+  /* One table's cards, newest first, from where its rotation stands: as many as fit, and
+   * "+N weitere" for the rest, which come round every few seconds (nothing vanishes unseen). */
+  function renderTableCards(grid, table) {
+    var list = el("ul", { "class": "card-list" });
+    var tableCards = Object.keys(cards).map(function (id) { return cards[id]; })
+      .filter(function (c) { return c.table_id === table.id; })
+      .sort(function (a, b) { return b.created_at - a.created_at; });
+    var start = (rotation[table.id] || 0) % Math.max(tableCards.length, 1);
+    var order = tableCards.slice(start).concat(tableCards.slice(0, start));
+    order.forEach(function (c) {
+      list.appendChild(el("li", { "class": "card q" + (questionIndex[c.question_id] || 1), "data-card": c.id },
+        T.cardWords(c, S, { badges: false }).concat([
+          c.reactions ? el("p", { "class": "reactions", "aria-label": T.plural(S.agree_n, c.reactions), text: "+" + T.digits(c.reactions) }) : null
+        ])));
     });
+    var more = el("p", { "class": "more", hidden: "hidden" });
+    var section = el("section", { "class": "wall-table", "data-table": table.id }, [
+      el("h2", {}, [el("span", { dir: "auto", text: table.name }), el("span", { "class": "count", text: String(tableCards.length) })]),
+      list,
+      more
+    ]);
+    grid.appendChild(section);
+    var fitting = fitted(list);
+    overflow[table.id] = { shown: fitting, total: tableCards.length };
+    if (fitting < tableCards.length) {
+      more.textContent = T.plural(S.more_n, tableCards.length - fitting);
+      more.hidden = false;
+      fitting = fitted(list);  // the line takes room too
+      overflow[table.id].shown = fitting;
+      more.textContent = T.plural(S.more_n, tableCards.length - fitting);
+    }
+  }
+
+  /* How many cards of a list are fully visible; the others are hidden, not cut in half
+   * (the first always shows, even when a very long card or a big zoom cuts it). */
+  function fitted(list) {
+    var bottom = list.getBoundingClientRect().bottom;
+    var count = 0;
+    Array.prototype.forEach.call(list.children, function (item) {
+      item.hidden = false;
+    });
+    Array.prototype.forEach.call(list.children, function (item, index) {
+      var fits = index === 0 || item.getBoundingClientRect().bottom <= bottom + 1;
+      if (fits && count === index) count += 1;
+      else item.hidden = true;
+    });
+    return count;
+  }
+
+  /* Every few seconds the tables with more cards than fit move on to the next ones. */
+  var rotation = {};
+  var overflow = {};
+  setInterval(function () {
+    var moved = false;
+    Object.keys(overflow).forEach(function (id) {
+      var o = overflow[id];
+      if (o.total > o.shown && o.shown > 0) {
+        rotation[id] = ((rotation[id] || 0) + o.shown) % o.total;
+        moved = true;
+      }
+    });
+    if (moved && document.body.getAttribute("data-mode") === "cards") render();
+  }, ROTATE_MS);
+
+  /* The lead or a moderator put one card or result on the wall: large, with its table. */
+  function renderSpotlight() {
+    var box = document.getElementById("spotlight");
+    var spot = run && run.spotlight;
+    var thing = spot && (spot.kind === "card" ? cards[spot.id] : results[spot.id]);
+    box.hidden = !thing;
+    box.innerHTML = "";
+    if (!thing) return;
+    box.appendChild(el("p", { "class": "spotlight-table", dir: "auto", text: tableName(thing.table_id) }));
+    if (spot.kind === "card") {
+      box.appendChild(el("div", { "class": "card spotlight-card q" + (questionIndex[thing.question_id] || 1) }, T.cardWords(thing, S, { badges: false })));
+    } else {
+      box.appendChild(el("span", { "class": "kind kind-" + thing.kind, text: S.kinds[thing.kind] }));
+      box.appendChild(el("h2", { dir: "auto", text: thing.title }));
+      if (thing.description) box.appendChild(el("p", { dir: "auto", text: thing.description }));
+    }
   }
 
   T.connect(boot, {

@@ -1,0 +1,81 @@
+"""A wall that shows a table's whole harvest: 20 cards at one table all come round, with
+"+N weitere"; the spotlight; '+1' reactions counted once per phone."""
+from __future__ import annotations
+
+import uuid
+
+from browser_kit import PHONE, TABLET, WALL, open_page, shot
+
+from server import LiveServer, socket_client
+
+
+def post_cards(server, table, texts):
+    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
+    question = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table][0]
+    for text in texts:
+        assert phone.call("card:post", {"id": str(uuid.uuid4()), "question": question, "text": text})["ok"]
+    phone.disconnect()
+
+
+def test_twenty_cards_at_a_table_all_come_round_on_the_wall(browser, tmp_path):
+    live = LiveServer(tmp_path, WALL_ROTATE_SECONDS="1").start()
+    try:
+        table = live.links()["tables"][0]["id"]
+        texts = [f"Karte Nummer {n}: ein Gedanke zum Wohnen in der Stadt" for n in range(20)]
+        post_cards(live, table, texts[:10])
+        post_cards(live, table, texts[10:])
+        ctx, wall = open_page(browser, WALL, live.links()["wall"], ready=".wall-table .card")
+        section = wall.locator(f".wall-table[data-table='{table}']")
+        more = section.locator(".more")
+        more.wait_for()
+        assert "weitere Karten" in more.inner_text()
+        assert section.locator(".count").inner_text() == "20"
+        shot(wall, "wall-more-cards-1920")
+        seen = set()
+        for _ in range(40):
+            seen |= set(section.locator(".card:not([hidden]) .card-text").all_inner_texts())
+            if len(seen) == 20:
+                break
+            wall.wait_for_timeout(500)
+        assert seen == set(texts)  # every card came round, none vanished unseen
+        ctx.close()
+    finally:
+        live.stop()
+
+
+def test_the_spotlight_puts_a_card_large_on_the_wall(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    post_cards(server, table["id"], ["Ein Gemeinschaftsgarten hinter dem Rathaus"])
+    wall_ctx, wall = open_page(browser, WALL, links["wall"], ready=".wall-table .card")
+    tablet_ctx, tablet = open_page(browser, TABLET, table["moderator"])
+    card = tablet.locator(".card", has_text="Gemeinschaftsgarten").first
+    card.locator(".spotlight-button").click()
+    wall.wait_for_selector("#spotlight:not([hidden]) .card-text >> text=Ein Gemeinschaftsgarten")
+    assert "Bauen & Wohnen" in wall.locator("#spotlight .spotlight-table").inner_text()
+    shot(wall, "wall-spotlight-1920")
+    tablet.locator(".card", has_text="Gemeinschaftsgarten").first.locator(".spotlight-button[aria-pressed='true']").click()
+    wall.wait_for_selector("#spotlight", state="hidden")
+    wall_ctx.close()
+    tablet_ctx.close()
+
+
+def test_reactions_count_once_per_phone(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    post_cards(server, table["id"], ["Mehr Licht im Park"])
+    wall_ctx, wall = open_page(browser, WALL, links["wall"], ready=".wall-table .card")
+    first_ctx, first = open_page(browser, PHONE, table["participant"])
+    second_ctx, second = open_page(browser, PHONE, table["participant"])
+    first.locator("#table-cards .card", has_text="Mehr Licht").locator("button.agree").click()
+    wall.wait_for_selector(".wall-table .reactions >> text=+1")
+    second.locator("#table-cards .card", has_text="Mehr Licht").locator("button.agree").click()
+    wall.wait_for_selector(".wall-table .reactions >> text=+2")
+    first.reload()
+    first.wait_for_selector("#status.ok")
+    pressed = first.locator("#table-cards .card", has_text="Mehr Licht").locator("button.agree")
+    assert pressed.get_attribute("aria-pressed") == "true"  # the phone remembers its +1
+    pressed.click()  # pressed again: taken back, never counted twice
+    wall.wait_for_selector(".wall-table .reactions >> text=+1")
+    for ctx in (wall_ctx, first_ctx, second_ctx):
+        ctx.close()
