@@ -29,6 +29,7 @@ INTERPRETER = "interpreter"  # Sprachmittlung: translates cards into German, for
 ADMIN = "admin"  # the command line on the server itself
 ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL, INTERPRETER, ADMIN)
 MAX_PAPER_VOTES = 10_000
+MAX_PUBLISH_NOTE_LENGTH = 300
 
 MAX_DESCRIPTION_LENGTH = 1000
 MAX_NEXT_STEP_LENGTH = 300
@@ -121,6 +122,7 @@ def event_state(event: dict) -> dict:
         "market_minutes": event["market_minutes"],
         "spotlight": json.loads(event["spotlight"]) if event["spotlight"] else None,
         "focus_table": event["focus_table"],
+        "publish_note": event["publish_note"],
     }
 
 

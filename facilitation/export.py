@@ -21,6 +21,7 @@ from flask_babel import ngettext
 
 from . import domain, views
 from . import languages as catalogue
+from .commands.evening import check_words
 from .templates_library import TEMPLATES
 from .domain import ACTIVE, MERGED, VISIBLE, fail
 
@@ -372,7 +373,8 @@ def to_docx(record: dict) -> bytes:
 
 # -- backup and restore ----------------------------------------------------------------
 
-RUN_FIELDS = ("wall_mode", "phase", "current_round", "rounds", "round_minutes", "moderation", "dots", "status")
+RUN_FIELDS = ("wall_mode", "phase", "current_round", "rounds", "round_minutes", "moderation", "dots", "status",
+              "auto_timer", "sorting_minutes", "market_minutes", "publish_note")
 
 
 def backup(store, event_id: str) -> dict:
@@ -390,9 +392,10 @@ def backup(store, event_id: str) -> dict:
         "version": BACKUP_VERSION,
         "event": {"id": event["id"], "title": event["title"], "template": event["template"],
                   "date": event["date"], "place": event["place"], **{k: event[k] for k in RUN_FIELDS},
-                  "languages": json.loads(event["languages"]) if event["languages"] else []},
+                  "languages": json.loads(event["languages"]) if event["languages"] else [],
+                  "hold_words": json.loads(event["hold_words"]) if event["hold_words"] else None},
         "tables": [
-            {"position": t["position"], "name": t["name"], "i18n": views.i18n(t),
+            {"position": t["position"], "name": t["name"], "i18n": views.i18n(t), "moderation": t["moderation"],
              "questions": [{"position": q["position"], "text": q["text"], "i18n": views.i18n(q)}
                            for q in questions if q["table_id"] == t["id"]]}
             for t in tables
@@ -407,7 +410,7 @@ def backup(store, event_id: str) -> dict:
             {"id": c["id"], "table": position[c["table_id"]], "question": q_position[c["question_id"]],
              "author": c["author_id"], "hidden": c["status"] != VISIBLE,
              **{k: c[k] for k in ("name", "text", "status", "round", "result_id", "rank", "created_at", "updated_at",
-                                  "lang", "translation", "translated_by", "source")}}
+                                  "lang", "translation", "translated_by", "source", "hold_reason", "reactions")}}
             for c in store.cards(event_id) if c["status"] != domain.WITHDRAWN
         ],
         # Dots with the voter's random id only: counts and "who took part" survive a move.
@@ -445,7 +448,18 @@ def _check_event(ev: dict) -> dict:
         "status": domain.check_choice(ev["status"], ("open", "closed", "archived"), "invalid_backup"),
         "languages": json.dumps([domain.check_choice(code, catalogue.languages(), "invalid_backup")
                                  for code in _check_list(ev.get("languages", []), 50)]) if ev.get("languages") else "",
+        "auto_timer": int(_check_bool(ev.get("auto_timer", True))),
+        "sorting_minutes": domain.check_number(ev.get("sorting_minutes", 15), *domain.LIMITS["sorting_minutes"]),
+        "market_minutes": domain.check_number(ev.get("market_minutes", 15), *domain.LIMITS["market_minutes"]),
+        "publish_note": domain.check_optional_text(ev.get("publish_note", ""), domain.MAX_PUBLISH_NOTE_LENGTH),
+        "hold_words": check_words(ev["hold_words"]) if ev.get("hold_words") is not None else "",
     }
+
+
+def _check_bool(value) -> bool:
+    if not isinstance(value, (bool, int)) or value not in (0, 1):
+        raise fail("invalid_backup")
+    return bool(value)
 
 
 def _check_i18n(value, limit: int) -> str:
@@ -470,6 +484,7 @@ def _check_tables(tables: list) -> list[dict]:
             raise fail("invalid_backup")
         checked.append({"position": domain.check_int(t["position"], 1, domain.MAX_TABLES),
                         "name": domain.check_label(t["name"]), "questions": questions,
+                        "moderation": domain.check_choice(t.get("moderation", ""), ("", "pre", "post"), "invalid_backup"),
                         "i18n": _check_i18n(t.get("i18n"), domain.MAX_TITLE_LENGTH)})
     if len({t["position"] for t in checked}) != len(checked):
         raise fail("invalid_backup")
@@ -507,6 +522,8 @@ def _check_card(c: dict, questions: set, results: dict, rounds: int) -> dict:
         "translation": domain.check_optional_text(c.get("translation"), domain.MAX_CARD_LENGTH),
         "translated_by": domain.check_choice(c.get("translated_by", ""), ("", "interpreter", "moderator", "lead"), "invalid_backup"),
         "source": domain.check_choice(c.get("source", "phone"), ("phone", "table"), "invalid_backup"),
+        "hold_reason": domain.check_optional_text(c.get("hold_reason", ""), 60),
+        "reactions": domain.check_int(c.get("reactions", 0)),
     }
     if (card["table"], card["question"]) not in questions:
         raise fail("invalid_backup")

@@ -247,6 +247,12 @@ def m007_evening_flow(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m008_publish_note(db: sqlite_utils.Database) -> None:
+    """Where the town publishes the results (shown on the phones at the end)."""
+    db.execute("ALTER TABLE events ADD COLUMN publish_note TEXT NOT NULL DEFAULT ''")
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 

@@ -40,3 +40,29 @@ def test_rounds_timers_table_change_and_time_up_on_every_screen(browser, server)
     for ctx in (phone_ctx, tablet_ctx):
         ctx.close()
     api.disconnect()
+
+
+def test_phones_get_thanks_the_ranking_and_where_results_appear(browser, server):
+    import uuid
+
+    links = server.links()
+    table = links["tables"][0]
+    api = lead_api(server, links)
+    result = str(uuid.uuid4())
+    assert api.call("result:create", {"id": result, "table": table["id"], "kind": "project_idea", "title": "Bürgerbus"})["ok"]
+    assert api.call("event:update", {"publish_note": "Ab 1. Dezember auf www.gmuend.de/dialog"})["ok"]
+    assert api.call("phase:set", {"phase": "market"})["ok"]
+    phone_ctx, phone = open_page(browser, PHONE, table["participant"])
+    phone.locator(f"[data-result='{result}'] .dot-plus").click()
+    phone.wait_for_selector("#dots-left >> text=2 Punkte übrig")
+    phone.wait_for_timeout(300)
+    assert phone.locator("#closing-panel").is_hidden()
+    assert api.call("voting:close", {})["ok"]
+    phone.wait_for_selector("#closing-panel:not([hidden]) >> text=Danke fürs Mitmachen!")
+    assert "Bürgerbus" in phone.locator("#closing-ranking").inner_text()
+    assert "1 Punkt" in phone.locator("#closing-ranking").inner_text()
+    assert api.call("event:close", {})["ok"]
+    phone.wait_for_selector("#publish-note:not([hidden]) >> text=Ab 1. Dezember")
+    shot(phone, "phone-closing-390")
+    phone_ctx.close()
+    api.disconnect()

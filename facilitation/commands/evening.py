@@ -30,7 +30,7 @@ def configure_event(c: Call, p: dict) -> Result:
             raise fail("invalid_payload")
         fields["auto_timer"] = int(p["auto_timer"])
     if "hold_words" in p:
-        fields["hold_words"] = _check_words(p["hold_words"])
+        fields["hold_words"] = check_words(p["hold_words"])
     if "dots" in fields and c.event["voting_open"] and fields["dots"] != c.event["dots"]:
         raise fail("voting_open")
     if "rounds" in fields and c.event["current_round"] > fields["rounds"]:
@@ -38,7 +38,7 @@ def configure_event(c: Call, p: dict) -> Result:
     return c.run_change(**fields)
 
 
-def _check_words(value) -> str:
+def check_words(value) -> str:
     """The words that hold a card, as stored: cleaned, one line each, no repeats."""
     if not isinstance(value, list) or len(value) > MAX_WORDS:
         raise fail("invalid_payload")
@@ -232,13 +232,16 @@ def set_focus(c: Call, p: dict) -> Result:
 
 @command("event:update", roles=LEAD_ONLY)
 def update_event(c: Call, p: dict) -> Result:
-    """The lead sets the title, date and place that the record's title page shows."""
+    """The lead sets the title, date and place that the record's title page shows, and where
+    the results will be published (the phones show it at the end)."""
     fields = {}
     if "title" in p:
         fields["title"] = domain.check_label(p["title"])
     for key in ("date", "place"):
         if key in p:
             fields[key] = domain.check_optional_text(p[key], domain.MAX_TITLE_LENGTH)
+    if "publish_note" in p:
+        fields["publish_note"] = domain.check_optional_text(p["publish_note"], domain.MAX_PUBLISH_NOTE_LENGTH)
     return c.run_change(**fields)
 
 

@@ -80,6 +80,7 @@ def import_event(c: Call, p: dict) -> Result:
     for t in data["tables"]:
         table_id = table_ids[t["position"]] = store.insert_table(event_id, t["position"], t["name"])
         store.set_i18n("table", table_id, t["i18n"])
+        store.set_table_moderation(table_id, t["moderation"])
         c.commands.grant(event_id, MODERATOR, table_id)
         for q in t["questions"]:
             question_id = question_ids[(t["position"], q["position"])] = store.insert_question(table_id, q["position"], q["text"])

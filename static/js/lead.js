@@ -150,7 +150,8 @@
   document.getElementById("details").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var form = ev.target;
-    send("event:update", { title: form.elements.title.value, date: form.elements.date.value, place: form.elements.place.value });
+    send("event:update", { title: form.elements.title.value, date: form.elements.date.value, place: form.elements.place.value,
+      publish_note: form.elements.publish_note.value });
   });
   document.getElementById("configure").addEventListener("submit", function (ev) {
     ev.preventDefault();

@@ -372,7 +372,7 @@
     }
     function draw() {
       if (!event) return;
-      var timed = event.timer.duration > 0;
+      var timed = event.timer.duration > 0 && event.status === "open";
       var left = remaining(event.timer);
       var running = event.timer.started_at !== null && event.timer.started_at !== undefined;
       node.querySelector(".run-phase").textContent = phaseName(event.phase, strings);

@@ -362,7 +362,29 @@
     });
   }
 
-  function render() { T.keepFocus(function () { renderMine(); renderResults(); renderTable(); renderVoting(); }); }
+  function render() { T.keepFocus(function () { renderMine(); renderResults(); renderTable(); renderVoting(); renderClosing(); }); }
+
+  /* When voting has closed: thanks, the ranking everyone made, and where the town publishes it. */
+  function renderClosing() {
+    var panel = document.getElementById("closing-panel");
+    var over = run && ((run.phase === "market" && !run.voting_open) || run.phase === "closing" || run.status !== "open");
+    var ranked = Object.keys(results).map(function (id) { return results[id]; })
+      .filter(function (r) { return r.status === "active" && (r.votes || r.paper_votes); })
+      .sort(function (a, b) { return (b.votes + b.paper_votes) - (a.votes + a.paper_votes); });
+    panel.hidden = !over;
+    if (!over) return;
+    var note = document.getElementById("publish-note");
+    note.textContent = run.publish_note || "";
+    note.hidden = !run.publish_note;
+    var list = document.getElementById("closing-ranking");
+    list.innerHTML = "";
+    ranked.slice(0, 10).forEach(function (r) {
+      list.appendChild(el("li", {}, titleIn("span", r, r.title).concat([
+        el("span", { "class": "count", text: T.plural(S.dots_n, r.votes + r.paper_votes) })
+      ])));
+    });
+    document.getElementById("closing-ranking-title").hidden = !ranked.length;
+  }
 
   /* Say, visibly and to screen readers, what became of the card just sent. */
   function sentNote(text) {
