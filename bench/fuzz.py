@@ -65,7 +65,7 @@ def valid_payloads(event: dict) -> dict[str, dict]:
         "text:translate": {"kind": "table", "id": t, "lang": "ar", "text": "طاولة"},
         "vote:paper": {"result": result, "votes": 3},
         "wall:spotlight": {"kind": "card", "id": card}, "wall:focus": {"table": t},
-        "card:react": {"id": card, "on": True},
+        "card:react": {"id": card, "on": True}, "cards:reveal": {"table": t},
     }
 
 

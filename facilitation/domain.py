@@ -75,6 +75,7 @@ VISIBLE = "visible"
 HIDDEN = "hidden"
 WITHDRAWN = "withdrawn"
 PENDING = "pending"  # pre-moderation: waits in the moderators' queue
+PRIVATE = "private"  # written privately: its author and the moderators read it until the table's cards are revealed
 
 # The run of an evening: arrival, rounds 1..n, sorting, market place (voting), closing.
 ARRIVAL, SORTING, MARKET, CLOSING = "arrival", "sorting", "market", "closing"
@@ -123,6 +124,7 @@ def event_state(event: dict) -> dict:
         "spotlight": json.loads(event["spotlight"]) if event["spotlight"] else None,
         "focus_table": event["focus_table"],
         "publish_note": event["publish_note"],
+        "private_writing": bool(event["private_writing"]),
     }
 
 

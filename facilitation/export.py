@@ -513,7 +513,7 @@ def _check_card(c: dict, questions: set, results: dict, rounds: int) -> dict:
         "id": domain.check_uuid(c["id"]), "table": domain.check_int(c["table"]), "question": domain.check_int(c["question"]),
         "author": domain.check_label(c["author"], 64), "name": domain.check_name(c["name"]),
         "text": domain.check_card_text(c["text"]),
-        "status": domain.check_choice(c["status"], (VISIBLE, domain.HIDDEN, domain.PENDING), "invalid_backup"),
+        "status": domain.check_choice(c["status"], (VISIBLE, domain.HIDDEN, domain.PENDING, domain.PRIVATE), "invalid_backup"),
         "round": domain.check_int(c["round"], 0, rounds),
         "result_id": domain.check_uuid(c["result_id"]) if c["result_id"] is not None else None,
         "rank": _check_number(c["rank"]),

@@ -253,6 +253,12 @@ def m008_publish_note(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN publish_note TEXT NOT NULL DEFAULT ''")
 
 
+@migrations()
+def m009_private_writing(db: sqlite_utils.Database) -> None:
+    """Private writing: cards of a round stay with their authors and the moderators until revealed."""
+    db.execute("ALTER TABLE events ADD COLUMN private_writing INTEGER NOT NULL DEFAULT 0")
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 

@@ -19,7 +19,7 @@ import time
 from . import domain
 import json
 
-from .domain import DELETED, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, VISIBLE, WALL, WITHDRAWN, Actor, fail
+from .domain import DELETED, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WALL, WITHDRAWN, Actor, fail
 
 # A client that is further behind than this gets a fresh snapshot instead.
 MAX_REPLAY = 2000
@@ -35,11 +35,20 @@ FULL, INTERPRETING, PUBLIC = "full", "interpreter", "public"
 def public_card(card: dict) -> dict:
     """What a phone or the wall may see of a card: a visible card, else its tombstone.
 
-    Text and name of a card that is not visible never leave the moderators' rooms.
+    Text and name of a card that is not visible never leave the moderators' rooms. A card
+    written privately travels veiled (its question, no words), so the wall can count them.
     """
     if card["status"] == VISIBLE:
         return {k: card.get(k) for k in PUBLIC_CARD_FIELDS}
-    return {"id": card["id"], "table_id": card["table_id"], "status": card["status"]}
+    tombstone = {"id": card["id"], "table_id": card["table_id"], "status": card["status"]}
+    if card["status"] == PRIVATE:
+        tombstone.update(question_id=card["question_id"], created_at=card["created_at"])
+    return tombstone
+
+
+def kept(view: dict) -> bool:
+    """Whether a screen keeps a card view: one with words, or a veiled private card (counted)."""
+    return "text" in view or view.get("status") == PRIVATE
 
 
 def moderator_card(card: dict) -> dict:
@@ -54,7 +63,7 @@ def moderator_card(card: dict) -> dict:
 
 def interpreter_card(card: dict) -> dict:
     """What an interpreter sees: a visible or waiting card to translate, else its tombstone."""
-    if card["status"] in (VISIBLE, PENDING):
+    if card["status"] in (VISIBLE, PENDING, PRIVATE):
         return {k: v for k, v in card.items() if k not in ("author_id", "event_id")}
     return public_card(card)
 
@@ -206,7 +215,7 @@ def snapshot(store, actor: Actor) -> dict:
         "event": domain.event_state(event),
         "tables": [table_view(t) for t in tables],
         "questions": [question_view(q) for q in questions],
-        "cards": [card_view(c) for c in cards if "text" in card_view(c)],
+        "cards": [card_view(c) for c in cards if kept(card_view(c))],
         "results": [result_view(r) for r in results if r["status"] != DELETED],
         "mine": [moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
         "my_votes": votes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from browser_kit import PHONE, TABLET, WALL, open_page, shot
+from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot
 
 from server import LiveServer, socket_client
 
@@ -79,3 +79,45 @@ def test_reactions_count_once_per_phone(browser, server):
     wall.wait_for_selector(".wall-table .reactions >> text=+1")
     for ctx in (wall_ctx, first_ctx, second_ctx):
         ctx.close()
+
+
+def test_private_writing_then_reveal(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    api = lead_api(server, links)
+    assert api.call("event:configure", {"private_writing": True})["ok"]
+    wall_ctx, wall = open_page(browser, WALL, links["wall"], ready="#run-bar")
+    tablet_ctx, tablet = open_page(browser, TABLET, table["moderator"])
+    author_ctx, author = open_page(browser, PHONE, table["participant"])
+    neighbour_ctx, neighbour = open_page(browser, PHONE, table["participant"])
+    author.fill("#card-text", "Mein stiller Gedanke")
+    author.click("#card-form button[type=submit]")
+    author.wait_for_selector("#mine .badge.private")
+    wall.wait_for_selector(".wall-table .veiled >> text=1 Karte wird noch verdeckt geschrieben")
+    neighbour.wait_for_selector(".veiled >> text=1 Karte wird noch verdeckt geschrieben")
+    assert "Mein stiller Gedanke" not in wall.content() and "Mein stiller Gedanke" not in neighbour.content()
+    tablet.wait_for_selector(".card .badge.private")
+    assert "Mein stiller Gedanke" in tablet.content()  # the moderator reads it
+    shot(wall, "wall-veiled-1920")
+    tablet.click("#reveal")
+    wall.wait_for_selector(".wall-table .card-text >> text=Mein stiller Gedanke")
+    neighbour.wait_for_selector("#table-cards .card-text >> text=Mein stiller Gedanke")
+    for ctx in (wall_ctx, tablet_ctx, author_ctx, neighbour_ctx):
+        ctx.close()
+    api.disconnect()
+
+
+def test_one_table_in_focus_on_the_wall(browser, server):
+    links = server.links()
+    api = lead_api(server, links)
+    assert api.call("phase:set", {"phase": "round:1"})["ok"]
+    wall_ctx, wall = open_page(browser, WALL, links["wall"], ready=".wall-table")
+    focus = links["tables"][2]["id"]
+    assert api.call("wall:focus", {"table": focus})["ok"]
+    wall.wait_for_selector("body.focus")
+    assert wall.locator(".wall-table").count() == 1
+    assert wall.locator(".wall-table").get_attribute("data-table") == str(focus)
+    assert api.call("wall:focus", {})["ok"]
+    wall.wait_for_selector("body:not(.focus)")
+    wall_ctx.close()
+    api.disconnect()

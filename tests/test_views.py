@@ -35,7 +35,7 @@ def apply(state: dict, change: dict) -> None:
     """Apply one change as the page scripts do (a tombstone or a deleted result removes)."""
     if "card" in change:
         card = change["card"]
-        if "text" in card:
+        if "text" in card or card["status"] == "private":
             state["cards"][card["id"]] = card
         else:
             state["cards"].pop(card["id"], None)
@@ -96,6 +96,10 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
         ("mod0", "wall:spotlight", lambda: {"kind": "card", "id": ids["a"]}),
         ("lead", "wall:spotlight", lambda: {}),
         ("lead", "wall:focus", lambda: {"table": t1}),
+        ("lead", "event:configure", lambda: {"private_writing": True}),
+        ("phone0", "card:post", lambda: card("g", text="Erst einmal nur für mich")),
+        ("mod0", "cards:reveal", lambda: {}),
+        ("lead", "event:configure", lambda: {"private_writing": False}),
         ("lead", "table:rename", lambda: {"table": t0, "name": "Wohnen"}),
         ("lead", "question:edit", lambda: {"question": q0, "text": "Was gelingt?"}),
         ("mod0", "result:create", lambda: result("r1", "Bänke", ["a"])),

@@ -5,7 +5,7 @@ import json
 import time
 
 from .. import domain, views
-from ..domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, PENDING, VISIBLE, WITHDRAWN, Result, fail
+from ..domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WITHDRAWN, Result, fail
 from ..holds import DEFAULT_WORDS, hold_reason
 from ..languages import card_language
 from .core import Call, command
@@ -28,7 +28,9 @@ def arrival(c: Call, table_id: int, text: str) -> dict:
     if table_moderation(c.event, c.store.table(table_id)) == "pre":
         return {"status": PENDING, "hold_reason": ""}
     reason = hold_reason(text, hold_words(c.event))
-    return {"status": PENDING if reason else VISIBLE, "hold_reason": reason}
+    if reason:
+        return {"status": PENDING, "hold_reason": reason}
+    return {"status": PRIVATE if c.event["private_writing"] else VISIBLE, "hold_reason": ""}
 
 
 def hold_words(event: dict) -> list[str]:
@@ -137,9 +139,12 @@ def edit_card(c: Call, p: dict) -> Result:
         fields["name"] = domain.check_name(p.get("name"))
     if all(card[k] == v for k, v in fields.items()):
         return Result([], _ack(card))
-    if c.actor.role == PARTICIPANT and card["status"] == VISIBLE:
-        # An edited card is checked again (queue, phone numbers, words), or editing would bypass them.
+    if c.actor.role == PARTICIPANT and card["status"] in (VISIBLE, PRIVATE):
+        # An edited card is checked again (queue, phone numbers, words), or editing would bypass them;
+        # a revealed card stays revealed.
         fields.update(arrival(c, card["table_id"], fields["text"]))
+        if card["status"] == VISIBLE and fields["status"] == PRIVATE:
+            fields["status"] = VISIBLE
     if c.actor.role == PARTICIPANT and fields["text"] != card["text"]:
         # The author said something else: the old translation no longer fits it.
         fields.update(lang=card_language(fields["text"], _optional_code(p.get("lang")) or card["lang"]),
@@ -180,6 +185,17 @@ def hide_card(c: Call, p: dict) -> Result:
 def show_card(c: Call, p: dict) -> Result:
     """A moderator shows a hidden (or waiting) card."""
     return _set_visibility(c, p, VISIBLE, "card.shown")
+
+
+@command("cards:reveal", roles=STAFF)
+def reveal_cards(c: Call, p: dict) -> Result:
+    """Reveal the privately written cards of a table (the moderator's own; the lead names one)."""
+    table = c.table(p.get("table") if p.get("table") is not None else c.actor.table_id)
+    if not c.actor.may_moderate(table["id"]):
+        raise fail("forbidden")
+    changes = [c.save_card(card["id"], "card.shown", status=VISIBLE)
+               for card in c.store.cards(c.actor.event_id, table["id"]) if card["status"] == PRIVATE]
+    return Result(changes, {"revealed": len(changes)})
 
 
 @command("card:react", roles=(PARTICIPANT,), limit="edits")

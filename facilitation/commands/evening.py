@@ -25,10 +25,11 @@ def configure_event(c: Call, p: dict) -> Result:
     fields = {key: domain.check_number(p.get(key), *domain.LIMITS[key]) for key in domain.LIMITS if key in p}
     if "languages" in p:
         fields["languages"] = _check_languages(p["languages"])
-    if "auto_timer" in p:
-        if not isinstance(p["auto_timer"], bool):
-            raise fail("invalid_payload")
-        fields["auto_timer"] = int(p["auto_timer"])
+    for key in ("auto_timer", "private_writing"):
+        if key in p:
+            if not isinstance(p[key], bool):
+                raise fail("invalid_payload")
+            fields[key] = int(p[key])
     if "hold_words" in p:
         fields["hold_words"] = check_words(p["hold_words"])
     if "dots" in fields and c.event["voting_open"] and fields["dots"] != c.event["dots"]:

@@ -76,6 +76,7 @@
       b.setAttribute("aria-pressed", String(b.getAttribute("data-moderation") === run.moderation));
     });
     document.getElementById("release-queue").hidden = run.moderation !== "post";
+    document.getElementById("private-writing").checked = !!run.private_writing;
     document.getElementById("voting-state").textContent =
       run.voting_open ? S.voting_is_open : (run.phase === "market" || run.phase === "closing" ? S.voting_is_closed : S.voting_not_yet);
     document.getElementById("voting-close").hidden = !run.voting_open;
@@ -121,6 +122,9 @@
   });
   Array.prototype.forEach.call(document.querySelectorAll("[data-moderation]"), function (b) {
     b.addEventListener("click", function () { send("moderation:set", { mode: b.getAttribute("data-moderation") }); });
+  });
+  document.getElementById("private-writing").addEventListener("change", function (ev) {
+    send("event:configure", { private_writing: ev.target.checked });
   });
   document.getElementById("release-queue").addEventListener("click", function () {
     if (window.confirm(S.confirm_release)) send("moderation:set", { mode: run.moderation, queue: "release" });

@@ -74,12 +74,13 @@
   }
 
   /* Apply one change: a card without text is a tombstone (hidden for this audience, or
-   * withdrawn) and goes; a deleted result goes; everything else replaces its thing by id.
+   * withdrawn) and goes, but for a veiled private card; a deleted result goes; everything else replaces its thing by id.
    * tests/test_views.py checks the same rule against fresh snapshots on the server. */
   function applyChange(state, change) {
     if (change.card) {
       var card = change.card;
-      if (card.text !== undefined) state.cards[card.id] = card; else delete state.cards[card.id];
+      // A veiled private card has no words but is kept: the wall counts what is being written.
+      if (card.text !== undefined || card.status === "private") state.cards[card.id] = card; else delete state.cards[card.id];
       if (state.mine[card.id]) {
         if (card.status === "withdrawn") delete state.mine[card.id];
         else state.mine[card.id] = Object.assign({}, state.mine[card.id], card);

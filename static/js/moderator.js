@@ -47,6 +47,7 @@
     var item = el("li", { "class": "card q" + questionPos[card.question_id] + " " + card.status + (fresh[card.id] ? " fresh" : ""), "data-card": card.id },
       T.cardWords(card, S).concat([
         hidden ? el("p", { "class": "badge", text: S.hidden }) : null,
+        card.status === "private" ? el("p", { "class": "badge private", text: S.private_card }) : null,
         card.hold_reason ? el("p", { "class": "badge hold", text: holdText(card.hold_reason) }) : null,
         card.reactions ? el("p", { "class": "reactions", text: "+" + card.reactions + " · " + T.plural(S.agree_n, card.reactions) }) : null,
         roundBadge(card)
@@ -89,6 +90,14 @@
   document.getElementById("table-moderation").addEventListener("change", function (ev) {
     act("moderation:set", { mode: ev.target.value });
   });
+
+  /* Private writing: the table's cards are revealed together, when the moderator says so. */
+  function renderReveal() {
+    var veiled = values(cards).filter(function (c) { return c.status === "private"; }).length;
+    document.getElementById("reveal-box").hidden = !veiled;
+    document.getElementById("reveal").textContent = S.reveal + " (" + veiled + ")";
+  }
+  document.getElementById("reveal").addEventListener("click", function () { act("cards:reveal", {}); });
 
   /* Pre-moderation: the cards waiting for this table's moderators, oldest first. */
   function renderQueue() {
@@ -246,6 +255,7 @@
   function render() {
     if (editing || dragging) return; // never pull the ground from under the moderator's fingers
     T.keepFocus(function () {
+      renderReveal();
       renderQueue();
       renderEarlier();
       renderColumns();

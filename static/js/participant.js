@@ -174,7 +174,8 @@
       pending ? el("p", { "class": "badge pending", text: S.pending }) : null,
       card.result_id && results[card.result_id] ? el("p", { "class": "badge in-result", text: S.in_result + " " + results[card.result_id].title }) : null,
       card.status === "hidden" ? el("p", { "class": "badge", text: S.hidden }) : null,
-      card.status === "pending" ? el("p", { "class": "badge pending", text: S.pending_approval }) : null
+      card.status === "pending" ? el("p", { "class": "badge pending", text: S.pending_approval }) : null,
+      card.status === "private" ? el("p", { "class": "badge private", text: S.private_own }) : null
     ]);
     var actions = el("div", { "class": "actions" }, [
       el("button", { type: "button", text: S.edit, onclick: function () { startEdit(item, card); } }),
@@ -219,8 +220,11 @@
       var local = localOf(q, q.text);
       box.appendChild(el("h3", { dir: "auto" }, [q.text, local ? el("span", { "class": "local", lang: boot.lang, text: " " + local }) : null]));
       var list = el("ul", { "class": "card-list" });
-      var cards = Object.keys(tableCards).map(function (id) { return tableCards[id]; })
-        .filter(function (c) { return c.question_id === q.id; })
+      var all = Object.keys(tableCards).map(function (id) { return tableCards[id]; })
+        .filter(function (c) { return c.question_id === q.id; });
+      var veiled = all.filter(function (c) { return c.status === "private" && !mine[c.id]; }).length;
+      if (veiled) box.appendChild(el("p", { "class": "veiled", text: T.plural(S.veiled_n, veiled) }));
+      var cards = all.filter(function (c) { return c.text !== undefined; })
         .sort(function (a, b) { return b.created_at - a.created_at; });
       cards.forEach(function (c) {
         list.appendChild(el("li", { "class": "card", "data-card": c.id }, [

@@ -112,8 +112,13 @@
       });
   }
 
+  /* The tables the wall shows: the one the lead put in focus, else all. */
+  function shownTables() {
+    return run && run.focus_table ? tables.filter(function (t) { return t.id === run.focus_table; }) : tables;
+  }
+
   function renderResults(grid) {
-    tables.forEach(function (table) {
+    shownTables().forEach(function (table) {
       var list = el("div", { "class": "wall-results" });
       var entries = tableResults(table.id);
       entries.forEach(function (entry) {
@@ -148,15 +153,16 @@
       renderRanking(grid);
       return;
     }
+    var shown = shownTables();
+    document.body.classList.toggle("focus", shown.length === 1 && tables.length > 1);
     if (mode === "results") {
       grid.innerHTML = "";
-      grid.style.setProperty("--tables", Math.max(tables.length, 1));
+      grid.style.setProperty("--tables", Math.max(shown.length, 1));
       renderResults(grid);
+      renderSpotlight();
       return;
     }
     grid.innerHTML = "";
-    var shown = run && run.focus_table ? tables.filter(function (t) { return t.id === run.focus_table; }) : tables;
-    document.body.classList.toggle("focus", shown.length === 1 && tables.length > 1);
     grid.style.setProperty("--tables", Math.max(shown.length, 1));
     shown.forEach(renderTableCards.bind(null, grid));
     renderSpotlight();
@@ -166,8 +172,10 @@
    * "+N weitere" for the rest, which come round every few seconds (nothing vanishes unseen). */
   function renderTableCards(grid, table) {
     var list = el("ul", { "class": "card-list" });
-    var tableCards = Object.keys(cards).map(function (id) { return cards[id]; })
-      .filter(function (c) { return c.table_id === table.id; })
+    var atTable = Object.keys(cards).map(function (id) { return cards[id]; })
+      .filter(function (c) { return c.table_id === table.id; });
+    var veiled = atTable.filter(function (c) { return c.status === "private"; }).length;
+    var tableCards = atTable.filter(function (c) { return c.status !== "private"; })
       .sort(function (a, b) { return b.created_at - a.created_at; });
     var start = (rotation[table.id] || 0) % Math.max(tableCards.length, 1);
     var order = tableCards.slice(start).concat(tableCards.slice(0, start));
@@ -180,6 +188,7 @@
     var more = el("p", { "class": "more", hidden: "hidden" });
     var section = el("section", { "class": "wall-table", "data-table": table.id }, [
       el("h2", {}, [el("span", { dir: "auto", text: table.name }), el("span", { "class": "count", text: String(tableCards.length) })]),
+      veiled ? el("p", { "class": "veiled", text: T.plural(S.veiled_n, veiled) }) : null,
       list,
       more
     ]);
