@@ -79,6 +79,11 @@ def tokens(text: str) -> list[tuple[str, str]]:
     return [(s, w) for s, w in zip(stems, words) if len(s) >= 3]
 
 
+def stems(text: str) -> list[str]:
+    """The stems of the meaningful words of a text."""
+    return [s for s, _ in tokens(text)]
+
+
 def _char_grams(stem: str) -> list[str]:
     padded = f"_{stem}_"
     return [padded[i : i + NGRAM] for i in range(max(1, len(padded) - NGRAM + 1))]
