@@ -123,6 +123,11 @@ def serve_eventlet() -> None:
 
     from facilitation.guard import ConnectionBudget
 
+    # Long computations (suggestions) pause between steps so the hub serves everyone else
+    # meanwhile. A thread pool does not help pure Python here: the GIL convoy made every
+    # other request wait as long (bench/suggest_stall.py; SUGGEST_PAUSES=0 compares).
+    if os.environ.get("SUGGEST_PAUSES", "1") == "1":
+        app.config["PAUSE"] = eventlet.sleep
     budget = connection_budget(raise_open_files_limit())
     listener = eventlet.listen(
         (app.config["HOST"], app.config["PORT"]), backlog=1024, reuse_port=False

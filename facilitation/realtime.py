@@ -103,7 +103,8 @@ def register(sio: SocketIO) -> None:
         return guarded(lambda actor: {"ok": True, **views.sync(commands_of(current_app).store, actor, payload)})
 
     def on_suggest(payload=None):
-        return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload)})
+        pause = current_app.config.get("PAUSE")
+        return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload, pause)})
 
     def command_handler(name):
         def handle(payload=None):

@@ -68,14 +68,14 @@ _THEME_PREFIXES = [(prefix.translate(_FOLD), theme) for theme, words in THEMES.i
 TABLE_TOPIC_SHARE = 0.4
 TABLE_TOPIC_MIN_CARDS = 10
 
-_stemmer = snowballstemmer.stemmer("german")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def tokens(text: str) -> list[tuple[str, str]]:
     """(stem, surface word) pairs of the meaningful words of a text."""
     words = [w for w in _WORD.findall(text) if len(w) >= 3 and w.lower() not in STOPWORDS]
-    stems = _stemmer.stemWords([w.lower() for w in words])
+    # A stemmer keeps state while it works: one per call, since suggestions run in a thread pool.
+    stems = snowballstemmer.stemmer("german").stemWords([w.lower() for w in words])
     return [(s, w) for s, w in zip(stems, words) if len(s) >= 3]
 
 
@@ -121,8 +121,16 @@ def themes_of(stems: list[str]) -> list[str]:
     ]
 
 
-def similarity_matrix(texts: list[str], theme_weight: float | None = None) -> list[list[float]]:
-    """Pairwise similarity of texts: stem n-grams and shared themes, weighted together."""
+def _no_pause() -> None:
+    pass
+
+
+def similarity_matrix(texts: list[str], theme_weight: float | None = None, pause=None) -> list[list[float]]:
+    """Pairwise similarity of texts: stem n-grams and shared themes, weighted together.
+
+    ``pause`` is called after each row (the server lets other work run there).
+    """
+    pause = pause or _no_pause
     weight = THEME_WEIGHT if theme_weight is None else theme_weight
     stems = [[s for s, _ in tokens(t)] for t in texts]
     char_vecs = _tfidf([[g for s in doc for g in _char_grams(s)] for doc in stems])
@@ -136,14 +144,17 @@ def similarity_matrix(texts: list[str], theme_weight: float | None = None) -> li
         for j in range(i + 1, n):
             value = (1 - weight) * _cosine(char_vecs[i], char_vecs[j]) + weight * _cosine(theme_vecs[i], theme_vecs[j])
             sim[i][j] = sim[j][i] = value
+        pause()
     return sim
 
 
-def cluster(sim: list[list[float]], threshold: float = THRESHOLD) -> list[list[int]]:
-    """Average-linkage agglomerative clustering; stops below ``threshold``."""
+def cluster(sim: list[list[float]], threshold: float = THRESHOLD, pause=None) -> list[list[int]]:
+    """Average-linkage agglomerative clustering; stops below ``threshold``; ``pause`` after each merge."""
+    pause = pause or _no_pause
     clusters = {i: [i] for i in range(len(sim))}
     link = {(i, j): sim[i][j] for i in clusters for j in clusters if i < j}
     while link:
+        pause()
         (a, b), best = max(link.items(), key=lambda item: item[1])
         if best < threshold:
             break
@@ -186,7 +197,7 @@ def _title(texts: list[str]) -> str:
     return " · ".join(words)
 
 
-def suggest_groups(cards: list[dict], question_positions: dict[int, int] | None = None) -> list[dict]:
+def suggest_groups(cards: list[dict], question_positions: dict[int, int] | None = None, pause=None) -> list[dict]:
     """Groups (2+ cards) of similar cards, biggest first.
 
     Each group: ``{title, kind, cards: [{id, text}]}``; ``kind`` is a guess
@@ -195,7 +206,7 @@ def suggest_groups(cards: list[dict], question_positions: dict[int, int] | None 
     cards = cards[:MAX_CARDS]
     texts = [c["text"] for c in cards]
     groups = []
-    for members in cluster(similarity_matrix(texts)):
+    for members in cluster(similarity_matrix(texts, pause=pause), pause=pause):
         if len(members) < 2:
             continue
         group_cards = [cards[i] for i in members]

@@ -280,8 +280,12 @@ def undo(c: Call, p: dict) -> Result:
     return Result(changes, {"undone": entry["label"]})
 
 
-def suggest(commands, actor: Actor, payload=None) -> dict:
-    """Groups of similar unsorted cards of a table (a read: nothing is logged)."""
+def suggest(commands, actor: Actor, payload=None, pause=None) -> dict:
+    """Groups of similar unsorted cards of a table (a read: nothing is logged).
+
+    The grouping takes up to a second for 300 cards; ``pause`` (app.py passes
+    eventlet.sleep) is called between its steps, so other connections are served meanwhile.
+    """
     if actor.role not in STAFF:
         raise fail("forbidden")
     payload = {} if payload is None else domain.payload_dict(payload)
@@ -289,4 +293,4 @@ def suggest(commands, actor: Actor, payload=None) -> dict:
         table_id = Call(commands, actor, None).cluster_table(payload)
         cards = [x for x in commands.store.cards(actor.event_id, table_id) if x["status"] == VISIBLE and x["result_id"] is None]
         positions = {q["id"]: q["position"] for q in commands.store.questions(actor.event_id)}
-    return {"groups": suggest_groups(cards, positions)}
+    return {"groups": suggest_groups(cards, positions, pause)}
