@@ -63,8 +63,14 @@ def cross_language(cards: list[dict], groups: list[dict]) -> tuple[int, int]:
     return placed, len(foreign)
 
 
+def _related(a: str, b: str) -> bool:
+    """Two stems name the same thing: equal, or one starts the other (Leer ~ Leerstand)."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
 def title_hits(data: dict, groups: list[dict]) -> tuple[int, int]:
-    """(usable, suggested): titles sharing a word stem with the person's title of the group most of its cards are from."""
+    """(usable, suggested): titles sharing a word stem with the person's title for the group most
+    of its cards come from (on a tie, any of the tied groups)."""
     from facilitation.suggestions import stems
 
     by_id = {c["id"]: c for c in data["cards"]}
@@ -73,8 +79,9 @@ def title_hits(data: dict, groups: list[dict]) -> tuple[int, int]:
         gold = [by_id[c["id"]]["group"] for c in group["cards"] if by_id[c["id"]]["group"]]
         if not gold:
             continue
-        label = max(set(gold), key=gold.count)
-        if set(stems(group["title"])) & set(stems(data["titles"][label])):
+        top = max(gold.count(label) for label in gold)
+        wanted = {s for label in set(gold) if gold.count(label) == top for s in stems(data["titles"][label])}
+        if any(_related(s, w) for s in stems(group["title"]) for w in wanted):
             usable += 1
     return usable, len(groups)
 
