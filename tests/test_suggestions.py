@@ -7,12 +7,12 @@ Run with -s to see the suggested groups.
 """
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
 import pytest
 
+from bench.suggest_eval import pairwise
 from facilitation.suggestions import similarity_matrix, suggest_groups, tokens
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -31,21 +31,6 @@ def load(name):
         for i, c in enumerate(data["cards"])
     ]
     return data["table"], cards
-
-
-def pairwise(cards, groups):
-    predicted = {}
-    for n, group in enumerate(groups):
-        for card in group["cards"]:
-            predicted[card["id"]] = n
-    tp = fp = fn = 0
-    for a, b in itertools.combinations(cards, 2):
-        same_pred = a["id"] in predicted and predicted.get(a["id"]) == predicted.get(b["id"])
-        same_gold = bool(a["group"]) and a["group"] == b["group"]
-        tp += same_pred and same_gold
-        fp += same_pred and not same_gold
-        fn += same_gold and not same_pred
-    return tp / (tp + fp), tp / (tp + fn)
 
 
 @pytest.mark.parametrize("fixture", sorted(TARGETS))
