@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from babel import Locale
 from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -165,19 +167,23 @@ def plural_forms(singular: str, plural: str) -> dict:
     The script picks the category with Intl.PluralRules (live.js T.plural), so '1 Karte',
     '3 картки' and 'بطاقتان' come out right without shipping gettext's plural formulas.
     """
-    rule = get_locale().plural_form
     translations = get_translations()
+    return {tag: translations.ngettext(singular, plural, n) for tag, n in _plural_samples(str(get_locale())).items()}
+
+
+@lru_cache(maxsize=None)
+def _plural_samples(locale: str) -> dict[str, int]:
+    """One whole number per CLDR plural category of a language (searched once per language)."""
+    rule = Locale.parse(locale).plural_form
     wanted = set(rule.tags) | {"other"}
-    forms = {}
+    samples: dict[str, int] = {}
     for n in range(0, 1000):
-        tag = rule(n)
-        if tag not in forms:
-            forms[tag] = translations.ngettext(singular, plural, n)
-        if len(forms) == len(wanted):
+        samples.setdefault(rule(n), n)
+        if len(samples) == len(wanted):
             break
     # Some languages keep 'other' for fractions (Ukrainian): whole numbers never reach it.
-    forms.setdefault("other", translations.ngettext(singular, plural, 5))
-    return forms
+    samples.setdefault("other", 5)
+    return samples
 
 
 def _ui_strings() -> dict:
