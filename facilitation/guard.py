@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from .domain import fail
 
 
 class ConnectionBudget:
@@ -118,8 +117,3 @@ def same_origin(public_url: str = "") -> bool:
         allowed.add(urlsplit(public_url)[:2])
     return (origin.scheme, origin.netloc) in allowed
 
-
-def refuse_foreign_origin(public_url: str = "") -> None:
-    """Raise forbidden unless the request passes same_origin."""
-    if not same_origin(public_url):
-        raise fail("forbidden")
