@@ -21,7 +21,7 @@ from flask_babel import ngettext
 
 from . import domain, views
 from . import languages as catalogue
-from .commands.evening import check_words
+from .holds import check_words
 from .templates_library import TEMPLATES
 from .domain import ACTIVE, MERGED, VISIBLE, fail
 

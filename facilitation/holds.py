@@ -1,11 +1,15 @@
 """Why a card should wait for a moderator even in post-moderation: it holds a phone number, an
-e-mail address, a web address, or a word from the event's list.
+e-mail address, a web address, or a word from the event's list (kept and checked here too).
 
 No Flask, no SQL. The reason travels with the card (cards.hold_reason) so the tablet can say it.
 """
 from __future__ import annotations
 
+import json
 import re
+
+from . import domain
+from .domain import fail
 
 # A small German start; the lead edits the event's list in the console.
 DEFAULT_WORDS = ["Arschloch", "Idiot", "Scheiße", "Wichser", "Hure", "Fotze", "Kanake", "Schlampe"]
@@ -43,3 +47,20 @@ def hold_reason(text: str, words: list[str]) -> str:
         if re.search(r"(?<!\w)" + re.escape(word.casefold()) + r"(?!\w)", lowered):
             return f"word:{word}"
     return ""
+
+
+def hold_words(event: dict) -> list[str]:
+    """The event's words that hold a card for a moderator (the default list until the lead edits it)."""
+    return json.loads(event["hold_words"]) if event["hold_words"] else list(DEFAULT_WORDS)
+
+
+def check_words(value) -> str:
+    """The words that hold a card, as stored: cleaned, one line each, no repeats."""
+    if not isinstance(value, list) or len(value) > MAX_WORDS:
+        raise fail("invalid_payload")
+    words = []
+    for word in value:
+        word = " ".join(domain.check_optional_text(word, MAX_WORD_LENGTH).split())
+        if word and word.casefold() not in {w.casefold() for w in words}:
+            words.append(word)
+    return json.dumps(words, ensure_ascii=False)

@@ -27,8 +27,8 @@ from markupsafe import Markup
 
 from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, views
 from .commands import Commands
-from .commands.cards import hold_words
 from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
+from .holds import hold_words
 from .links import base_url, event_links
 from .qr import qr_svg
 from .realtime import perform

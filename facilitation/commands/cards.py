@@ -1,16 +1,14 @@
 """Cards: post, edit, withdraw (the author); hide and show (moderation); tables and questions."""
 from __future__ import annotations
 
-import json
 import time
 
 from .. import domain, views
 from ..domain import HIDDEN, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WITHDRAWN, Result, fail
-from ..holds import DEFAULT_WORDS, hold_reason
+from ..holds import hold_reason, hold_words
 from ..languages import card_language
-from .core import Call, command
+from .core import STAFF, Call, command
 
-STAFF = (MODERATOR, LEAD)
 
 
 def table_moderation(event: dict, table: dict) -> str:
@@ -31,11 +29,6 @@ def arrival(c: Call, table_id: int, text: str) -> dict:
     if reason:
         return {"status": PENDING, "hold_reason": reason}
     return {"status": PRIVATE if c.event["private_writing"] else VISIBLE, "hold_reason": ""}
-
-
-def hold_words(event: dict) -> list[str]:
-    """The event's words that hold a card for a moderator (the default list until the lead edits it)."""
-    return json.loads(event["hold_words"]) if event["hold_words"] else list(DEFAULT_WORDS)
 
 
 def _ack(card: dict, **extra) -> dict:

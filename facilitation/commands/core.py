@@ -26,6 +26,7 @@ class Spec:
 
 
 COMMANDS: dict[str, Spec] = {}
+STAFF = (MODERATOR, LEAD)  # who moderates and sorts a table
 
 
 def command(name: str, roles, *, needs_event: bool = True, while_closed: bool = False, limit: str | None = None):

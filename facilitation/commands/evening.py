@@ -12,7 +12,7 @@ import time
 from .. import domain
 from ..languages import SOURCE, languages
 from ..domain import LEAD, MARKET, MODERATOR, PENDING, VISIBLE, Result, fail
-from ..holds import MAX_WORD_LENGTH, MAX_WORDS
+from ..holds import check_words
 from .core import Call, command
 from .voting import store_ranking
 
@@ -37,18 +37,6 @@ def configure_event(c: Call, p: dict) -> Result:
     if "rounds" in fields and c.event["current_round"] > fields["rounds"]:
         raise fail("out_of_range", min=c.event["current_round"], max=domain.LIMITS["rounds"][1])
     return c.run_change(**fields)
-
-
-def check_words(value) -> str:
-    """The words that hold a card, as stored: cleaned, one line each, no repeats."""
-    if not isinstance(value, list) or len(value) > MAX_WORDS:
-        raise fail("invalid_payload")
-    words = []
-    for word in value:
-        word = " ".join(domain.check_optional_text(word, MAX_WORD_LENGTH).split())
-        if word and word.casefold() not in {w.casefold() for w in words}:
-            words.append(word)
-    return json.dumps(words, ensure_ascii=False)
 
 
 def _check_languages(value) -> str:

@@ -11,6 +11,7 @@ import uuid
 
 from .. import domain
 from ..domain import ADMIN, INTERPRETER, LEAD, MODERATOR, Result, fail
+from ..export import check_backup
 from ..templates_library import get_template
 from .core import Call, command, new_event_id
 
@@ -59,8 +60,6 @@ def import_event(c: Call, p: dict) -> Result:
     backup that does not fit leaves nothing behind. On the server the backup
     came from, cards and results get new ids, so an event can also be copied.
     """
-    from ..export import check_backup
-
     data = check_backup(p.get("data"))
     ev = data["event"]
     event_id = domain.check_event_id(p["id"]) if p.get("id") is not None else ev["id"]

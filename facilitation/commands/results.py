@@ -8,11 +8,10 @@ from __future__ import annotations
 import time
 
 from .. import domain, views
-from ..domain import LEAD, MODERATOR, VISIBLE, Actor, Result, fail
+from ..domain import LEAD, VISIBLE, Actor, Result, fail
 from ..suggestions import suggest_groups
-from .core import Call, command, undo_key
+from .core import STAFF, Call, command, undo_key
 
-STAFF = (MODERATOR, LEAD)
 
 
 def rank_before(ranks: list[tuple[str, float]], before: str | None, moving: str) -> float:
