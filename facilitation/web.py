@@ -113,10 +113,16 @@ def _event_or_404(event_id: str) -> dict:
     return event
 
 
-def _table_or_404(event_id: str, table_id: int) -> dict:
+def _table_of(event_id: str, table_id: int) -> dict | None:
+    """The event's table with this id from a URL, else None."""
     # A number past SQLite's integers is no table either (and must not reach the database).
     table = _commands().store.table(table_id) if table_id <= domain.MAX_INT else None
-    if table is None or table["event_id"] != event_id:
+    return table if table and table["event_id"] == event_id else None
+
+
+def _table_or_404(event_id: str, table_id: int) -> dict:
+    table = _table_of(event_id, table_id)
+    if table is None:
         abort(404, _("Diesen Tisch gibt es nicht."))
     return table
 
@@ -727,8 +733,8 @@ def _card_form_target() -> tuple[dict, dict] | None:
     if not request.endpoint or not request.endpoint.endswith("_card_form"):
         return None
     event = _commands().store.event(args.get("event_id", ""))
-    table = _commands().store.table(args.get("table_id", 0)) if event else None
-    return (event, table) if table and table["event_id"] == event["id"] else None
+    table = _table_of(event["id"], args.get("table_id", 0)) if event else None
+    return (event, table) if table else None
 
 
 @bp.app_errorhandler(CSRFError)

@@ -25,3 +25,7 @@ def test_a_template_that_is_not_a_name_is_unknown(commands):
 def test_a_table_number_past_sqlites_integers_is_404(app, event, table):
     assert app.test_client().get(f"/e/{event['id']}/t/{table}").status_code == 404
     assert app.test_client().get(f"/e/{event['id']}/m/{table}").status_code == 404
+    # The error pages for a refused card form look the table up too.
+    refused_form = app.test_client().post(f"/e/{event['id']}/t/{table}/cards", data={"text": "x"},
+                                          headers={"Origin": "http://localhost"})
+    assert refused_form.status_code == 400
