@@ -215,7 +215,7 @@ def snapshot(store, actor: Actor) -> dict:
         "event": domain.event_state(event),
         "tables": [table_view(t) for t in tables],
         "questions": [question_view(q) for q in questions],
-        "cards": [card_view(c) for c in cards if kept(card_view(c))],
+        "cards": [view for view in map(card_view, cards) if kept(view)],
         "results": [result_view(r) for r in results if r["status"] != DELETED],
         "mine": [moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
         "my_votes": votes,
