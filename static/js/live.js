@@ -47,7 +47,7 @@
   /* The one client-side state of a page, as the server's views give it (facilitation/views.py).
    * Pages render from it; they never keep their own copy of cards or results. */
   function emptyState() {
-    return { event: null, tables: [], questions: [], cards: {}, results: {}, tallies: {}, mine: {}, myVotes: [] };
+    return { event: null, tables: [], questions: [], cards: {}, results: {}, tallies: {}, mine: {}, myVotes: [], myReactions: [] };
   }
 
   function byId(list) {
@@ -66,7 +66,7 @@
     state.tallies = snap.tallies || {};
     state.mine = byId(snap.mine || []);
     state.myVotes = (snap.my_votes || []).slice();
-    state.my_reactions = (snap.my_reactions || []).slice();
+    state.myReactions = (snap.my_reactions || []).slice();
   }
 
   function replaceIn(list, item) {

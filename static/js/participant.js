@@ -407,7 +407,7 @@
     tables = state.tables;
     myVotes = state.myVotes.slice();
     myReactions = {};
-    (state.my_reactions || []).forEach(function (id) { myReactions[id] = true; });
+    state.myReactions.forEach(function (id) { myReactions[id] = true; });
     outbox().forEach(function (item) {
       if (item.name === "vote:add" && !myVotes.some(function (v) { return v.id === item.payload.id; })) myVotes.push({ id: item.payload.id, result_id: item.payload.result });
       if (item.name === "vote:remove") myVotes = myVotes.filter(function (v) { return v.id !== item.payload.id; });
