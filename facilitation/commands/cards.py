@@ -183,9 +183,7 @@ def show_card(c: Call, p: dict) -> Result:
 @command("cards:reveal", roles=STAFF)
 def reveal_cards(c: Call, p: dict) -> Result:
     """Reveal the privately written cards of a table (the moderator's own; the lead names one)."""
-    table = c.table(p.get("table") if p.get("table") is not None else c.actor.table_id)
-    if not c.actor.may_moderate(table["id"]):
-        raise fail("forbidden")
+    table = c.moderated_table(p)
     changes = [c.save_card(card["id"], "card.shown", status=VISIBLE)
                for card in c.store.cards(c.actor.event_id, table["id"]) if card["status"] == PRIVATE]
     return Result(changes, {"revealed": len(changes)})

@@ -190,6 +190,13 @@ class Call:
             raise fail("forbidden")
         return result
 
+    def moderated_table(self, payload: dict) -> dict:
+        """The table ``payload`` names (a moderator's own when it names none), if the actor moderates it."""
+        table = self.table(payload.get("table") if payload.get("table") is not None else self.actor.table_id)
+        if not self.actor.may_moderate(table["id"]):
+            raise fail("forbidden")
+        return table
+
     def cluster_table(self, payload: dict) -> int:
         """The table a clustering action is for: the moderator's own, or the one the lead names."""
         if self.actor.role == MODERATOR:

@@ -140,30 +140,26 @@ def set_moderation(c: Call, p: dict) -> Result:
     if p.get("table") is not None or c.actor.role == MODERATOR:
         return _set_table_moderation(c, p, queue)
     mode = domain.check_choice(p.get("mode"), domain.MODERATION_MODES, "invalid_payload")
-    changes = _release(c, None) if queue == "release" and mode == "post" else []
+    released = _release(c, None) if queue == "release" and mode == "post" else []
+    changes = list(released)
     if mode != c.event["moderation"]:
         changes.append(c.event_change(moderation=mode))
     if not changes:
         return c.unchanged_event(released=0)
-    released = sum(1 for change in changes if "card" in change)
-    return Result(changes, {"event": domain.event_state(c.event), "released": released})
+    return Result(changes, {"event": domain.event_state(c.event), "released": len(released)})
 
 
 def _set_table_moderation(c: Call, p: dict, queue: str) -> Result:
-    table = c.table(p.get("table") if p.get("table") is not None else c.actor.table_id)
-    if not c.actor.may_moderate(table["id"]):
-        raise fail("forbidden")
+    table = c.moderated_table(p)
     mode = domain.check_choice(p.get("mode"), domain.MODERATION_MODES + ("event",), "invalid_payload")
     stored = "" if mode == "event" else mode
-    changes = []
     effective = stored or c.event["moderation"]
-    if queue == "release" and effective == "post":
-        changes += _release(c, table["id"])
+    released = _release(c, table["id"]) if queue == "release" and effective == "post" else []
+    changes = list(released)
     if stored != table["moderation"]:
         c.store.set_table_moderation(table["id"], stored)
         changes.append(c.log("table.moderation", None, {"table": c.store.table(table["id"])}))
-    released = sum(1 for change in changes if "card" in change)
-    return Result(changes, {"table": c.store.table(table["id"]), "released": released})
+    return Result(changes, {"table": c.store.table(table["id"]), "released": len(released)})
 
 
 def _release(c: Call, table_id: int | None) -> list[dict]:
