@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 from urllib.parse import urlsplit
 
@@ -60,3 +61,13 @@ def lead_api(server, links):
     """A Socket.IO client with the lead's session (from the lead link), for setting the scene."""
     link = urlsplit(links["lead"])
     return socket_client(server, f"{link.path}?{link.query}", {"event": "demo", "role": "lead"})
+
+
+def seed_cards(server, table, texts):
+    """Post cards at a table from a phone of its own (questions in turn), as the demo event's participant."""
+    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
+    questions = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table]
+    for n, text in enumerate(texts):
+        ack = phone.call("card:post", {"id": str(uuid.uuid4()), "question": questions[n % len(questions)], "text": text})
+        assert ack["ok"], ack
+    phone.disconnect()

@@ -2,17 +2,9 @@
 cards arrive and after a keyboard move."""
 from __future__ import annotations
 
-import uuid
 
-from browser_kit import PHONE, TABLET, open_page
-from server import socket_client
+from browser_kit import PHONE, TABLET, open_page, seed_cards
 
-
-def post_from_another_phone(server, table, text):
-    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
-    question = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table][0]
-    assert phone.call("card:post", {"id": str(uuid.uuid4()), "question": question, "text": text})["ok"]
-    phone.disconnect()
 
 
 def test_the_phone_confirms_a_sent_card_and_shows_it_first(browser, server):
@@ -30,12 +22,12 @@ def test_the_phone_confirms_a_sent_card_and_shows_it_first(browser, server):
 
 def test_the_tablet_keeps_focus_while_cards_arrive_and_after_a_keyboard_move(browser, server):
     table = server.links()["tables"][0]
-    post_from_another_phone(server, table["id"], "Die erste Karte")
+    seed_cards(server, table["id"], ["Die erste Karte"])
     ctx, tablet = open_page(browser, TABLET, table["moderator"])
     card = tablet.locator(".card", has_text="Die erste Karte").first
     card.wait_for()
     card.locator("button.edit").focus()
-    post_from_another_phone(server, table["id"], "Eine neue Karte kommt an")
+    seed_cards(server, table["id"], ["Eine neue Karte kommt an"])
     tablet.wait_for_selector(".card >> text=Eine neue Karte kommt an")
     focused = tablet.evaluate("() => [document.activeElement.className, document.activeElement.closest('[data-card]').innerText]")
     assert focused[0] == "edit" and "Die erste Karte" in focused[1]
@@ -49,7 +41,7 @@ def test_the_tablet_keeps_focus_while_cards_arrive_and_after_a_keyboard_move(bro
     tablet.fill("#result-title", "Erstes Ergebnis")
     tablet.click("#result-dialog button[value=save]")
     tablet.wait_for_selector("#results .card-text >> text=Die erste Karte")
-    post_from_another_phone(server, table["id"], "Noch eine Karte")
+    seed_cards(server, table["id"], ["Noch eine Karte"])
     tablet.wait_for_selector("#unsorted .card-text >> text=Noch eine Karte")
     active = tablet.evaluate("() => document.activeElement.tagName + ' ' + (document.activeElement.closest('[data-card],[data-result]') || document.body).innerText")
     assert active != "BODY " and not active.startswith("BODY"), active
@@ -58,7 +50,7 @@ def test_the_tablet_keeps_focus_while_cards_arrive_and_after_a_keyboard_move(bro
 
 def test_the_wall_reads_from_the_back_and_grows_with_zoom_and_the_join_page_never_overflows(browser, server):
     links = server.links()
-    post_from_another_phone(server, links["tables"][0]["id"], "Wohnungsbaugenossenschaftsgründung unterstützen")
+    seed_cards(server, links["tables"][0]["id"], ["Wohnungsbaugenossenschaftsgründung unterstützen"])
 
     def wall_sizes(viewport, scale):
         ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)

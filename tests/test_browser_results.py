@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot, touch_drag
-from server import socket_client
+from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot, touch_drag, seed_cards
 
-
-def seed_cards(server, table, texts):
-    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
-    questions = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table]
-    for n, text in enumerate(texts):
-        ack = phone.call("card:post", {"id": str(uuid.uuid4()), "question": questions[n % 3], "text": text})
-        assert ack["ok"], ack
-    phone.disconnect()
 
 
 def centre(page, selector):

@@ -2,19 +2,11 @@
 "+N weitere"; the spotlight; '+1' reactions counted once per phone."""
 from __future__ import annotations
 
-import uuid
 
-from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot
+from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot, seed_cards
 
-from server import LiveServer, socket_client
+from server import LiveServer
 
-
-def post_cards(server, table, texts):
-    phone = socket_client(server, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
-    question = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table][0]
-    for text in texts:
-        assert phone.call("card:post", {"id": str(uuid.uuid4()), "question": question, "text": text})["ok"]
-    phone.disconnect()
 
 
 def test_twenty_cards_at_a_table_all_come_round_on_the_wall(browser, tmp_path):
@@ -22,8 +14,8 @@ def test_twenty_cards_at_a_table_all_come_round_on_the_wall(browser, tmp_path):
     try:
         table = live.links()["tables"][0]["id"]
         texts = [f"Karte Nummer {n}: ein Gedanke zum Wohnen in der Stadt" for n in range(20)]
-        post_cards(live, table, texts[:10])
-        post_cards(live, table, texts[10:])
+        seed_cards(live, table, texts[:10])
+        seed_cards(live, table, texts[10:])
         ctx, wall = open_page(browser, WALL, live.links()["wall"], ready=".wall-table .card")
         section = wall.locator(f".wall-table[data-table='{table}']")
         more = section.locator(".more")
@@ -46,7 +38,7 @@ def test_twenty_cards_at_a_table_all_come_round_on_the_wall(browser, tmp_path):
 def test_the_spotlight_puts_a_card_large_on_the_wall(browser, server):
     links = server.links()
     table = links["tables"][0]
-    post_cards(server, table["id"], ["Ein Gemeinschaftsgarten hinter dem Rathaus"])
+    seed_cards(server, table["id"], ["Ein Gemeinschaftsgarten hinter dem Rathaus"])
     wall_ctx, wall = open_page(browser, WALL, links["wall"], ready=".wall-table .card")
     tablet_ctx, tablet = open_page(browser, TABLET, table["moderator"])
     card = tablet.locator(".card", has_text="Gemeinschaftsgarten").first
@@ -63,7 +55,7 @@ def test_the_spotlight_puts_a_card_large_on_the_wall(browser, server):
 def test_reactions_count_once_per_phone(browser, server):
     links = server.links()
     table = links["tables"][0]
-    post_cards(server, table["id"], ["Mehr Licht im Park"])
+    seed_cards(server, table["id"], ["Mehr Licht im Park"])
     wall_ctx, wall = open_page(browser, WALL, links["wall"], ready=".wall-table .card")
     first_ctx, first = open_page(browser, PHONE, table["participant"])
     second_ctx, second = open_page(browser, PHONE, table["participant"])
