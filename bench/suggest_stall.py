@@ -15,11 +15,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from browser_kit import seed_cards  # noqa: E402
 from server import LiveServer, socket_client  # noqa: E402
 
 WORDS = ("Bus Bahn Miete Wohnung Kita Schule Park Bank Licht Radweg Sprache Kurs Arbeit Verein Raum Fest "
@@ -27,12 +27,9 @@ WORDS = ("Bus Bahn Miete Wohnung Kita Schule Park Bank Licht Radweg Sprache Kurs
 
 
 def fill(live: LiveServer, table: int, count: int) -> None:
-    phone = socket_client(live, f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table})
-    questions = [q["id"] for q in phone.call("sync", {"since": 0})["snapshot"]["questions"] if q["table_id"] == table]
-    for n in range(count):
-        text = f"{WORDS[n % len(WORDS)]} und {WORDS[(n * 7) % len(WORDS)]}: Karte {n} über {WORDS[(n * 3) % len(WORDS)]}"
-        assert phone.call("card:post", {"id": str(uuid.uuid4()), "question": questions[n % 3], "text": text})["ok"]
-    phone.disconnect()
+    texts = [f"{WORDS[n % len(WORDS)]} und {WORDS[(n * 7) % len(WORDS)]}: Karte {n} über {WORDS[(n * 3) % len(WORDS)]}"
+             for n in range(count)]
+    seed_cards(live, table, texts)
 
 
 def measure(pausing: bool, cards: int, phones: int) -> dict:
