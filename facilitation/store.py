@@ -276,9 +276,10 @@ class Store:
     """The database of one Tischrunde server."""
 
     def __init__(self, path: str):
-        if path != ":memory:":
+        uri = path.startswith("file:")  # an SQLite URI (file:...?mode=ro) names no folder to make
+        if path != ":memory:" and not uri:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, uri=uri)
         conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL would lose the last transactions on power loss; an acked card
         # must survive, so every commit is synced.

@@ -254,6 +254,7 @@ def test_a_read_only_database_stops_the_start_with_a_clear_message(tmp_path):
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0
     assert "lässt sich nicht beschreiben" in done.stderr
+    assert not (ROOT / "file:").exists()  # the URI was opened as one, not made into folders in the checkout
 
 
 # -- too many sockets ---------------------------------------------------------------------
