@@ -11,7 +11,7 @@ import uuid
 
 from flask import session
 
-from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, check_int, fail
+from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, fail
 
 
 def add_grant(grant: dict) -> None:
@@ -65,9 +65,7 @@ def actor_for(commands, auth) -> Actor:
         return Actor(role, event_id, participant_id=participant_id())
     if role not in (PARTICIPANT, MODERATOR):
         raise fail("invalid_payload")
-    table = store.table(check_int(auth.get("table")))
-    if table is None or table["event_id"] != event_id:
-        raise fail("unknown_table")
+    table = commands.event_table(event_id, auth.get("table"))
     if role == MODERATOR:
         if not has_grant(store, event_id, MODERATOR, table["id"]):
             raise fail("not_authenticated")

@@ -114,10 +114,11 @@ def _event_or_404(event_id: str) -> dict:
 
 
 def _table_of(event_id: str, table_id: int) -> dict | None:
-    """The event's table with this id from a URL, else None."""
-    # A number past SQLite's integers is no table either (and must not reach the database).
-    table = _commands().store.table(table_id) if table_id <= domain.MAX_INT else None
-    return table if table and table["event_id"] == event_id else None
+    """The event's table with this id from a URL, else None (a number past SQLite's integers too)."""
+    try:
+        return _commands().event_table(event_id, table_id)
+    except CommandError:
+        return None
 
 
 def _table_or_404(event_id: str, table_id: int) -> dict:

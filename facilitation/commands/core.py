@@ -100,6 +100,13 @@ class Commands:
                     raise fail("event_closed")
             return spec.fn(Call(self, actor, event), payload)
 
+    def event_table(self, event_id: str, table_id) -> dict:
+        """The table with this id if it belongs to the event, else unknown_table (invalid_payload for no id)."""
+        table = self.store.table(domain.check_int(table_id))
+        if table is None or table["event_id"] != event_id:
+            raise fail("unknown_table")
+        return table
+
     # -- secret links ----------------------------------------------------------
     #
     # A link's token is derived from the server secret, the event's salt (new for
@@ -155,10 +162,7 @@ class Call:
 
     def table(self, table_id) -> dict:
         """The table with this id if it belongs to the actor's event, else unknown_table."""
-        table = self.store.table(domain.check_int(table_id))
-        if table is None or table["event_id"] != self.actor.event_id:
-            raise fail("unknown_table")
-        return table
+        return self.commands.event_table(self.actor.event_id, table_id)
 
     def card(self, card_id) -> dict:
         """A card of the actor's event, else unknown_card."""
