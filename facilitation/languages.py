@@ -32,9 +32,9 @@ def codes() -> list[str]:
     return list(languages())
 
 
-def is_rtl(code: str) -> bool:
-    """True for a right-to-left language."""
-    return languages().get(code, {}).get("dir") == "rtl"
+def direction(code: str) -> str:
+    """The writing direction of a language for HTML's dir: "rtl" or "ltr"."""
+    return "rtl" if languages().get(code, {}).get("dir") == "rtl" else "ltr"
 
 
 def staff_complete(code: str) -> bool:

@@ -60,8 +60,8 @@ def page_globals() -> dict:
     lang = str(get_locale() or "de")
     return {
         "lang": lang,
-        "text_dir": "rtl" if languages.is_rtl(lang) else "ltr",
-        "languages": [(code, languages.languages()[code]["name"]) for code in switch_languages()],
+        "text_dir": languages.direction(lang),
+        "languages": [(code, languages.names()[code]) for code in switch_languages()],
         "limits": domain.INPUT_LIMITS,
     }
 
@@ -452,12 +452,17 @@ def _enter_staff_page(event_id: str, role: str, table_id: int | None = None) -> 
     redirected = _redeem_secret_link()
     if redirected:
         return redirected, None
+    return None, _staff_event(event_id, role, table_id)
+
+
+def _staff_event(event_id: str, role: str, table_id: int | None = None) -> dict:
+    """The event of a staff page, once the session's grant is checked; the device gets its id."""
     event = _event_or_404(event_id)
     if table_id is not None:
         _table_or_404(event_id, table_id)
     _require(event_id, role, table_id)
     access.participant_id(create=True)
-    return None, event
+    return event
 
 
 def _private(body: str) -> Response:
@@ -502,9 +507,7 @@ def lead(event_id: str):
 @bp.get("/e/<event_id>/lead/board")
 def lead_board(event_id: str):
     """The lead's synthesis board: results of all tables, merges, addressees."""
-    event = _event_or_404(event_id)
-    _require(event_id, LEAD)
-    access.participant_id(create=True)
+    event = _staff_event(event_id, LEAD)
     return _private(render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD)))
 
 
@@ -519,14 +522,14 @@ def join_calls(event: dict) -> list[dict]:
         with force_locale(code):
             text = _("Scannen und mitmachen")
         if code != "de" and text != "Scannen und mitmachen":
-            calls.append({"lang": code, "dir": "rtl" if languages.is_rtl(code) else "ltr", "text": text})
+            calls.append({"lang": code, "dir": languages.direction(code), "text": text})
     return calls
 
 
 def language_list(event: dict) -> list[dict]:
     """The event's languages, each named in itself (the pages isolate each name: Arabic between
     German names must not reorder the list)."""
-    return [{"lang": code, "name": languages.languages()[code]["name"]} for code in domain.event_languages(event)]
+    return [{"lang": code, "name": languages.names()[code]} for code in domain.event_languages(event)]
 
 
 def _short(url: str) -> str:
@@ -563,7 +566,7 @@ def howto(event_id: str):
     for code in domain.event_languages(event):
         with force_locale(code):
             pages.append(Markup(render_template("_howto_page.html", event=event, page_lang=code,
-                                                page_dir="rtl" if languages.is_rtl(code) else "ltr",
+                                                page_dir=languages.direction(code),
                                                 join_short=_short(join_url), qr=qr)))
     return render_template("howto.html", event=event, pages=pages)
 
