@@ -96,11 +96,8 @@ def record_card(c: Call, p: dict) -> Result:
         if existing["author_id"] != f"table:{card_id}" or existing["event_id"] != c.actor.event_id:
             raise fail("id_conflict")
         return Result([], _ack(existing, duplicate=True))
-    question = c.store.question(domain.check_int(p.get("question")))
-    if question is None:
-        raise fail("unknown_question")
-    table = c.table(question["table_id"])
-    if not c.actor.may_moderate(table["id"]):
+    question = c.question(p.get("question"))
+    if not c.actor.may_moderate(question["table_id"]):
         raise fail("forbidden")
     text = domain.check_card_text(p.get("text"))
     translation = domain.check_optional_text(p.get("translation"), domain.MAX_CARD_LENGTH)
@@ -108,7 +105,7 @@ def record_card(c: Call, p: dict) -> Result:
     card = new_card(c, card_id, question, text, domain.check_name(p.get("name")), f"table:{card_id}",
                     status=VISIBLE, source="table", lang=lang, translation=translation,
                     translated_by=c.actor.role if translation else "")
-    change = c.log("card.posted", table["id"], {"card": card})
+    change = c.log("card.posted", question["table_id"], {"card": card})
     return Result([change], _ack(card))
 
 
@@ -229,10 +226,7 @@ def rename_table(c: Call, p: dict) -> Result:
 @command("question:edit", roles=(LEAD,))
 def edit_question(c: Call, p: dict) -> Result:
     """The lead changes the wording of a question."""
-    question = c.store.question(domain.check_int(p.get("question")))
-    if question is None:
-        raise fail("unknown_question")
-    c.table(question["table_id"])
+    question = c.question(p.get("question"))
     text = domain.check_label(p.get("text"), domain.MAX_QUESTION_LENGTH)
     if text == question["text"]:
         return Result([], {"question": question})

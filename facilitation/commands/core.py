@@ -164,6 +164,14 @@ class Call:
         """The table with this id if it belongs to the actor's event, else unknown_table."""
         return self.commands.event_table(self.actor.event_id, table_id)
 
+    def question(self, question_id) -> dict:
+        """A question of a table of the actor's event, else unknown_question (unknown_table: another event's)."""
+        question = self.store.question(domain.check_int(question_id))
+        if question is None:
+            raise fail("unknown_question")
+        self.table(question["table_id"])
+        return question
+
     def card(self, card_id) -> dict:
         """A card of the actor's event, else unknown_card."""
         card = self.store.card(domain.check_uuid(card_id))

@@ -41,10 +41,7 @@ def _translatable(c: Call, kind: str, row_id) -> tuple[dict, int]:
         row = c.table(row_id)
         return row, row["id"]
     if kind == "question":
-        row = c.store.question(domain.check_int(row_id))
-        if row is None:
-            raise fail("unknown_question")
-        c.table(row["table_id"])
+        row = c.question(row_id)
         return row, row["table_id"]
     row = c.result(row_id)
     return row, row["table_id"]
