@@ -180,10 +180,14 @@ def show_card(c: Call, p: dict) -> Result:
 @command("cards:reveal", roles=STAFF)
 def reveal_cards(c: Call, p: dict) -> Result:
     """Reveal the privately written cards of a table (the moderator's own; the lead names one)."""
-    table = c.moderated_table(p)
-    changes = [c.save_card(card["id"], "card.shown", status=VISIBLE)
-               for card in c.store.cards(c.actor.event_id, table["id"]) if card["status"] == PRIVATE]
+    changes = show_all(c, c.moderated_table(p)["id"], PRIVATE)
     return Result(changes, {"revealed": len(changes)})
+
+
+def show_all(c: Call, table_id: int | None, status: str) -> list[dict]:
+    """Show every card of one table (or all tables) that has ``status`` (private, or waiting in the queue)."""
+    return [c.save_card(card["id"], "card.shown", status=VISIBLE, hold_reason="")
+            for card in c.store.cards(c.actor.event_id, table_id) if card["status"] == status]
 
 
 @command("card:react", roles=(PARTICIPANT,), limit="edits")

@@ -13,6 +13,7 @@ from .. import domain
 from ..languages import SOURCE, languages
 from ..domain import LEAD, MARKET, MODERATOR, PENDING, VISIBLE, Result, fail
 from ..holds import check_words
+from .cards import show_all
 from .core import Call, command
 from .voting import store_ranking
 
@@ -140,7 +141,7 @@ def set_moderation(c: Call, p: dict) -> Result:
     if p.get("table") is not None or c.actor.role == MODERATOR:
         return _set_table_moderation(c, p, queue)
     mode = domain.check_choice(p.get("mode"), domain.MODERATION_MODES, "invalid_payload")
-    released = _release(c, None) if queue == "release" and mode == "post" else []
+    released = show_all(c, None, PENDING) if queue == "release" and mode == "post" else []
     changes = list(released)
     if mode != c.event["moderation"]:
         changes.append(c.event_change(moderation=mode))
@@ -154,18 +155,12 @@ def _set_table_moderation(c: Call, p: dict, queue: str) -> Result:
     mode = domain.check_choice(p.get("mode"), domain.MODERATION_MODES + ("event",), "invalid_payload")
     stored = "" if mode == "event" else mode
     effective = stored or c.event["moderation"]
-    released = _release(c, table["id"]) if queue == "release" and effective == "post" else []
+    released = show_all(c, table["id"], PENDING) if queue == "release" and effective == "post" else []
     changes = list(released)
     if stored != table["moderation"]:
         c.store.set_table_moderation(table["id"], stored)
         changes.append(c.log("table.moderation", None, {"table": c.store.table(table["id"])}))
     return Result(changes, {"table": c.store.table(table["id"]), "released": len(released)})
-
-
-def _release(c: Call, table_id: int | None) -> list[dict]:
-    """Show the cards waiting in the queue (of one table, or all): only when the lead says so."""
-    return [c.save_card(card["id"], "card.shown", status=VISIBLE, hold_reason="")
-            for card in c.store.cards(c.actor.event_id, table_id) if card["status"] == PENDING]
 
 
 @command("wall:mode", roles=LEAD_ONLY)
