@@ -17,10 +17,20 @@ from .core import Call, command, new_event_id
 
 
 def _new_event(c: Call, event_id: str, title: str, template: str) -> None:
-    """Insert an event row with a fresh salt, so its links are new even for a re-used id."""
+    """Insert an event row with a fresh salt, so its links are new even for a re-used id,
+    and grant the lead's and the interpreters' links."""
     if c.store.event(event_id) is not None:
         raise fail("event_exists", id=event_id)
     c.store.insert_event(event_id, title, template, secrets.token_hex(16))
+    c.commands.grant(event_id, LEAD, None)
+    c.commands.grant(event_id, INTERPRETER, None)
+
+
+def _new_table(c: Call, event_id: str, position: int, name: str) -> int:
+    """Insert a table with its moderators' link; returns its id."""
+    table_id = c.store.insert_table(event_id, position, name)
+    c.commands.grant(event_id, MODERATOR, table_id)
+    return table_id
 
 
 @command("event:create", roles=(LEAD, ADMIN), needs_event=False)
@@ -42,11 +52,8 @@ def create_event(c: Call, p: dict) -> Result:
     wanted = p.get("id") if c.actor.role == ADMIN else None
     event_id = domain.check_event_id(wanted) if wanted is not None else new_event_id()
     _new_event(c, event_id, title, p["template"])
-    c.commands.grant(event_id, LEAD, None)
-    c.commands.grant(event_id, INTERPRETER, None)
     for position, name in enumerate(names or spec["tables"], start=1):
-        table_id = c.store.insert_table(event_id, position, name)
-        c.commands.grant(event_id, MODERATOR, table_id)
+        table_id = _new_table(c, event_id, position, name)
         for q_position, text in enumerate(spec["questions"], start=1):
             c.store.insert_question(table_id, q_position, text)
     return Result([], {"event_id": event_id})
@@ -73,14 +80,11 @@ def import_event(c: Call, p: dict) -> Result:
         return fresh.get(i, i) if i else i
 
     store.update_event(event_id, **{k: v for k, v in ev.items() if k not in ("id", "title", "template")})
-    c.commands.grant(event_id, LEAD, None)
-    c.commands.grant(event_id, INTERPRETER, None)
     table_ids, question_ids = {}, {}
     for t in data["tables"]:
-        table_id = table_ids[t["position"]] = store.insert_table(event_id, t["position"], t["name"])
+        table_id = table_ids[t["position"]] = _new_table(c, event_id, t["position"], t["name"])
         store.set_i18n("table", table_id, t["i18n"])
         store.set_table_moderation(table_id, t["moderation"])
-        c.commands.grant(event_id, MODERATOR, table_id)
         for q in t["questions"]:
             question_id = question_ids[(t["position"], q["position"])] = store.insert_question(table_id, q["position"], q["text"])
             store.set_i18n("question", question_id, q["i18n"])
