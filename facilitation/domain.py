@@ -337,13 +337,6 @@ def derive_token(secret_key: str, *parts) -> str:
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
-
-
-
-
-
-
-
 def check_optional_text(value, limit: int) -> str:
     """Return cleaned optional free text ('' when None) or raise title_too_long."""
     if value is None:
@@ -359,8 +352,6 @@ def check_choice(value, choices, code: str) -> str:
     if not isinstance(value, str) or value not in choices:
         raise fail(code)
     return value
-
-
 
 
 @dataclass

@@ -202,7 +202,6 @@ def xml_text(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
-
 def to_markdown(record: dict) -> str:
     """The record as Markdown."""
     record = _map_strings(record, markdown_text)

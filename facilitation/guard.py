@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from flask import request
 
 
-
 class ConnectionBudget:
     """WSGI middleware: at most ``budget`` requests and live connections at once.
 

@@ -14,11 +14,10 @@ the results of every table (the market place votes on all of them).
 """
 from __future__ import annotations
 
+import json
 import time
 
 from . import domain
-import json
-
 from .domain import DELETED, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WALL, WITHDRAWN, Actor, fail
 
 # A client that is further behind than this gets a fresh snapshot instead.

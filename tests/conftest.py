@@ -67,7 +67,6 @@ def app(shared_app, tmp_path):
             client.disconnect()
 
 
-
 @pytest.fixture
 def commands(app):
     return commands_of(app)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from browser_kit import PHONE, TABLET, open_page, seed_cards
 
 
-
 def test_the_phone_confirms_a_sent_card_and_shows_it_first(browser, server):
     table = server.links()["tables"][0]
     ctx, phone = open_page(browser, PHONE, table["participant"])

@@ -7,7 +7,6 @@ import uuid
 from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot, touch_drag, seed_cards
 
 
-
 def centre(page, selector):
     target = page.locator(selector).first
     target.wait_for(state="visible")  # the board may be re-rendering after the last change

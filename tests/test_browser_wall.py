@@ -8,7 +8,6 @@ from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot, seed_car
 from server import LiveServer
 
 
-
 def test_twenty_cards_at_a_table_all_come_round_on_the_wall(browser, tmp_path):
     live = LiveServer(tmp_path, WALL_ROTATE_SECONDS="1").start()
     try:

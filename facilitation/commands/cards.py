@@ -10,7 +10,6 @@ from ..languages import card_language
 from .core import STAFF, Call, command
 
 
-
 def table_moderation(event: dict, table: dict) -> str:
     """A table's moderation mode: its own, else the event's."""
     return table.get("moderation") or event["moderation"]

@@ -13,7 +13,6 @@ from ..suggestions import suggest_groups
 from .core import STAFF, Call, command, undo_key
 
 
-
 def rank_before(ranks: list[tuple[str, float]], before: str | None, moving: str) -> float:
     """The rank that puts ``moving`` just before ``before`` (or last) in ``ranks``.
 
