@@ -74,7 +74,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 def tokens(text: str) -> list[tuple[str, str]]:
     """(stem, surface word) pairs of the meaningful words of a text."""
     words = [w for w in _WORD.findall(text) if len(w) >= 3 and w.lower() not in STOPWORDS]
-    # A stemmer keeps state while it works: one per call, since suggestions run in a thread pool.
+    # A stemmer keeps state while it works: one per call, since with ASYNC_MODE=threading two
+    # suggestions can run at once (creating one costs well under a microsecond).
     stems = snowballstemmer.stemmer("german").stemWords([w.lower() for w in words])
     return [(s, w) for s, w in zip(stems, words) if len(s) >= 3]
 
@@ -132,9 +133,9 @@ def similarity_matrix(texts: list[str], theme_weight: float | None = None, pause
     """
     pause = pause or _no_pause
     weight = THEME_WEIGHT if theme_weight is None else theme_weight
-    stems = [[s for s, _ in tokens(t)] for t in texts]
-    char_vecs = _tfidf([[g for s in doc for g in _char_grams(s)] for doc in stems])
-    themes = [themes_of(doc) for doc in stems]
+    doc_stems = [stems(t) for t in texts]
+    char_vecs = _tfidf([[g for s in doc for g in _char_grams(s)] for doc in doc_stems])
+    themes = [themes_of(doc) for doc in doc_stems]
     spread = Counter(t for doc in themes for t in set(doc))
     topic = {t for t, c in spread.items() if len(texts) >= TABLE_TOPIC_MIN_CARDS and c > TABLE_TOPIC_SHARE * len(texts)}
     theme_vecs = _tfidf([[t for t in doc if t not in topic] for doc in themes])
