@@ -181,7 +181,7 @@
       offerRejoin(strings.rejoin);
     });
 
-    /* send(name, payload)    /* send(name, payload) -> Promise of the ack; rejects only on timeout/disconnect. */
+    /* send(name, payload) -> Promise of the ack; rejects only on timeout/disconnect. */
     function send(name, payload) {
       return new Promise(function (resolve, reject) {
         if (!socket.connected) { reject(new Error("offline")); return; }
