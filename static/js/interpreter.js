@@ -26,10 +26,7 @@
   }
 
   function send(name, payload) {
-    return live.send(name, payload).then(function (ack) {
-      T.statusLine(ack.ok ? S.saved : S.error + ": " + ack.error.message, ack.ok);
-      return ack;
-    }, function () { T.statusLine(S.offline, false); return { ok: false }; });
+    return T.ask(live, S, name, payload, S.saved);
   }
 
   /* Keep what is typed, and the focus, across a redraw. */

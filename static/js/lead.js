@@ -43,11 +43,10 @@
   var updateRunBar = T.runBar(document.getElementById("run-bar"), S);
 
   function send(name, payload) {
-    return live.send(name, payload || {}).then(function (ack) {
-      T.statusLine(ack.ok ? S.saved : S.error + ": " + ack.error.message, ack.ok);
+    return T.ask(live, S, name, payload || {}, S.saved).then(function (ack) {
       if (ack.ok && ack.event) onRun(ack.event);
       return ack;
-    }, function () { T.statusLine(S.offline, false); });
+    });
   }
 
   function tick() {

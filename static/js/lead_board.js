@@ -11,12 +11,12 @@
   var cards = {};
 
   function act(name, payload) {
-    return live.send(name, payload).then(function (ack) {
-      T.statusLine(ack.ok ? S.saved : S.error + ": " + ack.error.message, ack.ok);
+    return T.ask(live, S, name, payload, S.saved).then(function (ack) {
+      if (ack.offline) return ack;
       if (ack.ok && ack.result) results[ack.result.id] = ack.result;
       render();
       return ack;
-    }, function () { T.statusLine(S.offline, false); });
+    });
   }
 
   function tableName(id) {

@@ -390,6 +390,17 @@
     return function (next) { event = next; draw(); };
   }
 
+  /* Send a staff command and say on the status line what became of it: the refusal's reason,
+   * "offline", or okText (when given) once it is saved. Resolves with the ack, or with
+   * { ok: false, offline: true } when it could not be sent. */
+  function ask(live, strings, name, payload, okText) {
+    return live.send(name, payload).then(function (ack) {
+      if (!ack.ok) statusLine(strings.error + ": " + ack.error.message, false);
+      else if (okText) statusLine(okText, true);
+      return ack;
+    }, function () { statusLine(strings.offline, false); return { ok: false, offline: true }; });
+  }
+
   /* Show a status line (connected / offline / error) in #status. */
   function statusLine(text, ok) {
     var node = document.getElementById("status");
@@ -399,7 +410,7 @@
   }
 
   window.Tischrunde = {
-    readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine,
+    readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine, ask: ask,
     cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus, digits: digits, plural: plural,
     serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar
   };

@@ -28,11 +28,10 @@
   function byRank(a, b) { return (a.rank - b.rank) || (a.created_at - b.created_at); }
 
   function act(name, payload) {
-    return live.send(name, payload).then(function (ack) {
-      if (!ack.ok) T.statusLine(S.error + ": " + ack.error.message, false);
-      else if (ack.card) { cards[ack.card.id] = ack.card; render(); }
+    return T.ask(live, S, name, payload).then(function (ack) {
+      if (ack.ok && ack.card) { cards[ack.card.id] = ack.card; render(); }
       return ack;
-    }, function () { T.statusLine(S.offline, false); return { ok: false }; });
+    });
   }
 
   // -- tab "Karten" ----------------------------------------------------------
@@ -477,10 +476,9 @@
   // -- suggestions --------------------------------------------------------------
 
   document.getElementById("suggest").addEventListener("click", function () {
-    live.send("suggest", {}).then(function (ack) {
-      if (!ack.ok) { T.statusLine(S.error + ": " + ack.error.message, false); return; }
-      showSuggestions(ack.groups);
-    }, function () { T.statusLine(S.offline, false); });
+    T.ask(live, S, "suggest", {}).then(function (ack) {
+      if (ack.ok) showSuggestions(ack.groups);
+    });
   });
 
   function showSuggestions(groups) {
