@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot
+from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, seed_cards, shot
 
 ARABIC = "نحتاج إلى دروس لغة في المساء"
 TRANSLATION = "Wir brauchen Sprachkurse am Abend"
@@ -42,6 +42,24 @@ def test_an_arabic_card_is_translated_and_read_by_everyone(browser, server):
     shot(wall, "wall-translated-1920")
     shot(tablet, "tablet-translated-1024")
     for ctx in (wall_ctx, tablet_ctx, phone_ctx, interp_ctx):
+        ctx.close()
+
+
+def test_a_moderator_translates_a_card_on_the_tablet(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    seed_cards(server, table["id"], [ARABIC])
+    wall_ctx, wall = open_page(browser, WALL, links["wall"], ready=".wall-table .card")
+    tablet_ctx, tablet = open_page(browser, TABLET, table["moderator"])
+    card = tablet.locator("[data-cards-for] .card", has_text=ARABIC).first
+    card.locator("button.translate").click()
+    form = tablet.locator(".edit-form")
+    assert form.locator("textarea").get_attribute("lang") == "de"  # the translation is typed in German
+    form.locator("textarea").fill(TRANSLATION)
+    form.locator("button[type=submit]").click()
+    tablet.wait_for_selector(f"[data-cards-for] .card .card-translation >> text={TRANSLATION}")
+    wall.wait_for_selector(f".wall-table .card-translation >> text={TRANSLATION}")
+    for ctx in (wall_ctx, tablet_ctx):
         ctx.close()
 
 

@@ -133,22 +133,23 @@
   }
 
   function startEdit(item, card) {
-    editing = true;
-    T.editCard(item, card.text, S, boot.limits.card, function (text) {
-      editing = false;
-      act("card:edit", { id: card.id, text: text });
-      render();
-    }, function () { editing = false; render(); });
+    editInPlace(item, card.text, function (text) { act("card:edit", { id: card.id, text: text }); });
   }
 
   /* Add or correct the German translation of a card (the moderator can, like the interpreters). */
   function startTranslate(item, card) {
+    editInPlace(item, card.translation || "", function (text) { act("card:translate", { id: card.id, translation: text }); },
+      { lang: "de", label: S.translation });
+  }
+
+  /* A card's item becomes an edit form; live redraws wait until it is saved or cancelled. */
+  function editInPlace(item, text, save, options) {
     editing = true;
-    T.editCard(item, card.translation || "", S, boot.limits.card, function (text) {
+    T.editCard(item, text, S, boot.limits.card, function (edited) {
       editing = false;
-      act("card:translate", { id: card.id, translation: text });
+      save(edited);
       render();
-    }, function () { editing = false; render(); }, { lang: "de", label: S.translation });
+    }, function () { editing = false; render(); }, options);
   }
 
   function renderColumns() {
