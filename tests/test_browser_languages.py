@@ -30,6 +30,12 @@ def test_an_arabic_card_is_translated_and_read_by_everyone(browser, server):
     interp_ctx, interp = open_page(browser, TABLET, links["interpreter"])
     item = interp.locator("#to-translate li", has_text=ARABIC)
     item.wait_for()
+    interp.select_option("#filter-lang", "ar")  # the filters keep their choice through redraws
+    interp.select_option("#filter-table", str(table["id"]))
+    assert interp.locator("#filter-lang").input_value() == "ar"
+    assert interp.locator("#filter-table").input_value() == str(table["id"])
+    assert item.locator("select").input_value() == "ar"  # the card's language, preselected
+    interp.select_option("#filter-lang", "")
     item.locator("textarea").fill(TRANSLATION)
     item.locator("button[type=submit]").click()
     interp.wait_for_selector("#status.ok >> text=Gespeichert")

@@ -39,17 +39,24 @@
 
   // -- cards ---------------------------------------------------------------------
 
-  function languageOptions(selected) {
-    var names = S.language_names || {};
-    var select = el("select", {});
-    select.appendChild(el("option", { value: "", text: "?" }));
-    Object.keys(names).forEach(function (code) {
-      if (code === "de") return;
-      var option = el("option", { value: code, lang: code, text: names[code] });
-      if (code === selected) option.selected = true;
+  /* (Re)fill a select with options [{value, text, lang}], keeping ``chosen`` selected. */
+  function fillSelect(select, options, chosen) {
+    select.innerHTML = "";
+    options.forEach(function (o) {
+      var option = el("option", { value: o.value, lang: o.lang || null, text: o.text });
+      if (o.value === chosen) option.selected = true;
       select.appendChild(option);
     });
     return select;
+  }
+
+  function languageOption(code) {
+    return { value: code, lang: code, text: (S.language_names || {})[code] || code };
+  }
+
+  function languageOptions(selected) {
+    var codes = Object.keys(S.language_names || {}).filter(function (code) { return code !== "de"; });
+    return fillSelect(el("select", {}), [{ value: "", text: "?" }].concat(codes.map(languageOption)), selected);
   }
 
   function cardsToTranslate() {
@@ -88,25 +95,12 @@
 
   function renderFilters() {
     var tableSelect = document.getElementById("filter-table");
-    var chosenTable = tableSelect.value;
-    tableSelect.innerHTML = "";
-    tableSelect.appendChild(el("option", { value: "", text: S.all_tables }));
-    state.tables.forEach(function (t) {
-      var option = el("option", { value: String(t.id), text: t.name });
-      if (String(t.id) === chosenTable) option.selected = true;
-      tableSelect.appendChild(option);
-    });
+    var tables = state.tables.map(function (t) { return { value: String(t.id), text: t.name }; });
+    fillSelect(tableSelect, [{ value: "", text: S.all_tables }].concat(tables), tableSelect.value);
     var langSelect = document.getElementById("filter-lang");
-    var chosenLang = langSelect.value;
     var present = {};
     values(state.cards).forEach(function (c) { if (c.lang && c.lang !== "de") present[c.lang] = true; });
-    langSelect.innerHTML = "";
-    langSelect.appendChild(el("option", { value: "", text: S.all_languages }));
-    Object.keys(present).forEach(function (code) {
-      var option = el("option", { value: code, lang: code, text: (S.language_names || {})[code] || code });
-      if (code === chosenLang) option.selected = true;
-      langSelect.appendChild(option);
-    });
+    fillSelect(langSelect, [{ value: "", text: S.all_languages }].concat(Object.keys(present).map(languageOption)), langSelect.value);
   }
 
   function renderCards() {
