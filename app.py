@@ -128,6 +128,12 @@ def serve_eventlet() -> None:
     # other request wait as long (bench/suggest_stall.py; SUGGEST_PAUSES=0 compares).
     if os.environ.get("SUGGEST_PAUSES", "1") == "1":
         app.config["PAUSE"] = eventlet.sleep
+    # Sentence vectors come from a C engine that lets go of the GIL: in a worker thread it
+    # runs beside the hub instead of stalling it (bench/suggest_stall.py measures both).
+    if os.environ.get("EMBED_OFFLOAD", "1") == "1":
+        from eventlet import tpool
+
+        app.config["OFFLOAD"] = tpool.execute
     budget = connection_budget(raise_open_files_limit())
     listener = eventlet.listen(
         (app.config["HOST"], app.config["PORT"]), backlog=1024, reuse_port=False

@@ -12,7 +12,7 @@ from flask import current_app, request
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from . import access, commands_of, views
+from . import access, commands_of, embeddings, views
 from .commands import COMMANDS
 from .commands.results import suggest
 from .domain import Actor, CommandError, Result, fail
@@ -31,7 +31,20 @@ def perform(app, actor: Actor, name: str, payload=None) -> Result:
         broadcast(sio, actor.event_id, result)
         if any(_starts_a_later_round(change) for change in result.changes):
             sio.emit("occupancy", occupancy(sio, commands_of(app).store, actor.event_id), to=f"{actor.event_id}:phones")
+        _refresh_vectors(app, sio, result)
     return result
+
+
+# Changes that give a card a new text (a card taken at the table is posted too).
+TEXT_CHANGES = {"card.posted", "card.edited"}
+
+
+def _refresh_vectors(app, sio: SocketIO, result: Result) -> None:
+    """Compute the sentence vectors of posted or edited cards in the background, so a
+    suggestion later finds them ready (the fingerprint skips cards whose text is unchanged)."""
+    card_ids = [change["card"]["id"] for change in result.changes if change["type"] in TEXT_CHANGES]
+    if card_ids:
+        sio.start_background_task(embeddings.refresh, commands_of(app).store, card_ids, app.config.get("OFFLOAD"))
 
 
 def _starts_a_later_round(change: dict) -> bool:
@@ -103,8 +116,8 @@ def register(sio: SocketIO) -> None:
         return guarded(lambda actor: {"ok": True, **views.sync(commands_of(current_app).store, actor, payload)})
 
     def on_suggest(payload=None):
-        pause = current_app.config.get("PAUSE")
-        return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload, pause)})
+        pause, offload = current_app.config.get("PAUSE"), current_app.config.get("OFFLOAD")
+        return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload, pause, offload)})
 
     def command_handler(name):
         def handle(payload=None):

@@ -259,6 +259,20 @@ def m009_private_writing(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN private_writing INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m010_card_vectors(db: sqlite_utils.Database) -> None:
+    """Sentence vectors of cards for suggestions (derived data: recomputed when missing or stale)."""
+    db.execute(
+        """
+        CREATE TABLE card_vectors (
+            card_id TEXT PRIMARY KEY REFERENCES cards(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL,
+            vector BLOB NOT NULL
+        )
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
@@ -455,6 +469,24 @@ class Store:
         else:
             sql, params = "WHERE event_id = ? AND table_id = ?", (event_id, table_id)
         return self._all(f"SELECT {CARD_COLUMNS} FROM cards {sql} ORDER BY created_at, id", params)
+
+    def card_vectors(self, card_ids: list[str]) -> dict[str, dict]:
+        """Stored sentence vectors by card id: ``{fingerprint, vector}`` (raw bytes)."""
+        found = {}
+        for start in range(0, len(card_ids), 500):  # SQLite's limit on bound parameters
+            chunk = card_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(f"SELECT card_id, fingerprint, vector FROM card_vectors WHERE card_id IN ({marks})", chunk):
+                found[row["card_id"]] = row
+        return found
+
+    def save_card_vectors(self, rows: list[tuple[str, str, bytes]]) -> None:
+        """Store (card id, fingerprint, vector) rows of cards that still exist (inside a transaction)."""
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO card_vectors (card_id, fingerprint, vector) "
+            "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM cards WHERE id = ?)",
+            [(card_id, fingerprint, vector, card_id) for card_id, fingerprint, vector in rows],
+        )
 
     def cards_by_author(self, event_id: str, author_id: str) -> list[dict]:
         """A participant's own cards, oldest first."""

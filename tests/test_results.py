@@ -354,3 +354,64 @@ def test_suggest_over_socket_and_cli(app, clients, commands, event):
     assert [{c["id"] for c in g["cards"]} for g in json.loads(result.output)] == as_sets
     bad = app.test_cli_runner().invoke(args=["suggest", event["id"], "99999"])
     assert bad.exit_code != 0 and "Tisch" in bad.output
+
+
+def stored_print(commands, card_id, wait=10.0):
+    """The fingerprint of a card's stored vector, once the background task has stored it."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        row = commands.store.card_vectors([card_id]).get(card_id)
+        if row:
+            return row["fingerprint"]
+        time.sleep(0.02)
+    return None
+
+
+def test_card_vectors_are_computed_when_posted_and_again_when_edited(app, commands, event):
+    from facilitation import embeddings
+    from facilitation.realtime import perform
+
+    author = participant(event, pid="vec")
+    payload = card_payload(event, text="Mehr Busse abends nach Bettringen")
+    perform(app, author, "card:post", payload)
+    assert stored_print(commands, payload["id"]) == embeddings.fingerprint("Mehr Busse abends nach Bettringen")
+    perform(app, author, "card:edit", {"id": payload["id"], "text": "Mehr Busse sonntags nach Bettringen"})
+    wanted = embeddings.fingerprint("Mehr Busse sonntags nach Bettringen")
+    for _ in range(500):
+        if stored_print(commands, payload["id"]) == wanted:
+            break
+        threading.Event().wait(0.02)
+    assert stored_print(commands, payload["id"]) == wanted
+
+
+def test_suggest_computes_only_missing_or_stale_vectors(app, commands, event, monkeypatch):
+    from facilitation import embeddings
+
+    texts = ["Mehr Busse abends nach Bettringen", "Der Bus fährt abends zu selten", "Mehr Spielplätze im Hardt"]
+    ids = []
+    for i, text in enumerate(texts):
+        payload = card_payload(event, text=text)
+        commands.run("card:post", participant(event, pid=f"m{i}"), payload)  # no broadcast: nothing computed yet
+        ids.append(payload["id"])
+    embedded = []
+    real = embeddings.embed
+    monkeypatch.setattr(embeddings, "embed", lambda batch: embedded.append(list(batch)) or real(batch))
+    actor = Actor("lead", event["id"])
+    first = suggest(commands, actor, {"table": event["tables"][0]})
+    assert sorted(embedded.pop()) == sorted(texts)
+    assert suggest(commands, actor, {"table": event["tables"][0]}) == first
+    assert embedded == []  # all stored now
+    commands.run("card:edit", lead(event), {"id": ids[2], "text": "Der Spielplatz im Hardt ist kaputt"})
+    suggest(commands, actor, {"table": event["tables"][0]})
+    assert embedded == [["Der Spielplatz im Hardt ist kaputt"]]
+
+
+def test_card_vectors_go_with_their_event(app, commands, event):
+    payload = card_payload(event, text="Mehr Bänke am Marktplatz")
+    commands.run("card:post", participant(event), payload)
+    suggest(commands, lead(event), {"table": event["tables"][0]})
+    assert commands.store.card_vectors([payload["id"]])
+    commands.run("event:delete", lead(event), {"confirm": "Bürgerdialog Test"})
+    assert commands.store.card_vectors([payload["id"]]) == {}

@@ -9,6 +9,7 @@ import time
 
 from .. import domain, views
 from ..domain import LEAD, VISIBLE, Actor, Result, fail
+from ..embeddings import vectors_for
 from ..suggestions import suggest_groups
 from .core import STAFF, Call, command, undo_key
 
@@ -278,11 +279,13 @@ def undo(c: Call, p: dict) -> Result:
     return Result(changes, {"undone": entry["label"]})
 
 
-def suggest(commands, actor: Actor, payload=None, pause=None) -> dict:
+def suggest(commands, actor: Actor, payload=None, pause=None, offload=None) -> dict:
     """Groups of similar unsorted cards of a table (a read: nothing is logged).
 
-    The grouping takes up to a second for 300 cards; ``pause`` (app.py passes
-    eventlet.sleep) is called between its steps, so other connections are served meanwhile.
+    Card vectors are computed when cards are posted; any still missing are computed
+    here through ``offload`` (app.py: a worker thread). ``pause`` (app.py passes
+    eventlet.sleep) is called between the grouping's steps, so other connections are
+    served meanwhile.
     """
     if actor.role not in STAFF:
         raise fail("forbidden")
@@ -291,4 +294,5 @@ def suggest(commands, actor: Actor, payload=None, pause=None) -> dict:
         table_id = Call(commands, actor, None).cluster_table(payload)
         cards = [x for x in commands.store.cards(actor.event_id, table_id) if x["status"] == VISIBLE and x["result_id"] is None]
         positions = {q["id"]: q["position"] for q in commands.store.questions(actor.event_id)}
-    return {"groups": suggest_groups(cards, positions, pause)}
+    vectors = vectors_for(commands.store, cards, offload)
+    return {"groups": suggest_groups(cards, positions, pause, vectors)}
