@@ -1,15 +1,20 @@
-"""How long a suggestion request stalls everyone else, on the real eventlet server.
+"""What suggestions cost, and how long they stall everyone else, on the real eventlet server.
 
-    .venv/bin/python bench/suggest_stall.py [--cards 300] [--phones 150]
+    .venv/bin/python bench/suggest_stall.py [--cards 150 300] [--phones 150]
 
-Fills one table with cards, connects phones, then asks for suggestions while a probe
-connection sends a `sync` every 10 ms; prints how long suggest took and the probe's
-longest wait, once with the grouping pausing between steps (the default) and once without
-(SUGGEST_PAUSES=0).
+Prints:
+- the time to embed one card (alone and in a batch of 300), in this process;
+- per card count, on a server with that many cards at one table and ``--phones`` phones
+  connected, while a probe connection sends a `sync` every 10 ms: how long `suggest`
+  took and the probe's longest and median wait, for
+  * warm: every card's vector stored (the normal case: computed when the card was posted),
+  * cold: no vector stored, computed during the call in a worker thread (EMBED_OFFLOAD=1, the default),
+  * cold, not offloaded: the same on the event loop (EMBED_OFFLOAD=0), to compare.
 """
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -17,7 +22,9 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
 from browser_kit import seed_cards  # noqa: E402
 from server import LiveServer, socket_client  # noqa: E402
@@ -26,19 +33,49 @@ WORDS = ("Bus Bahn Miete Wohnung Kita Schule Park Bank Licht Radweg Sprache Kurs
          "Ampel Spielplatz Bäume Markt Laden Arzt Pflege Jugend Senioren Café Bibliothek Internet Wasser Müll").split()
 
 
-def fill(live: LiveServer, table: int, count: int) -> None:
-    texts = [f"{WORDS[n % len(WORDS)]} und {WORDS[(n * 7) % len(WORDS)]}: Karte {n} über {WORDS[(n * 3) % len(WORDS)]}"
-             for n in range(count)]
-    seed_cards(live, table, texts)
+def texts(count: int) -> list[str]:
+    return [f"{WORDS[n % len(WORDS)]} und {WORDS[(n * 7) % len(WORDS)]}: Karte {n} über {WORDS[(n * 3) % len(WORDS)]}"
+            for n in range(count)]
 
 
-def measure(pausing: bool, cards: int, phones: int) -> dict:
+def embed_cost() -> tuple[float, float]:
+    """Milliseconds per card: one card at a time, and in a batch of 300."""
+    from facilitation.embeddings import embed
+
+    sample = texts(300)
+    embed(sample[:1])  # load the model
+    started = time.perf_counter()
+    for text in sample[:50]:
+        embed([text])
+    alone = (time.perf_counter() - started) / 50
+    started = time.perf_counter()
+    embed(sample)
+    batch = (time.perf_counter() - started) / len(sample)
+    return alone * 1000, batch * 1000
+
+
+def stored_vectors(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM card_vectors").fetchone()[0]
+
+
+def forget_vectors(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM card_vectors")
+
+
+def measure(cards: int, phones: int, warm: bool, offload: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        live = LiveServer(Path(tmp), CARDS_PER_MINUTE="100000", SUGGEST_PAUSES="1" if pausing else "0").start()
+        live = LiveServer(Path(tmp), CARDS_PER_MINUTE="100000", EMBED_OFFLOAD="1" if offload else "0").start()
+        db = Path(tmp) / "tischrunde.db"
         try:
-            links = live.links()
-            table = links["tables"][0]
-            fill(live, table["id"], cards)
+            table = live.links()["tables"][0]
+            seed_cards(live, table["id"], texts(cards))
+            deadline = time.monotonic() + 120
+            while stored_vectors(db) < cards and time.monotonic() < deadline:  # computed in the background
+                time.sleep(0.1)
+            if not warm:
+                forget_vectors(db)
             crowd = [socket_client(live, f"/e/demo/t/{table['id']}", {"event": "demo", "role": "participant", "table": table["id"]})
                      for _ in range(phones)]
             link = table["moderator"].split(live.url, 1)[1]
@@ -73,15 +110,16 @@ def measure(pausing: bool, cards: int, phones: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cards", type=int, default=300)
+    parser.add_argument("--cards", type=int, nargs="+", default=[150, 300])
     parser.add_argument("--phones", type=int, default=150)
     args = parser.parse_args()
-    for pausing in (True, False):
-        result = measure(pausing, args.cards, args.phones)
-        where = "pausing" if pausing else "not pausing"
-        print(f"{args.cards} cards, {args.phones} phones, grouping {where}: suggest {result['suggest_ms']:.0f} ms "
-              f"({result['groups']} groups); probe waited at most {result['probe_max_ms']:.0f} ms "
-              f"(median {result['probe_p50_ms']:.1f} ms)")
+    alone, batch = embed_cost()
+    print(f"embedding: {alone:.1f} ms per card alone, {batch:.1f} ms per card in a batch of 300")
+    for cards in args.cards:
+        for label, warm, offload in (("warm", True, True), ("cold", False, True), ("cold, not offloaded", False, False)):
+            r = measure(cards, args.phones, warm, offload)
+            print(f"{cards} cards, {args.phones} phones, {label}: suggest {r['suggest_ms']:.0f} ms ({r['groups']} groups); "
+                  f"probe waited at most {r['probe_max_ms']:.0f} ms (median {r['probe_p50_ms']:.1f} ms)")
 
 
 if __name__ == "__main__":

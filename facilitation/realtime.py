@@ -14,7 +14,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 
 from . import access, commands_of, embeddings, views
 from .commands import COMMANDS
-from .commands.results import suggest
+from .commands.results import likely, suggest
 from .domain import Actor, CommandError, Result, fail
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ def register(sio: SocketIO) -> None:
         pause, offload = current_app.config.get("PAUSE"), current_app.config.get("OFFLOAD")
         return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload, pause, offload)})
 
+    def on_likely(payload=None):
+        offload = current_app.config.get("OFFLOAD")
+        return guarded(lambda actor: {"ok": True, **likely(commands_of(current_app), actor, payload, offload)})
+
     def command_handler(name):
         def handle(payload=None):
             def run(actor):
@@ -133,5 +137,6 @@ def register(sio: SocketIO) -> None:
     sio.on_event("disconnect", on_disconnect)
     sio.on_event("sync", on_sync)
     sio.on_event("suggest", on_suggest)
+    sio.on_event("likely", on_likely)
     for name in COMMANDS:  # run() refuses roles a connection cannot have (admin)
         sio.on_event(name, command_handler(name))

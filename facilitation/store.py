@@ -315,8 +315,11 @@ class Store:
         return None
 
     def close(self) -> None:
-        """Close the connection (tests, CLI)."""
-        self.db.close()
+        """Close the connection (tests, CLI), once no other thread is inside a transaction:
+        closing under a writer's feet crashes SQLite's C library (a background vector
+        refresh still writing when a test closed its store did)."""
+        with self._lock:
+            self.db.close()
 
     @contextmanager
     def transaction(self):

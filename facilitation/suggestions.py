@@ -29,6 +29,10 @@ THRESHOLD = 1.0  # average similarity, in standard deviations above the table's 
 ATTACH = 0.5  # a lone card in another language joins its nearest German card's group from here
 LEXICAL_WEIGHT = 0.5  # words next to meaning (1.0 = meaning)
 NGRAM = 4
+# While a moderator sorts: how many results to mark, and how far above the table's mean
+# pair a card's average similarity to a result's cards must be.
+LIKELY_LIMIT = 3
+LIKELY_MIN = 0.0
 MAX_CARDS = 300
 # Below this many cards a table's own statistics mean little: fixed ones measured on the
 # tuning sets stand in (mean and spread of a pair's similarity within a table).
@@ -288,6 +292,15 @@ def kind(texts: list[str], question_positions: list[int | None]) -> str:
             return cue_kind
     position = Counter(question_positions).most_common(1)[0][0]
     return KIND_BY_QUESTION.get(position, "problem_note")
+
+
+def likely_results(card: int, sim: np.ndarray, members: dict[str, list[int]], limit: int = LIKELY_LIMIT) -> list[str]:
+    """The results a card most likely belongs to, best first: by the card's average
+    similarity to each result's cards (as the clustering links groups), only those above
+    the table's mean pair, at most ``limit``."""
+    scores = {rid: float(np.mean(sim[card, rows])) for rid, rows in members.items() if rows}
+    ranked = sorted((rid for rid, score in scores.items() if score > LIKELY_MIN), key=lambda rid: -scores[rid])
+    return ranked[:limit]
 
 
 def _in_german(card: dict, lang: str) -> tuple[str, str]:

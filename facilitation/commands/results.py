@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from .. import domain, views
+from .. import domain, suggestions, views
 from ..domain import LEAD, VISIBLE, Actor, Result, fail
 from ..embeddings import vectors_for
 from ..suggestions import suggest_groups
@@ -296,3 +296,25 @@ def suggest(commands, actor: Actor, payload=None, pause=None, offload=None) -> d
         positions = {q["id"]: q["position"] for q in commands.store.questions(actor.event_id)}
     vectors = vectors_for(commands.store, cards, offload)
     return {"groups": suggest_groups(cards, positions, pause, vectors)}
+
+
+def likely(commands, actor: Actor, payload=None, offload=None) -> dict:
+    """The results of its table a card most likely belongs to (a read: nothing is logged),
+    so the tablet can mark them while the moderator sorts the card."""
+    if actor.role not in STAFF:
+        raise fail("forbidden")
+    payload = domain.payload_dict(payload)
+    with commands.store.reading():
+        card = Call(commands, actor, None).moderated_card(payload.get("card"))
+        results = {r["id"] for r in commands.store.results(actor.event_id, card["table_id"]) if r["status"] == domain.ACTIVE}
+        sorted_cards = [x for x in commands.store.cards(actor.event_id, card["table_id"])
+                        if x["status"] == VISIBLE and x["result_id"] in results and x["id"] != card["id"]]
+    if not sorted_cards:
+        return {"results": []}
+    cards = [card] + sorted_cards[: suggestions.MAX_CARDS - 1]
+    members: dict[str, list[int]] = {}
+    for i, other in enumerate(cards[1:], start=1):
+        members.setdefault(other["result_id"], []).append(i)
+    vectors = vectors_for(commands.store, cards, offload)
+    sim = suggestions.similarity([c["text"] for c in cards], vectors, [c["lang"] or "de" for c in cards])
+    return {"results": suggestions.likely_results(0, sim, members)}
