@@ -228,6 +228,7 @@ def _ui_strings() -> dict:
         "accept": _("Übernehmen"),
         "ignore": _("Ignorieren"),
         "no_suggestions": _("Keine Vorschläge: zu wenige ähnliche Karten, die noch nicht sortiert sind."),
+        "likely": _("passt vielleicht"),
         "next_step": _("Nächster Schritt"),
         "contact": _("Kontakt"),
         "undone": _("Rückgängig gemacht"),

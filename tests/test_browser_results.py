@@ -133,3 +133,41 @@ def test_lead_merges_across_tables_and_sets_addressee(browser, server):
     lead.wait_for_selector(f"[data-result='{first}']:not(.merged)")
     api.disconnect()
     ctx.close()
+
+
+def test_a_picked_up_card_marks_the_results_it_likely_belongs_to(browser, server):
+    links = server.links()
+    table = links["tables"][2]
+    seed_cards(server, table["id"], ["Der Bus nach Bettringen fährt abends zu selten", "Mehr Busverbindungen am Wochenende",
+                                     "Der Spielplatz im Hardt ist kaputt", "Neue Spielgeräte für den Stadtgarten",
+                                     "Автобус увечері ходить дуже рідко"])
+    api = lead_api(server, links)
+    ids = {c["text"]: c["id"] for c in api.call("sync", {"since": 0})["snapshot"]["cards"]}
+    bus, play = str(uuid.uuid4()), str(uuid.uuid4())
+    for result_id, title, texts in ((bus, "Busse", ["Der Bus nach Bettringen fährt abends zu selten", "Mehr Busverbindungen am Wochenende"]),
+                                    (play, "Spielplätze", ["Der Spielplatz im Hardt ist kaputt", "Neue Spielgeräte für den Stadtgarten"])):
+        ack = api.call("result:create", {"id": result_id, "table": table["id"], "kind": "problem_note", "title": title,
+                                          "cards": [ids[t] for t in texts]})
+        assert ack["ok"], ack
+    api.disconnect()
+    loose = ids["Автобус увечері ходить дуже рідко"]
+    ctx, tablet = open_results_tab(browser, table["moderator"])
+    grip = f"#cluster [data-card='{loose}'] .grip"
+
+    # Dragging: while the card is held, the bus result is marked.
+    x, y = centre(tablet, grip)
+    tablet.mouse.move(x, y)
+    tablet.mouse.down()
+    tablet.mouse.move(x + 40, y + 40, steps=5)
+    tablet.wait_for_selector(f"#results [data-result='{bus}'].likely .likely-badge >> text=passt vielleicht")
+    assert tablet.locator(f"#results [data-result='{play}'].likely").count() == 0
+    shot(tablet, "tablet-likely-1024")
+    tablet.mouse.move(5, 5, steps=3)
+    tablet.mouse.up()  # dropped nowhere: nothing moves, the marks go
+    tablet.wait_for_selector(f"#results [data-result='{bus}']:not(.likely)")
+
+    # Tapping the grip (no dragging): the dialog marks the same result.
+    tablet.click(grip)
+    tablet.wait_for_selector(f"#choice-list [data-result='{bus}'].likely")
+    assert tablet.locator(f"#choice-list [data-result='{play}'].likely").count() == 0
+    ctx.close()

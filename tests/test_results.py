@@ -415,3 +415,25 @@ def test_card_vectors_go_with_their_event(app, commands, event):
     assert commands.store.card_vectors([payload["id"]])
     commands.run("event:delete", lead(event), {"confirm": "Bürgerdialog Test"})
     assert commands.store.card_vectors([payload["id"]]) == {}
+
+
+def test_likely_marks_the_results_a_card_belongs_to(app, clients, commands, event):
+    from facilitation.commands.results import likely
+
+    def post(text, pid, lang=None):
+        payload = card_payload(event, text=text, **({"lang": lang} if lang else {}))
+        commands.run("card:post", participant(event, pid=pid), payload)
+        return payload["id"]
+
+    mod = mod_actor(event)
+    bus = new_result(commands, mod, title="Busse", cards=[post("Der Bus nach Bettringen fährt abends zu selten", "a"),
+                                                         post("Mehr Busverbindungen am Wochenende", "b")])
+    play = new_result(commands, mod, title="Spielplätze", cards=[post("Der Spielplatz im Hardt ist kaputt", "c"),
+                                                                 post("Neue Spielgeräte für den Stadtgarten", "d")])
+    new_card = post("Автобус увечері ходить дуже рідко", "e", lang="uk")
+    ranked = likely(commands, mod, {"card": new_card})["results"]
+    assert ranked and ranked[0] == bus and len(ranked) <= 3
+    assert clients.moderator(0).emit("likely", {"card": new_card}, callback=True) == {"ok": True, "results": ranked}
+    refused("forbidden", likely, commands, participant(event), {"card": new_card})
+    refused("forbidden", likely, commands, mod_actor(event, table_index=1), {"card": new_card})
+    assert play not in ranked[:1]

@@ -282,7 +282,7 @@
     var list = document.getElementById("choice-list");
     list.innerHTML = "";
     options.forEach(function (option) {
-      list.appendChild(el("button", { type: "button", "class": "big-button", text: option.label, onclick: function () {
+      list.appendChild(el("button", { type: "button", "class": "big-button", "data-result": option.result || null, text: option.label, onclick: function () {
         pendingFocus = focusAfter || null;
         dialog.close();
         option.run();
@@ -302,11 +302,27 @@
       options.push({ label: "↓ " + S.move_down, run: function () { act("card:assign", { id: card.id, result: here, before: after ? after.id : null }); } });
     }
     activeResults().forEach(function (r) {
-      if (r.id !== here && r.status === "active") options.push({ label: "→ " + r.title, run: function () { act("card:assign", { id: card.id, result: r.id }); } });
+      if (r.id !== here && r.status === "active") options.push({ label: "→ " + r.title, result: r.id, run: function () { act("card:assign", { id: card.id, result: r.id }); } });
     });
     if (here) options.push({ label: "→ " + S.unsorted, run: function () { act("card:assign", { id: card.id, result: null }); } });
     options.push({ label: "+ " + S.new_result, run: function () { openResultDialog(null, [card.id]); } });
     choose(S.move_to, options, "#cluster [data-card='" + card.id + "'] .grip");
+    markLikely(card.id, "#choice-list", function () { return document.getElementById("choice-dialog").open; });
+  }
+
+  // -- while sorting: the results a card most likely belongs to -----------------
+  // Only a hint: asked when the moderator picks a card up; an error or a lost
+  // connection shows nothing, and the marks go with the next render.
+  function markLikely(cardId, within, stillWanted) {
+    live.send("likely", { card: cardId }).then(function (ack) {
+      if (!ack.ok || !stillWanted()) return;
+      ack.results.forEach(function (id) {
+        Array.prototype.forEach.call(document.querySelectorAll(within + " [data-result='" + id + "']"), function (node) {
+          node.classList.add("likely");
+          (node.querySelector(".result-head") || node).appendChild(el("span", { "class": "likely-badge", text: S.likely }));
+        });
+      });
+    }, function () {});
   }
 
   function chooseMergeTarget(result) {
@@ -354,6 +370,7 @@
         ghost.style.width = node.getBoundingClientRect().width + "px";
         document.body.appendChild(ghost);
         node.classList.add("dragging");
+        if (what.card) markLikely(what.card, "#results", function () { return dragging === what; });
       }
       ghost.style.transform = "translate(" + (e.clientX + 8) + "px," + (e.clientY + 8) + "px)";
       markDropZone(e.clientX, e.clientY);
