@@ -16,6 +16,7 @@ measured figures.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -82,13 +83,15 @@ def _no_pause() -> None:
     pass
 
 
-def tokens(text: str) -> list[tuple[str, str]]:
-    """(stem, surface word) pairs of the meaningful words of a text."""
+@functools.lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """(stem, surface word) pairs of the meaningful words of a text (remembered: the
+    grouping, the table's topics and the titles all ask for the same cards)."""
     words = [w for w in _WORD.findall(text) if len(w) >= 3 and w.lower() not in STOPWORDS]
     # A stemmer keeps state while it works: one per call, since with ASYNC_MODE=threading two
     # suggestions can run at once (creating one costs well under a microsecond).
     stems = snowballstemmer.stemmer("german").stemWords([w.lower() for w in words])
-    return [(s, w) for s, w in zip(stems, words) if len(s) >= 3]
+    return tuple((s, w) for s, w in zip(stems, words) if len(s) >= 3)
 
 
 def stems(text: str) -> list[str]:
@@ -101,9 +104,15 @@ def _char_grams(stem: str) -> list[str]:
     return [padded[i : i + NGRAM] for i in range(max(1, len(padded) - NGRAM + 1))]
 
 
-def word_similarity(texts: list[str]) -> np.ndarray:
-    """Cosine similarity of the texts' TF-IDF vectors of stem 4-grams (n x n)."""
-    docs = [[g for s in stems(t) for g in _char_grams(s)] for t in texts]
+def word_similarity(texts: list[str], pause=None) -> np.ndarray:
+    """Cosine similarity of the texts' TF-IDF vectors of stem 4-grams (n x n); ``pause``
+    every 50 texts (stemming is the slow part)."""
+    pause = pause or _no_pause
+    docs = []
+    for n, text in enumerate(texts, start=1):
+        docs.append([g for s in stems(text) for g in _char_grams(s)])
+        if n % 50 == 0:
+            pause()
     vocabulary = {g: i for i, g in enumerate(sorted({g for doc in docs for g in doc}))}
     matrix = np.zeros((len(texts), max(len(vocabulary), 1)), dtype=np.float32)
     df = Counter(g for doc in docs for g in set(doc))
@@ -172,11 +181,11 @@ def _even_out_languages(score: np.ndarray, langs: list[str], main: str) -> np.nd
     return out
 
 
-def similarity(texts: list[str], vectors: np.ndarray, langs: list[str] | None = None) -> np.ndarray:
+def similarity(texts: list[str], vectors: np.ndarray, langs: list[str] | None = None, pause=None) -> np.ndarray:
     """Pairwise similarity of cards in standard scores: meaning and words, languages evened out."""
     langs = langs or ["de"] * len(texts)
     meaning = _standard_scores(meaning_similarity(vectors), PRIOR["meaning"])
-    words = _standard_scores(word_similarity(texts), PRIOR["words"])
+    words = _standard_scores(word_similarity(texts, pause), PRIOR["words"])
     score = (meaning + LEXICAL_WEIGHT * words) / (1 + LEXICAL_WEIGHT)
     return _even_out_languages(score, langs, main_language(langs))
 
@@ -327,7 +336,7 @@ def suggest_groups(cards: list[dict], question_positions: dict[int, int] | None 
         from .embeddings import embed
 
         vectors = embed(texts)
-    sim = similarity(texts, np.asarray(vectors)[: len(cards)], langs)
+    sim = similarity(texts, np.asarray(vectors)[: len(cards)], langs, pause)
     pause()
     main = main_language(langs)
     members = place_other_languages(cluster(sim, pause=pause), sim, langs, main)
@@ -345,4 +354,5 @@ def suggest_groups(cards: list[dict], question_positions: dict[int, int] | None 
                 "cards": [{"id": c["id"], "text": c["text"]} for c in group_cards],
             }
         )
+        pause()
     return sorted(groups, key=lambda g: -len(g["cards"]))
