@@ -39,6 +39,13 @@ def mutations(valid: dict, rng: random.Random) -> dict:
     return payload
 
 
+# Socket.IO reads besides `sync` (no command, nothing logged), with a plausible payload.
+READS = {
+    "suggest": lambda event: {"suggest": {"table": event["tables"][0]}},
+    "likely": lambda event: {"likely": {"card": event["card"]}},
+}
+
+
 def valid_payloads(event: dict) -> dict[str, dict]:
     """A plausible payload per command, the start of every mutation."""
     t, q = event["tables"][0], event["questions"][event["tables"][0]][0]
@@ -131,13 +138,14 @@ def fuzz(per_command: int = 200, seed: int = 1, quiet: bool = False) -> dict:
 
     counts = {"commands_sent": 0, "refused": 0, "ok": 0, "internal": 0, "no_ack": 0, "skipped": 0,
               "http_requests": 0, "http_500": 0}
-    for name in sorted(COMMANDS):
+    for name in sorted(COMMANDS) + sorted(READS):
         # Each command on a fresh event: one that closes the event or replaces a link
         # must not leave the next command nothing to try.
         with tempfile.TemporaryDirectory() as tmp:
             app, commands, event, clients = setup(Path(tmp))
             payloads = valid_payloads(event)
             assert set(payloads) == set(COMMANDS), set(COMMANDS) ^ set(payloads)
+            payloads.update(READS[name](event) if name in READS else {})
             for n in range(per_command):
                 role = rng.choice(list(clients))
                 if not clients[role].is_connected():
