@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from browser_kit import PHONE, TABLET, WALL, lead_api, open_page, shot, touch_drag, seed_cards
+from test_browser_axe import serious_violations
 
 
 def centre(page, selector):
@@ -170,4 +171,6 @@ def test_a_picked_up_card_marks_the_results_it_likely_belongs_to(browser, server
     tablet.click(grip)
     tablet.wait_for_selector(f"#choice-list [data-result='{bus}'].likely")
     assert tablet.locator(f"#choice-list [data-result='{play}'].likely").count() == 0
+    shot(tablet, "tablet-likely-dialog-1024")
+    assert serious_violations(tablet) == []
     ctx.close()
