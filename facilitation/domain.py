@@ -5,6 +5,7 @@ by the HTTP forms, the Socket.IO handlers and the command-line tools alike.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -34,11 +35,14 @@ MAX_PUBLISH_NOTE_LENGTH = 300
 MAX_DESCRIPTION_LENGTH = 1000
 MAX_NEXT_STEP_LENGTH = 300
 MAX_CONTACT_LENGTH = 120
+MAX_NEWS_LENGTH = 500
+MAX_REASON_LENGTH = 300
 MAX_CARDS_PER_COMMAND = 300
 # Every length limit a form or script needs, sent to the pages from here (web.page_globals, boot).
 INPUT_LIMITS = {
     "card": MAX_CARD_LENGTH, "name": MAX_NAME_LENGTH, "title": MAX_TITLE_LENGTH, "question": MAX_QUESTION_LENGTH,
     "description": MAX_DESCRIPTION_LENGTH, "next_step": MAX_NEXT_STEP_LENGTH, "contact": MAX_CONTACT_LENGTH,
+    "news": MAX_NEWS_LENGTH, "reason": MAX_REASON_LENGTH,
 }
 MAX_TABLES = 50
 MAX_QUESTIONS = 10
@@ -63,6 +67,23 @@ ADDRESSEES = {
     "buergerschaft": _l("Bürgerschaft"),
 }
 WALL_MODES = ("cards", "results")
+
+# After the evening: how far a result has come ("open" until someone says otherwise).
+PROGRESS = {
+    "open": _l("offen"),
+    "in_progress": _l("in Arbeit"),
+    "done": _l("umgesetzt"),
+    "not_feasible": _l("nicht umsetzbar"),
+}
+# Who can take a result on: the seed's actor map, editable per event (events.actors).
+DEFAULT_ACTORS = (
+    "Kommunalverwaltung", "Kommunalpolitik", "Landkreis", "Land", "Agentur für Arbeit", "Jobcenter", "Kindergärten",
+    "Schulen", "Volkshochschule", "Hochschulen", "Polizei", "Verkehrsbetriebe", "Kirchen", "Sportvereine",
+    "Kultureinrichtungen", "Freie Träger", "DRK", "Freiwillige Feuerwehr", "Freundeskreise/Ehrenamt",
+    "Arbeitgeber/Kammern", "Gewerkschaften", "Wohnungswirtschaft/Mieterbund", "Bürgerschaft", "Geflüchtete",
+)
+MAX_ACTORS = 80
+MAX_NEWS_PER_RESULT = 100
 
 # Result states: ACTIVE on the boards; MERGED folded into another table's result
 # by the lead (kept, shown under its target); DELETED gone (kept for undo).
@@ -125,7 +146,27 @@ def event_state(event: dict) -> dict:
         "focus_table": event["focus_table"],
         "publish_note": event["publish_note"],
         "private_writing": bool(event["private_writing"]),
+        "actors": event_actors(event),
     }
+
+
+def event_actors(event: dict) -> list[str]:
+    """Who can take a result on at this event: its own list, else the seed's actor map."""
+    stored = json.loads(event.get("actors") or "null")
+    return list(stored) if isinstance(stored, list) else list(DEFAULT_ACTORS)
+
+
+def check_due(value) -> str:
+    """A due date as ISO 'YYYY-MM-DD' ('' = none), or bad_date."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise fail("bad_date")
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise fail("bad_date") from None
+    return value
 
 
 def phase_minutes(event: dict, phase: str) -> int | None:
@@ -206,6 +247,12 @@ ERRORS = {
     "own_card": _l("Ihrer eigenen Karte stimmen Sie schon zu."),
     "invalid_event_id": _l("Eine Veranstaltungs-ID besteht aus 1 bis 40 Kleinbuchstaben, Ziffern, - oder _."),
     "too_large": _l("Die Eingabe ist zu groß."),
+    "unknown_actor": _l("Diesen Akteur gibt es in der Liste der Veranstaltung nicht."),
+    "unknown_progress": _l("Diesen Stand gibt es nicht."),
+    "reason_needed": _l("Bitte sagen Sie, warum es nicht umsetzbar ist."),
+    "bad_date": _l("Bitte ein Datum wie 2027-03-31 angeben."),
+    "unknown_news": _l("Diese Meldung gibt es nicht (mehr)."),
+    "too_many": _l("Zu viele Einträge: höchstens %(max)d."),
     "internal": _l("Ein Fehler im Server. Ihre Eingabe ist nicht verloren, bitte später erneut senden."),
 }
 

@@ -39,6 +39,12 @@ BACKUP_VERSION = 1
 # -- the record -------------------------------------------------------------------
 
 
+def result_votes(result: dict, tallies: dict[str, int]) -> int:
+    """A result's dots: live ones while there are any, else the ranking stored at closing
+    (or restored), plus the dots counted on paper."""
+    return (tallies.get(result["id"], 0) if tallies else result["votes"]) + result["paper_votes"]
+
+
 def build_record(store, event_id: str, internal: bool = False) -> dict:
     """Everything the published record holds, in reading order.
 
@@ -65,9 +71,7 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
             "next_step": r["next_step"],
             "contact": r["contact"] if internal else "",
             "addressee_label": str(domain.ADDRESSEES[r["addressee"]]) if r["addressee"] else "",
-            # Live dots while there are any, else the ranking stored at closing (or restored),
-            # plus the dots counted on paper.
-            "votes": (tallies.get(r["id"], 0) if tallies else r["votes"]) + r["paper_votes"],
+            "votes": result_votes(r, tallies),
             "paper_votes": r["paper_votes"],
             "table": names[r["table_id"]],
             "merged_into": f"{merged['title']} ({names[merged['table_id']]})" if merged else "",

@@ -273,6 +273,22 @@ def m010_card_vectors(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m011_follow_up(db: sqlite_utils.Database) -> None:
+    """After the evening: who took a result on, by when, how far it has come (with the
+    reason when it cannot be done) and dated news (a JSON list); the event's actor list."""
+    db.executescript(
+        """
+        ALTER TABLE results ADD COLUMN responsible TEXT NOT NULL DEFAULT '';
+        ALTER TABLE results ADD COLUMN due TEXT NOT NULL DEFAULT '';
+        ALTER TABLE results ADD COLUMN progress TEXT NOT NULL DEFAULT 'open';
+        ALTER TABLE results ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE results ADD COLUMN news TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE events ADD COLUMN actors TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
@@ -282,7 +298,7 @@ CARD_COLUMNS = (
 )
 RESULT_COLUMNS = (
     "id, event_id, table_id, kind, title, description, next_step, contact, addressee, status, merged_into, "
-    "rank, version, created_at, updated_at, votes, i18n, paper_votes"
+    "rank, version, created_at, updated_at, votes, i18n, paper_votes, responsible, due, progress, reason, news"
 )
 
 

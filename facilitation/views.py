@@ -73,16 +73,23 @@ def i18n(row: dict) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
+def news(result: dict) -> list[dict]:
+    """A result's dated news after the evening, oldest first: [{id, text, at}]."""
+    value = result.get("news") or "[]"
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
 def public_result(result: dict) -> dict:
     """What phones and the wall see of a result: no contact (a person's details)."""
     if result["status"] == DELETED:
         return {"id": result["id"], "table_id": result["table_id"], "status": DELETED}
-    return {**{k: v for k, v in result.items() if k not in ("contact", "event_id")}, "i18n": i18n(result)}
+    return {**{k: v for k, v in result.items() if k not in ("contact", "event_id")}, "i18n": i18n(result),
+            "news": news(result)}
 
 
 def moderator_result(result: dict) -> dict:
     """What moderators and the lead see of a result: everything."""
-    return {**{k: v for k, v in result.items() if k != "event_id"}, "i18n": i18n(result)}
+    return {**{k: v for k, v in result.items() if k != "event_id"}, "i18n": i18n(result), "news": news(result)}
 
 
 def table_view(table: dict) -> dict:

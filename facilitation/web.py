@@ -1,6 +1,7 @@
 """HTTP pages, secret-link redemption, the no-JavaScript card forms and QR images."""
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from functools import lru_cache
@@ -20,12 +21,12 @@ from flask import (
     url_for,
 )
 from babel import Locale
-from flask_babel import force_locale, get_locale, get_translations
+from flask_babel import force_locale, format_date, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, views
+from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, outcomes, views
 from .commands import Commands
 from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .holds import hold_words
@@ -89,6 +90,15 @@ def local_text(thing) -> str:
         return wording or local_text(thing.get("name") or thing.get("text") or thing.get("title") or "")
     translated = _(thing) if thing else ""
     return translated if translated != thing else ""
+
+
+@bp.app_template_filter("day")
+def local_day(value) -> str:
+    """A day (ISO 'YYYY-MM-DD' or a timestamp) as the reader writes dates, '' for none."""
+    if not value:
+        return ""
+    day = datetime.date.fromisoformat(value) if isinstance(value, str) else datetime.date.fromtimestamp(value)
+    return local_digits(format_date(day, "medium"))
 
 
 @bp.app_template_filter("digits")
@@ -332,9 +342,40 @@ def healthz():
 
 @bp.get("/e/<event_id>")
 def join(event_id: str):
-    """The event's join page: pick your table."""
+    """The event's join page: pick your table (after closing: what became of the dialogue)."""
     event = _event_or_404(event_id)
+    if event["status"] != "open":
+        return _to_outcomes(event_id)
     return render_template("join.html", event=event, tables=_commands().store.tables(event_id))
+
+
+def _to_outcomes(event_id: str, table_id: int | None = None) -> Response:
+    """After closing, the join link and every table's QR code lead to the public results page."""
+    lang = {"lang": request.args["lang"]} if request.args.get("lang") else {}
+    anchor = {"_anchor": f"table-{table_id}"} if table_id is not None else {}
+    return redirect(url_for("web.outcomes_page", event_id=event_id, **lang, **anchor), 303)
+
+
+@bp.get("/e/<event_id>/results")
+def outcomes_page(event_id: str):
+    """Was aus dem Dialog wurde: results by table and kind, how far each has come, the
+    latest news and the ranking. Public, printable, no contacts."""
+    _event_or_404(event_id)
+    data = outcomes.outcome(_commands().store, event_id)
+    return render_template("outcomes.html", data=data, event=data["event"], kinds=domain.RESULT_KINDS,
+                           progress=domain.PROGRESS, feed_url=url_for("web.outcomes_feed", event_id=event_id))
+
+
+@bp.get("/e/<event_id>/results.atom")
+def outcomes_feed(event_id: str):
+    """The news of every result as an Atom feed."""
+    _event_or_404(event_id)
+    data = outcomes.outcome(_commands().store, event_id)
+    base = public_base()
+    body = outcomes.atom_feed(data, base + url_for("web.outcomes_page", event_id=event_id),
+                              base + url_for("web.outcomes_feed", event_id=event_id),
+                              {k: str(v) for k, v in domain.PROGRESS.items()})
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
 def _issue_participant_id() -> str | None:
@@ -375,9 +416,11 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
 
 @bp.get("/e/<event_id>/t/<int:table_id>")
 def participant(event_id: str, table_id: int):
-    """A table's participant page (from the table's QR code)."""
+    """A table's participant page (from the table's QR code; after closing: the results page)."""
     event = _event_or_404(event_id)
     table = _table_or_404(event_id, table_id)
+    if event["status"] != "open":
+        return _to_outcomes(event_id, table["id"])
     return _participant_page(event, table)
 
 

@@ -1,0 +1,118 @@
+"""After the evening: the follow-up goes on when the evening is frozen, and the public
+results page (and its feed) is where the join link and the table QR codes lead then."""
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import card_payload, lead, moderator, participant
+from test_commands import refused
+
+from facilitation import domain
+
+
+@pytest.fixture
+def closed(commands, event):
+    """The demo event with one result holding one card (and a contact), then closed."""
+    card = card_payload(event, text="Mehr Sitzbänke am Marktplatz")
+    commands.run("card:post", participant(event), card)
+    result = str(uuid.uuid4())
+    commands.run("result:create", moderator(event), {"id": result, "kind": "project_idea", "title": "Sitzbänke",
+                                                     "cards": [card["id"]], "contact": "Frau K., 0171 1234567"})
+    commands.run("vote:paper", moderator(event), {"result": result, "votes": 3})
+    commands.run("event:close", lead(event), {})
+    return {**event, "result": result, "card": card["id"]}
+
+
+def test_closing_freezes_the_evening_but_not_the_follow_up(commands, closed):
+    r = closed["result"]
+    refused("event_closed", commands.run, "result:update", lead(closed), {"id": r, "title": "Anders"})
+    refused("event_closed", commands.run, "card:edit", lead(closed), {"id": closed["card"], "text": "Anders"})
+    commands.run("result:follow", lead(closed), {"id": r, "responsible": "Kommunalverwaltung", "due": "2027-03-31",
+                                                 "progress": "in_progress"})
+    news_id = str(uuid.uuid4())
+    commands.run("news:add", lead(closed), {"result": r, "id": news_id, "text": "Zwei Bänke sind bestellt."})
+    commands.run("news:add", lead(closed), {"result": r, "id": news_id, "text": "Zwei Bänke sind bestellt."})  # once
+    row = commands.store.result(r)
+    assert (row["responsible"], row["due"], row["progress"]) == ("Kommunalverwaltung", "2027-03-31", "in_progress")
+    assert [n["text"] for n in domain_news(row)] == ["Zwei Bänke sind bestellt."]
+    commands.run("news:remove", lead(closed), {"result": r, "id": news_id})
+    assert domain_news(commands.store.result(r)) == []
+    refused("unknown_news", commands.run, "news:remove", lead(closed), {"result": r, "id": news_id})
+
+
+def domain_news(row):
+    from facilitation import views
+
+    return views.news(row)
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"responsible": "Irgendwer"}, "unknown_actor"),
+    ({"progress": "fertig"}, "unknown_progress"),
+    ({"due": "31.03.2027"}, "bad_date"),
+    ({"due": "2027-02-30"}, "bad_date"),
+    ({"due": "２０２７-０３-３１"}, "bad_date"),
+    ({"progress": "not_feasible"}, "reason_needed"),
+    ({"progress": "not_feasible", "reason": "   "}, "reason_needed"),
+])
+def test_follow_up_refuses_what_does_not_fit(commands, closed, payload, code):
+    before = commands.store.result(closed["result"])
+    refused(code, commands.run, "result:follow", lead(closed), {"id": closed["result"], **payload})
+    assert commands.store.result(closed["result"]) == before
+
+
+def test_only_the_lead_follows_up(commands, closed):
+    for actor in (moderator(closed), participant(closed)):
+        refused("forbidden", commands.run, "result:follow", actor, {"id": closed["result"], "progress": "done"})
+        refused("forbidden", commands.run, "news:add", actor, {"result": closed["result"], "id": str(uuid.uuid4()), "text": "x"})
+    refused("empty_text", commands.run, "news:add", lead(closed), {"result": closed["result"], "id": str(uuid.uuid4()), "text": " "})
+
+
+def test_the_actor_list_starts_from_the_seed_and_is_the_events_own(commands, closed):
+    assert commands.store.event(closed["id"])["actors"] == ""
+    assert domain.event_actors(commands.store.event(closed["id"]))[:3] == ["Kommunalverwaltung", "Kommunalpolitik", "Landkreis"]
+    commands.run("result:follow", lead(closed), {"id": closed["result"], "responsible": "Jobcenter"})
+    ack = commands.run("actors:set", lead(closed), {"actors": ["Bürgerverein Hardt", " Bürgerverein  Hardt ", "Stadtwerke"]}).ack
+    assert ack["event"]["actors"] == ["Bürgerverein Hardt", "Stadtwerke"]
+    # Someone named before the list changed stays; a new name must be on the list.
+    commands.run("result:follow", lead(closed), {"id": closed["result"], "responsible": "Jobcenter", "due": "2027-01-15"})
+    refused("unknown_actor", commands.run, "result:follow", lead(closed), {"id": closed["result"], "responsible": "Schulen"})
+    refused("too_many", commands.run, "actors:set", lead(closed), {"actors": [f"A{i}" for i in range(domain.MAX_ACTORS + 1)]})
+
+
+def test_after_closing_the_join_link_and_table_qr_lead_to_the_results(app, commands, closed):
+    http = app.test_client()
+    join = http.get(f"/e/{closed['id']}?lang=ar")
+    assert join.status_code == 303 and join.headers["Location"].endswith(f"/e/{closed['id']}/results?lang=ar")
+    table = http.get(f"/e/{closed['id']}/t/{closed['tables'][0]}")
+    assert table.status_code == 303 and table.headers["Location"].endswith(f"/results#table-{closed['tables'][0]}")
+
+
+def test_the_results_page_shows_progress_news_and_ranking_without_contacts(app, commands, closed):
+    r = closed["result"]
+    commands.run("result:follow", lead(closed), {"id": r, "responsible": "Kommunalverwaltung", "due": "2027-03-31",
+                                                 "progress": "not_feasible", "reason": "Der Platz ist denkmalgeschützt."})
+    commands.run("news:add", lead(closed), {"result": r, "id": str(uuid.uuid4()), "text": "Gespräch mit dem Denkmalamt"})
+    page = app.test_client().get(f"/e/{closed['id']}/results").get_data(as_text=True)
+    for text in ("Was aus dem Dialog wurde", "Sitzbänke", "nicht umsetzbar", "Kommunalverwaltung", "31.03.2027",
+                 "Der Platz ist denkmalgeschützt.", "Gespräch mit dem Denkmalamt", f'id="table-{closed["tables"][0]}"',
+                 "Rangliste", "3 Punkte"):
+        assert text in page, text
+    assert "0171" not in page and "Frau K." not in page
+
+
+def test_the_feed_carries_every_piece_of_news(app, commands, closed):
+    r = closed["result"]
+    for text in ("Angebot eingeholt", "Bänke bestellt"):
+        commands.run("news:add", lead(closed), {"result": r, "id": str(uuid.uuid4()), "text": text})
+    response = app.test_client().get(f"/e/{closed['id']}/results.atom")
+    assert response.content_type.startswith("application/atom+xml")
+    feed = ET.fromstring(response.data)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", ns)
+    assert [e.find("a:content", ns).text for e in entries] == ["Bänke bestellt", "Angebot eingeholt"]
+    assert entries[0].find("a:title", ns).text == "Sitzbänke (offen)"
+    assert all(e.find("a:id", ns).text.startswith("urn:uuid:") for e in entries)
+    assert b"0171" not in response.data
