@@ -124,7 +124,7 @@ def test_lead_merges_across_tables_and_sets_addressee(browser, server):
     lead.wait_for_selector(f"[data-result='{second}']")
     lead.select_option(f"[data-result='{first}'] select[aria-label='Adressat']", "kommune")
     lead.wait_for_selector("#status.ok >> text=Gespeichert")
-    lead.select_option(f"[data-result='{first}'] select >> nth=1", second)
+    lead.select_option(f"[data-result='{first}'] select[aria-label='Zusammenführen mit …']", second)
     lead.wait_for_selector(f"[data-result='{first}'].merged")
     shot(lead, "lead-board-1280")
     state = {r["id"]: r for r in api.call("sync", {"since": 0})["snapshot"]["results"]}

@@ -116,3 +116,15 @@ def test_the_feed_carries_every_piece_of_news(app, commands, closed):
     assert entries[0].find("a:title", ns).text == "Sitzbänke (offen)"
     assert all(e.find("a:id", ns).text.startswith("urn:uuid:") for e in entries)
     assert b"0171" not in response.data
+
+
+def test_result_acks_carry_the_view_a_screen_draws_not_the_raw_row(commands, event):
+    """The lead board drew from an ack whose news was still a JSON string, and the whole board
+    vanished (a script error): every result ack now carries the staff view."""
+    result = str(uuid.uuid4())
+    acks = [commands.run("result:create", moderator(event), {"id": result, "kind": "solution", "title": "Bänke"}).ack,
+            commands.run("result:update", lead(event), {"id": result, "addressee": "kommune"}).ack,
+            commands.run("vote:paper", moderator(event), {"result": result, "votes": 2}).ack]
+    for ack in acks:
+        assert ack["result"]["news"] == [] and ack["result"]["i18n"] == {}
+        assert "event_id" not in ack["result"]

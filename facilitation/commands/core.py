@@ -8,7 +8,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import domain
+from .. import domain, views
 from ..domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor, Result, fail
 from ..store import Store
 
@@ -144,6 +144,12 @@ class Commands:
         token_hash = domain.hash_token(token)
         grant = self.store.secret(token_hash)
         return {**grant, "hash": token_hash} if grant else None
+
+
+def result_ack(result: dict) -> dict:
+    """A command's ack about a result: the result as its staff see it (JSON fields parsed),
+    the same view the change carries."""
+    return {"result": views.moderator_result(result)}
 
 
 class Call:

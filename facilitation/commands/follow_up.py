@@ -10,15 +10,11 @@ from __future__ import annotations
 import json
 import time
 
-from .. import domain, views
+from .. import domain
 from ..domain import LEAD, Result, fail
-from .core import Call, command
+from .core import Call, command, result_ack
 
 FOLLOWERS = (LEAD,)
-
-
-def _result_ack(result: dict) -> dict:
-    return {"result": views.moderator_result(result)}
 
 
 @command("result:follow", roles=FOLLOWERS, while_closed=True)
@@ -42,9 +38,9 @@ def follow_result(c: Call, p: dict) -> Result:
     if after["progress"] == "not_feasible" and not after["reason"].strip():
         raise fail("reason_needed")
     if all(result[k] == v for k, v in fields.items()):
-        return Result([], _result_ack(result))
+        return Result([], result_ack(result))
     change = c.save_result(result["id"], "result.followed", **fields)
-    return Result([change], _result_ack(change["result"]))
+    return Result([change], result_ack(change["result"]))
 
 
 def _news_of(result: dict) -> list[dict]:
@@ -61,12 +57,12 @@ def add_news(c: Call, p: dict) -> Result:
         raise fail("empty_text")
     news = _news_of(result)
     if any(item["id"] == news_id for item in news):
-        return Result([], _result_ack(result))
+        return Result([], result_ack(result))
     if len(news) >= domain.MAX_NEWS_PER_RESULT:
         raise fail("too_many", max=domain.MAX_NEWS_PER_RESULT)
     news.append({"id": news_id, "text": text, "at": time.time()})
     change = c.save_result(result["id"], "result.news", news=json.dumps(news, ensure_ascii=False))
-    return Result([change], _result_ack(change["result"]))
+    return Result([change], result_ack(change["result"]))
 
 
 @command("news:remove", roles=FOLLOWERS, while_closed=True)
@@ -79,7 +75,7 @@ def remove_news(c: Call, p: dict) -> Result:
     if len(kept) == len(news):
         raise fail("unknown_news")
     change = c.save_result(result["id"], "result.news", news=json.dumps(kept, ensure_ascii=False))
-    return Result([change], _result_ack(change["result"]))
+    return Result([change], result_ack(change["result"]))
 
 
 @command("actors:set", roles=(LEAD,), while_closed=True)

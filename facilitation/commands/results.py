@@ -11,7 +11,7 @@ from .. import domain, suggestions, views
 from ..domain import LEAD, VISIBLE, Actor, Result, fail
 from ..embeddings import vectors_for
 from ..suggestions import suggest_groups
-from .core import STAFF, Call, command, undo_key
+from .core import STAFF, Call, command, result_ack, undo_key
 
 
 def rank_before(ranks: list[tuple[str, float]], before: str | None, moving: str) -> float:
@@ -104,7 +104,7 @@ def create_result(c: Call, p: dict) -> Result:
     if existing is not None:
         if existing["event_id"] != c.actor.event_id or existing["table_id"] != table_id:
             raise fail("id_conflict")
-        return Result([], {"result": existing, "duplicate": True})
+        return Result([], {**result_ack(existing), "duplicate": True})
     fields = result_fields(c, p, partial=False)
     cards = [_placeable_card(c, card_id, table_id) for card_id in _card_ids(p.get("cards", []))]
     now = time.time()
@@ -121,7 +121,7 @@ def create_result(c: Call, p: dict) -> Result:
         undo.append(_card_placement(card))
         changes.append(_move_card(c, card, result_id, now + n))
     c.undo_entry(table_id, "result.created", undo)
-    return Result(changes, {"result": changes[0]["result"]})
+    return Result(changes, result_ack(changes[0]["result"]))
 
 
 @command("result:update", roles=STAFF)
@@ -134,10 +134,10 @@ def update_result(c: Call, p: dict) -> Result:
     result = c.moderated_result(p.get("id"))
     fields = {k: v for k, v in result_fields(c, p, partial=True).items() if result[k] != v}
     if not fields:
-        return Result([], {"result": result})
+        return Result([], result_ack(result))
     c.undo_entry(result["table_id"], "result.updated", [_result_row(result, fields)])
     change = c.save_result(result["id"], **fields)
-    return Result([change], {"result": change["result"]})
+    return Result([change], result_ack(change["result"]))
 
 
 @command("result:delete", roles=STAFF)
@@ -146,7 +146,7 @@ def delete_result(c: Call, p: dict) -> Result:
     result = c.moderated_result(p.get("id"))
     changes, undo = _dissolve(c, result)
     c.undo_entry(result["table_id"], "result.deleted", undo)
-    return Result(changes, {"result": changes[-1]["result"]})
+    return Result(changes, result_ack(changes[-1]["result"]))
 
 
 def _dissolve(c: Call, result: dict) -> tuple[list, list]:
@@ -194,10 +194,10 @@ def move_result(c: Call, p: dict) -> Result:
     result = c.moderated_result(p.get("id"))
     rank = rank_before(c.store.result_ranks(result["table_id"]), _optional_uuid(p.get("before")), result["id"])
     if rank == result["rank"]:
-        return Result([], {"result": result})
+        return Result([], result_ack(result))
     c.undo_entry(result["table_id"], "result.moved", [_result_row(result, {"rank": 1})])
     change = c.save_result(result["id"], rank=rank)
-    return Result([change], {"result": change["result"]})
+    return Result([change], result_ack(change["result"]))
 
 
 @command("result:merge", roles=STAFF)
@@ -225,7 +225,7 @@ def merge_results(c: Call, p: dict) -> Result:
         changes.append(c.save_result(child["id"], merged_into=target["id"]))
     changes.append(c.save_result(source["id"], "result.merged", status=domain.MERGED, merged_into=target["id"]))
     c.undo_entry(source["table_id"], "result.merged", undo)
-    return Result(changes, {"result": c.store.result(target["id"])})
+    return Result(changes, result_ack(c.store.result(target["id"])))
 
 
 def _merge_same_table(c: Call, source: dict, target: dict) -> Result:
@@ -236,7 +236,7 @@ def _merge_same_table(c: Call, source: dict, target: dict) -> Result:
         changes.append(_move_card(c, card, target["id"], end + n))
     more_changes, more_undo = _dissolve(c, c.store.result(source["id"]))
     c.undo_entry(source["table_id"], "result.merged", undo + more_undo)
-    return Result(changes + more_changes, {"result": c.store.result(target["id"])})
+    return Result(changes + more_changes, result_ack(c.store.result(target["id"])))
 
 
 @command("result:unmerge", roles=(LEAD,))
@@ -244,10 +244,10 @@ def unmerge_result(c: Call, p: dict) -> Result:
     """The lead unfolds a result merged into another table's result."""
     result = c.result(p.get("id"))
     if result["status"] != domain.MERGED:
-        return Result([], {"result": result})
+        return Result([], result_ack(result))
     c.undo_entry(result["table_id"], "result.unmerged", [_result_row(result, {"status": 1, "merged_into": 1})])
     change = c.save_result(result["id"], status=domain.ACTIVE, merged_into=None)
-    return Result([change], {"result": change["result"]})
+    return Result([change], result_ack(change["result"]))
 
 
 @command("undo", roles=STAFF)

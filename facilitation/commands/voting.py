@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import domain
 from ..domain import LEAD, MARKET, MODERATOR, PARTICIPANT, Result, fail
-from .core import Call, command
+from .core import Call, command, result_ack
 
 
 @command("voting:open", roles=(LEAD,))
@@ -44,9 +44,9 @@ def paper_votes(c: Call, p: dict) -> Result:
     result = c.moderated_result(p.get("result"))
     count = domain.check_number(p.get("votes"), 0, domain.MAX_PAPER_VOTES)
     if result["paper_votes"] == count:
-        return Result([], {"result": result})
+        return Result([], result_ack(result))
     change = c.save_result(result["id"], paper_votes=count)
-    return Result([change], {"result": change["result"]})
+    return Result([change], result_ack(change["result"]))
 
 
 def _open_for_votes(c: Call) -> None:

@@ -1,5 +1,6 @@
 /* Lead's synthesis board: the results of every table on one screen; merge the
- * same idea across tables, say to whom each result is addressed. */
+ * same idea across tables, say to whom each result is addressed, and follow each
+ * result up after the evening (who, by when, how far, news). */
 (function () {
   "use strict";
   var T = window.Tischrunde;
@@ -9,6 +10,8 @@
   var tables = [];
   var results = {};
   var cards = {};
+  var event = {};
+  var renderLater = false;
 
   function act(name, payload) {
     return T.ask(live, S, name, payload, S.saved).then(function (ack) {
@@ -57,10 +60,67 @@
     box.appendChild(select(S.merge_into, targets, "", function (value) {
       if (value) act("result:merge", { source: r.id, target: value });
     }));
+    box.appendChild(followUp(r));
     return box;
   }
 
+  // -- after the evening: who, by when, how far, news -----------------------------
+  function followUp(r) {
+    var actors = (event.actors || []).slice();
+    if (r.responsible && actors.indexOf(r.responsible) < 0) actors.unshift(r.responsible);
+    var who = select(S.responsible, [{ value: "", label: S.none }].concat(actors.map(function (a) { return { value: a, label: a }; })),
+      r.responsible || "", function () {});
+    var due = el("input", { type: "date", value: r.due || "", "aria-label": S.due });
+    var state = select(S.progress_label, Object.keys(S.progress).map(function (k) { return { value: k, label: S.progress[k] }; }),
+      r.progress || "open", function (value) { reason.hidden = value !== "not_feasible"; });
+    var reason = el("input", { type: "text", value: r.reason || "", maxlength: boot.limits.reason, dir: "auto",
+      placeholder: S.reason, "aria-label": S.reason });
+    reason.hidden = (r.progress || "open") !== "not_feasible";
+    var save = el("button", { type: "button", "class": "primary", text: S.save, onclick: function () {
+      act("result:follow", { id: r.id, responsible: who.value, due: due.value, progress: state.value, reason: reason.value });
+    } });
+    var news = el("ul", { "class": "news" }, (r.news || []).slice().reverse().map(function (n) {
+      return el("li", {}, [el("span", { dir: "auto", text: new Date(n.at * 1000).toLocaleDateString(document.documentElement.lang) + ": " + n.text }), " ",
+        el("button", { type: "button", "class": "link", text: S.remove, onclick: function () { act("news:remove", { result: r.id, id: n.id }); } })]);
+    }));
+    var text = el("textarea", { rows: "2", maxlength: boot.limits.news, dir: "auto", "aria-label": S.add_news });
+    var add = el("button", { type: "button", text: S.add_news, onclick: function () {
+      if (!text.value.trim()) return;
+      act("news:add", { result: r.id, id: T.uuid4(), text: text.value }).then(function (ack) { if (ack.ok) text.value = ""; });
+    } });
+    return el("fieldset", { "class": "follow-up" }, [
+      el("legend", { text: S.follow_up }),
+      el("label", {}, [S.responsible + " ", who]), el("label", {}, [S.due + " ", due]),
+      el("label", {}, [S.progress_label + " ", state]), reason, save,
+      el("p", { "class": "small", text: S.news }), news, text, add
+    ]);
+  }
+
+  document.getElementById("save-actors").addEventListener("click", function () {
+    var lines = document.getElementById("actors").value.split("\n").map(function (l) { return l.trim(); }).filter(Boolean);
+    act("actors:set", { actors: lines });
+  });
+
+  function showActors() {
+    var box = document.getElementById("actors");
+    if (document.activeElement !== box) box.value = (event.actors || []).join("\n");
+  }
+
+  // Never rebuild the board under the lead's typing: a change that arrives meanwhile
+  // is drawn when the field is left.
+  function typing() {
+    var active = document.activeElement;
+    return active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && document.getElementById("synthesis").contains(active);
+  }
+
+  document.getElementById("synthesis").addEventListener("focusout", function () {
+    setTimeout(function () { if (renderLater && !typing()) render(); }, 0);
+  });
+
   function render() {
+    if (typing()) { renderLater = true; return; }
+    renderLater = false;
+    showActors();
     var grid = document.getElementById("synthesis");
     grid.innerHTML = "";
     tables.forEach(function (t) {
@@ -83,9 +143,10 @@
       tables = state.tables;
       results = state.results;
       cards = state.cards;
+      event = state.event;
       render();
     },
-    change: function () { render(); },
+    change: function (change, state) { event = state.event; render(); },
     status: T.statusLine
   });
 })();

@@ -1,0 +1,58 @@
+"""After the evening in the browser: the lead follows a result up on a closed event, and a
+phone that scans the table's QR code lands on the public results page and sees it."""
+from __future__ import annotations
+
+import uuid
+
+from browser_kit import PHONE, lead_api, open_page, seed_cards, shot
+from test_browser_axe import serious_violations
+
+
+def test_lead_updates_a_closed_events_result_and_the_table_qr_shows_it(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    seed_cards(server, table["id"], ["Mehr Sitzbänke am Marktplatz"])
+    api = lead_api(server, links)
+    card = api.call("sync", {"since": 0})["snapshot"]["cards"][0]["id"]
+    result = str(uuid.uuid4())
+    assert api.call("result:create", {"id": result, "table": table["id"], "kind": "project_idea", "title": "Sitzbänke",
+                                      "cards": [card], "contact": "Frau K., 0171 1234567"})["ok"]
+    assert api.call("event:close", {})["ok"]
+    api.disconnect()
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    lead = ctx.new_page()
+    lead.goto(links["lead"])
+    lead.click("text=Ergebnisse aller Tische (Synthese)")
+    box = f"[data-result='{result}'] .follow-up"
+    lead.wait_for_selector(box)
+    lead.select_option(f"{box} select[aria-label='Wer kümmert sich']", "Kommunalverwaltung")
+    lead.fill(f"{box} input[type=date]", "2027-03-31")
+    lead.select_option(f"{box} select[aria-label='Stand']", "done")
+    lead.click(f"{box} button.primary")
+    lead.wait_for_selector("#status.ok >> text=Gespeichert")
+    lead.fill(f"{box} textarea", "Drei Bänke stehen seit Mai.")
+    lead.click(f"{box} button >> text=Neuigkeit hinzufügen")
+    lead.wait_for_selector(f"{box} .news >> text=Drei Bänke stehen seit Mai.")
+    # "nicht umsetzbar" needs a reason: refused with a clear message, nothing stored.
+    lead.select_option(f"{box} select[aria-label='Stand']", "not_feasible")
+    lead.click(f"{box} button.primary")
+    lead.wait_for_selector("#status.bad >> text=warum es nicht umsetzbar ist")
+    shot(lead, "lead-follow-up-1280")
+    ctx.close()
+
+    # The table's QR code holds its participant link: after closing it leads to the results.
+    phone_ctx, phone = open_page(browser, PHONE, table["participant"], ready=f"#result-{result}")
+    assert "/results" in phone.url and phone.url.endswith(f"#table-{table['id']}")
+    entry = phone.locator(f"#result-{result}")
+    assert "umgesetzt" in entry.inner_text()
+    assert "Kommunalverwaltung" in entry.inner_text() and "Drei Bänke stehen seit Mai." in entry.inner_text()
+    assert "0171" not in phone.content()
+    shot(phone, "phone-outcomes-390")
+    assert serious_violations(phone) == []
+    phone.goto(links["join"] + "?lang=ar")
+    phone.wait_for_selector(f"#result-{result}")
+    assert phone.locator("html").get_attribute("dir") == "rtl"
+    shot(phone, "phone-outcomes-ar-390")
+    assert serious_violations(phone) == []
+    phone_ctx.close()
