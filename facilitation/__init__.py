@@ -19,7 +19,7 @@ LANGUAGES = languages.codes()
 
 # Pages for moderators, the lead and interpreters: shown in a language only where its
 # catalogue covers them, else in German, left to right (never half translated and mirrored).
-STAFF_PAGES = {"web.moderator", "web.lead", "web.lead_board", "web.interpreter", "web.posters", "web.sheets",
+STAFF_PAGES = {"web.moderator", "web.lead", "web.lead_board", "web.followup", "web.interpreter", "web.posters", "web.sheets",
                "web.record", "web.howto"}
 
 babel = Babel()

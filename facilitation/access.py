@@ -11,7 +11,7 @@ import uuid
 
 from flask import session
 
-from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, fail
+from .domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, fail
 
 
 def add_grant(grant: dict) -> None:
@@ -27,7 +27,7 @@ def has_grant(store, event_id: str, role: str, table_id: int | None = None) -> b
 
     The lead's grant covers every table.
     """
-    wanted = [[event_id, LEAD, None]] + ([[event_id, role, table_id]] if role in (MODERATOR, INTERPRETER) else [])
+    wanted = [[event_id, LEAD, None]] + ([[event_id, role, table_id]] if role in (MODERATOR, INTERPRETER, FOLLOWER) else [])
     for entry in session.get("grants", []):
         if len(entry) == 4 and entry[:3] in wanted:
             current = store.secret(entry[3])
@@ -59,7 +59,7 @@ def actor_for(commands, auth) -> Actor:
         raise fail("unknown_event")
     if role == WALL:
         return Actor(WALL, event_id)
-    if role in (LEAD, INTERPRETER):
+    if role in (LEAD, INTERPRETER, FOLLOWER):
         if not has_grant(store, event_id, role):
             raise fail("not_authenticated")
         return Actor(role, event_id, participant_id=participant_id())

@@ -145,6 +145,7 @@ def format_links(links: dict, with_qr: bool = False) -> str:
     lines.append(f"  Wand (Beamer):            {links['wall']}")
     lines.append(f"  Leitung (GEHEIM):         {links['lead']}")
     lines.append(f"  Sprachmittlung (GEHEIM):  {links['interpreter']}")
+    lines.append(f"  Nachverfolgung (GEHEIM):  {links['followup']}")
     lines.append("")
     for table in links["tables"]:
         lines.append(f"  Tisch {table['name']}")

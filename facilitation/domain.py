@@ -28,7 +28,8 @@ LEAD = "lead"
 WALL = "wall"
 INTERPRETER = "interpreter"  # Sprachmittlung: translates cards into German, for every table
 ADMIN = "admin"  # the command line on the server itself
-ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL, INTERPRETER, ADMIN)
+FOLLOWER = "followup"  # Nachverfolgung: keeps results' progress and news up to date after the evening
+ROLES = (PARTICIPANT, MODERATOR, LEAD, WALL, INTERPRETER, FOLLOWER, ADMIN)
 MAX_PAPER_VOTES = 10_000
 MAX_PUBLISH_NOTE_LENGTH = 300
 

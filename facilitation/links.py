@@ -6,7 +6,7 @@ import os
 import socket
 from pathlib import Path
 
-from .domain import INTERPRETER, LEAD, MODERATOR
+from .domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR
 
 
 def lan_address() -> str:
@@ -74,6 +74,7 @@ def event_links(commands, event_id: str, base: str) -> dict:
         "wall": f"{e}/wall",
         "lead": f"{e}/lead?k={commands.token(event_id, LEAD)}",
         "interpreter": f"{e}/i?k={commands.token(event_id, INTERPRETER)}",
+        "followup": f"{e}/f?k={commands.token(event_id, FOLLOWER)}",
         "tables": [
             {
                 "id": t["id"],

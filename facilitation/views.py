@@ -18,7 +18,7 @@ import json
 import time
 
 from . import domain
-from .domain import DELETED, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WALL, WITHDRAWN, Actor, fail
+from .domain import DELETED, FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WALL, WITHDRAWN, Actor, fail
 
 # A client that is further behind than this gets a fresh snapshot instead.
 MAX_REPLAY = 2000
@@ -117,7 +117,7 @@ def level_of(actor: Actor) -> str:
 
 def sees_table(actor: Actor, table_id: int, is_result: bool) -> bool:
     """Whether a change of this table reaches this actor at all."""
-    if actor.role in (LEAD, WALL, INTERPRETER):
+    if actor.role in (LEAD, WALL, INTERPRETER, FOLLOWER):
         return True
     if actor.role == MODERATOR:
         return table_id == actor.table_id
@@ -162,6 +162,8 @@ def rooms_of(actor: Actor) -> list[str]:
         return [e, f"{e}:wall"]
     if actor.role == INTERPRETER:
         return [e, f"{e}:interpret"]
+    if actor.role == FOLLOWER:  # sees what the wall sees; its own room for link replacement
+        return [e, f"{e}:wall", f"{e}:follow"]
     return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
 
 
@@ -169,6 +171,8 @@ def staff_room(event_id: str, role: str, table_id: int | None) -> str:
     """The room of the connections that hold a secret link's role."""
     if role == INTERPRETER:
         return f"{event_id}:interpret"
+    if role == FOLLOWER:
+        return f"{event_id}:follow"
     return f"{event_id}:lead" if role == LEAD else f"{event_id}:mod:{table_id}"
 
 

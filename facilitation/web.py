@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, outcomes, views
 from .commands import Commands
-from .domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
+from .domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .holds import hold_words
 from .links import base_url, event_links
 from .qr import qr_svg
@@ -532,6 +532,16 @@ def interpreter(event_id: str):
     if redirected:
         return redirected
     return _private(render_template("interpreter.html", event=event, boot=_boot(event_id, INTERPRETER)))
+
+
+@bp.get("/e/<event_id>/f")
+def followup(event_id: str):
+    """Nachverfolgung (secret link the lead gives, e.g. to a town officer): every result's
+    responsible, due date, progress and news, also after the event closed. Nothing else."""
+    redirected, event = _enter_staff_page(event_id, FOLLOWER)
+    if redirected:
+        return redirected
+    return _private(render_template("lead_board.html", event=event, boot=_boot(event_id, FOLLOWER), follow_only=True))
 
 
 @bp.get("/e/<event_id>/lead")

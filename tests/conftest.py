@@ -13,7 +13,7 @@ from facilitation import commands_of, create_app, socketio_of
 from facilitation.commands.core import RateLimiter
 from facilitation.guard import AddressThrottle
 from facilitation.store import Store
-from facilitation.domain import ADMIN, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor
+from facilitation.domain import ADMIN, FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor
 
 
 class FormClient(FlaskClient):
@@ -145,6 +145,12 @@ class Clients:
         token = self.commands.token(self.event["id"], INTERPRETER)
         assert http.get(f"/e/{self.event['id']}/i?k={token}").status_code == 303
         return self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": INTERPRETER})
+
+    def follower(self):
+        http = self.app.test_client()
+        token = self.commands.token(self.event["id"], FOLLOWER)
+        assert http.get(f"/e/{self.event['id']}/f?k={token}").status_code == 303
+        return self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": FOLLOWER})
 
     def wall(self):
         return self.sio.test_client(self.app, auth={"event": self.event["id"], "role": "wall"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from browser_kit import PHONE, lead_api, open_page, seed_cards, shot
+from browser_kit import PHONE, TABLET, lead_api, open_page, seed_cards, shot
 from test_browser_axe import serious_violations
 
 
@@ -41,12 +41,22 @@ def test_lead_updates_a_closed_events_result_and_the_table_qr_shows_it(browser, 
     shot(lead, "lead-follow-up-1280")
     ctx.close()
 
+    # Someone the lead gave the follow-up link (a town officer) adds news; that is all they can do.
+    officer_ctx, officer = open_page(browser, TABLET, links["followup"], ready=f"[data-result='{result}'] .follow-up")
+    assert officer.locator("#undo, .actors-editor, select[aria-label='Adressat']").count() == 0
+    officer.fill(f"{box} textarea", "Einweihung am 1. Juni.")
+    officer.click(f"{box} button >> text=Neuigkeit hinzufügen")
+    officer.wait_for_selector(f"{box} .news >> text=Einweihung am 1. Juni.")
+    shot(officer, "followup-1024")
+    officer_ctx.close()
+
     # The table's QR code holds its participant link: after closing it leads to the results.
     phone_ctx, phone = open_page(browser, PHONE, table["participant"], ready=f"#result-{result}")
     assert "/results" in phone.url and phone.url.endswith(f"#table-{table['id']}")
     entry = phone.locator(f"#result-{result}")
     assert "umgesetzt" in entry.inner_text()
-    assert "Kommunalverwaltung" in entry.inner_text() and "Drei Bänke stehen seit Mai." in entry.inner_text()
+    assert "Kommunalverwaltung" in entry.inner_text()
+    assert "Einweihung am 1. Juni." in entry.locator(".latest-news").inner_text()  # the newest first
     assert "0171" not in phone.content()
     shot(phone, "phone-outcomes-390")
     assert serious_violations(phone) == []

@@ -128,3 +128,28 @@ def test_result_acks_carry_the_view_a_screen_draws_not_the_raw_row(commands, eve
     for ack in acks:
         assert ack["result"]["news"] == [] and ack["result"]["i18n"] == {}
         assert "event_id" not in ack["result"]
+
+
+def test_the_follow_up_link_may_follow_up_and_nothing_else(app, clients, commands, closed):
+    follower = clients.follower()
+    r = closed["result"]
+    assert follower.emit("result:follow", {"id": r, "progress": "done"}, callback=True)["ok"]
+    assert follower.emit("news:add", {"result": r, "id": str(uuid.uuid4()), "text": "Fertig"}, callback=True)["ok"]
+    for name, payload in (("result:update", {"id": r, "title": "Anders"}), ("actors:set", {"actors": []}),
+                          ("event:reopen", {}), ("link:replace", {"role": "followup"})):
+        assert follower.emit(name, payload, callback=True)["error"]["code"] == "forbidden", name
+    state = follower.emit("sync", {"since": 0}, callback=True)["snapshot"]
+    assert [x["progress"] for x in state["results"]] == ["done"]
+    assert "0171" not in repr(state)  # the public view: no contact
+    # Without the link, the page and the connection are refused.
+    assert app.test_client().get(f"/e/{closed['id']}/f").status_code == 403
+
+
+def test_replacing_the_follow_up_link_ends_the_old_one(app, clients, commands, closed):
+    follower = clients.follower()
+    old = commands.token(closed["id"], domain.FOLLOWER)
+    assert clients.lead().emit("link:replace", {"role": "followup"}, callback=True)["ok"]
+    assert not follower.is_connected()
+    http = app.test_client()
+    assert http.get(f"/e/{closed['id']}/f?k={old}").status_code == 403
+    assert http.get(f"/e/{closed['id']}/f?k={commands.token(closed['id'], domain.FOLLOWER)}").status_code == 303

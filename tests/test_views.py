@@ -142,7 +142,8 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
                                            "progress": "in_progress"}),
         ("lead", "news:add", lambda: (ids.__setitem__("n", str(uuid.uuid4())),
                                       {"result": ids["r1"], "id": ids["n"], "text": "Erste Bank steht"})[1]),
-        ("lead", "news:add", lambda: {"result": ids["r1"], "id": str(uuid.uuid4()), "text": "Zweite folgt im Mai"}),
+        ("follower", "news:add", lambda: {"result": ids["r1"], "id": str(uuid.uuid4()), "text": "Zweite folgt im Mai"}),
+        ("follower", "result:follow", lambda: {"id": ids["r1"], "progress": "done"}),
         ("lead", "news:remove", lambda: {"result": ids["r1"], "id": ids["n"]}),
         ("lead", "event:archive", lambda: {}),
         ("lead", "event:reopen", lambda: {}),
@@ -156,7 +157,7 @@ def screens(clients):
     return {
         "lead": clients.lead(), "mod0": clients.moderator(0), "mod1": clients.moderator(1), "wall": clients.wall(),
         "phone0": clients.phone(0), "phone1": clients.phone(1), "watcher": clients.phone(0),
-        "interpreter": clients.interpreter(),
+        "interpreter": clients.interpreter(), "follower": clients.follower(),
     }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .. import domain, views
-from ..domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor, Result, fail
+from ..domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor, Result, fail
 from ..store import Store
 
 
@@ -131,11 +131,13 @@ class Commands:
         return token_hash
 
     def grant_missing_links(self) -> None:
-        """Give events made before a role existed that role's link (the interpreters', since m006)."""
+        """Give events made before a role existed that role's link (the interpreters' since m006,
+        the follow-up link since m011)."""
         with self.store.transaction():
             for event in self.store.events():
-                if not self.store.has_secret(event["id"], INTERPRETER):
-                    self.grant(event["id"], INTERPRETER, None)
+                for role in (INTERPRETER, FOLLOWER):
+                    if not self.store.has_secret(event["id"], role):
+                        self.grant(event["id"], role, None)
 
     def redeem(self, token) -> dict | None:
         """The grant (event_id, role, table_id, hash) behind a secret token, or None."""

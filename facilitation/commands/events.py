@@ -10,7 +10,7 @@ import secrets
 import uuid
 
 from .. import domain
-from ..domain import ADMIN, INTERPRETER, LEAD, MODERATOR, Result, fail
+from ..domain import ADMIN, FOLLOWER, INTERPRETER, LEAD, MODERATOR, Result, fail
 from ..export import check_backup
 from ..templates_library import get_template
 from .core import Call, command, new_event_id
@@ -18,12 +18,13 @@ from .core import Call, command, new_event_id
 
 def _new_event(c: Call, event_id: str, title: str, template: str) -> None:
     """Insert an event row with a fresh salt, so its links are new even for a re-used id,
-    and grant the lead's and the interpreters' links."""
+    and grant the lead's, the interpreters' and the follow-up links."""
     if c.store.event(event_id) is not None:
         raise fail("event_exists", id=event_id)
     c.store.insert_event(event_id, title, template, secrets.token_hex(16))
     c.commands.grant(event_id, LEAD, None)
     c.commands.grant(event_id, INTERPRETER, None)
+    c.commands.grant(event_id, FOLLOWER, None)
 
 
 def _new_table(c: Call, event_id: str, position: int, name: str) -> int:
@@ -115,12 +116,12 @@ def delete_event(c: Call, p: dict) -> Result:
 
 @command("link:replace", roles=(LEAD,), while_closed=True)
 def replace_link(c: Call, p: dict) -> Result:
-    """Replace a secret link (a table's moderator link, the interpreters' or the lead's): the old one stops working.
+    """Replace a secret link (a table's moderator link, the interpreters', the follow-up or the lead's): the old one stops working.
 
     Sessions that came in through the old link lose the role, and their open
     connections are closed (they may rejoin only with the new link).
     """
-    role = domain.check_choice(p.get("role"), (LEAD, MODERATOR, INTERPRETER), "invalid_payload")
+    role = domain.check_choice(p.get("role"), (LEAD, MODERATOR, INTERPRETER, FOLLOWER), "invalid_payload")
     table_id = c.table(p.get("table"))["id"] if role == MODERATOR else None
     generation = c.store.secret_generation(c.actor.event_id, role, table_id) + 1
     token_hash = c.commands.grant(c.actor.event_id, role, table_id, generation)

@@ -11,10 +11,11 @@ import json
 import time
 
 from .. import domain
-from ..domain import LEAD, Result, fail
+from ..domain import FOLLOWER, LEAD, Result, fail
 from .core import Call, command, result_ack
 
-FOLLOWERS = (LEAD,)
+# The lead, and whoever the lead gives the follow-up link (a town officer, say).
+FOLLOWERS = (LEAD, FOLLOWER)
 
 
 @command("result:follow", roles=FOLLOWERS, while_closed=True)

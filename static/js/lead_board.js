@@ -11,6 +11,8 @@
   var results = {};
   var cards = {};
   var event = {};
+  // The follow-up link's page: only the follow-up of each result (no merging, no addressee).
+  var followOnly = boot.role === "followup";
   var renderLater = false;
 
   function act(name, payload) {
@@ -44,6 +46,10 @@
       el("h3", { dir: "auto", text: r.title }),
       r.description ? el("p", { "class": "result-description", dir: "auto", text: r.description }) : null
     ]);
+    if (followOnly) {
+      if (r.status !== "merged") box.appendChild(followUp(r));
+      return box;
+    }
     if (r.status === "merged") {
       var target = results[r.merged_into];
       box.appendChild(el("p", { "class": "small", text: S.merged_with + " „" + (target ? target.title : "?") + "“ (" + S.table + " " + (target ? tableName(target.table_id) : "") + ")" }));
@@ -96,14 +102,14 @@
     ]);
   }
 
-  document.getElementById("save-actors").addEventListener("click", function () {
+  if (!followOnly) document.getElementById("save-actors").addEventListener("click", function () {
     var lines = document.getElementById("actors").value.split("\n").map(function (l) { return l.trim(); }).filter(Boolean);
     act("actors:set", { actors: lines });
   });
 
   function showActors() {
     var box = document.getElementById("actors");
-    if (document.activeElement !== box) box.value = (event.actors || []).join("\n");
+    if (box && document.activeElement !== box) box.value = (event.actors || []).join("\n");
   }
 
   // Never rebuild the board under the lead's typing: a change that arrives meanwhile
@@ -132,7 +138,7 @@
     });
   }
 
-  document.getElementById("undo").addEventListener("click", function () {
+  if (!followOnly) document.getElementById("undo").addEventListener("click", function () {
     live.send("undo", {}).then(function (ack) {
       T.statusLine(ack.ok ? S.undone : S.error + ": " + ack.error.message, ack.ok);
     });
