@@ -396,7 +396,8 @@ def backup(store, event_id: str) -> dict:
         "event": {"id": event["id"], "title": event["title"], "template": event["template"],
                   "date": event["date"], "place": event["place"], **{k: event[k] for k in RUN_FIELDS},
                   "languages": json.loads(event["languages"]) if event["languages"] else [],
-                  "hold_words": json.loads(event["hold_words"]) if event["hold_words"] else None},
+                  "hold_words": json.loads(event["hold_words"]) if event["hold_words"] else None,
+                  "actors": json.loads(event["actors"]) if event["actors"] else None},
         "tables": [
             {"position": t["position"], "name": t["name"], "i18n": views.i18n(t), "moderation": t["moderation"],
              "questions": [{"position": q["position"], "text": q["text"], "i18n": views.i18n(q)}
@@ -404,9 +405,10 @@ def backup(store, event_id: str) -> dict:
             for t in tables
         ],
         "results": [
-            {"id": r["id"], "table": position[r["table_id"]], "i18n": views.i18n(r),
+            {"id": r["id"], "table": position[r["table_id"]], "i18n": views.i18n(r), "news": views.news(r),
              **{k: r[k] for k in ("kind", "title", "description", "next_step", "contact", "addressee",
-                                  "status", "merged_into", "rank", "votes", "paper_votes", "created_at", "updated_at")}}
+                                  "status", "merged_into", "rank", "votes", "paper_votes", "created_at", "updated_at",
+                                  "responsible", "due", "progress", "reason")}}
             for r in store.results(event_id) if r["status"] != domain.DELETED
         ],
         "cards": [
@@ -456,6 +458,8 @@ def _check_event(ev: dict) -> dict:
         "market_minutes": domain.check_number(ev.get("market_minutes", 15), *domain.LIMITS["market_minutes"]),
         "publish_note": domain.check_optional_text(ev.get("publish_note", ""), domain.MAX_PUBLISH_NOTE_LENGTH),
         "hold_words": check_words(ev["hold_words"]) if ev.get("hold_words") is not None else "",
+        "actors": json.dumps([domain.check_label(name) for name in _check_list(ev["actors"], domain.MAX_ACTORS)],
+                             ensure_ascii=False) if ev.get("actors") is not None else "",
     }
 
 
@@ -508,6 +512,15 @@ def _check_result(r: dict, tables: set) -> dict:
         "paper_votes": domain.check_int(r.get("paper_votes", 0), 0, domain.MAX_PAPER_VOTES),
         "i18n": _check_i18n(r.get("i18n"), domain.MAX_TITLE_LENGTH),
         "created_at": _check_number(r["created_at"]), "updated_at": _check_number(r["updated_at"]),
+        # The follow-up after the evening (absent from backups made before it existed).
+        "responsible": domain.check_optional_text(r.get("responsible", ""), domain.MAX_TITLE_LENGTH),
+        "due": domain.check_due(r.get("due", "")),
+        "progress": domain.check_choice(r.get("progress", "open"), domain.PROGRESS, "invalid_backup"),
+        "reason": domain.check_optional_text(r.get("reason", ""), domain.MAX_REASON_LENGTH),
+        "news": json.dumps([{"id": domain.check_uuid(n["id"]),
+                             "text": domain.check_optional_text(n["text"], domain.MAX_NEWS_LENGTH),
+                             "at": _check_number(n["at"])} for n in _check_list(r.get("news", []), domain.MAX_NEWS_PER_RESULT)],
+                           ensure_ascii=False),
     }
 
 

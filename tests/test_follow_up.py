@@ -153,3 +153,42 @@ def test_replacing_the_follow_up_link_ends_the_old_one(app, clients, commands, c
     http = app.test_client()
     assert http.get(f"/e/{closed['id']}/f?k={old}").status_code == 403
     assert http.get(f"/e/{closed['id']}/f?k={commands.token(closed['id'], domain.FOLLOWER)}").status_code == 303
+
+
+def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path, commands, closed):
+    import json
+
+    from facilitation import commands_of, create_app, export
+    from facilitation.domain import ADMIN, Actor
+
+    r = closed["result"]
+    commands.run("actors:set", lead(closed), {"actors": ["Kommunalverwaltung", "Bürgerverein Hardt"]})
+    commands.run("result:follow", lead(closed), {"id": r, "responsible": "Bürgerverein Hardt", "due": "2027-03-31",
+                                                 "progress": "not_feasible", "reason": "Denkmalschutz"})
+    commands.run("news:add", lead(closed), {"result": r, "id": str(uuid.uuid4()), "text": "Gespräch geführt"})
+    data = json.loads(export.backup_json(commands.store, closed["id"]))
+    other = commands_of(create_app({"DATABASE": str(tmp_path / "other.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
+
+    def restore(backup, event_id):
+        return other.run("event:import", Actor(ADMIN, ""), {"data": backup, "id": event_id}).ack["event_id"]
+
+    restore(data, "kopie")
+    row = other.store.result(r)
+    assert (row["responsible"], row["due"], row["progress"], row["reason"]) == ("Bürgerverein Hardt", "2027-03-31",
+                                                                              "not_feasible", "Denkmalschutz")
+    assert [n["text"] for n in json.loads(row["news"])] == ["Gespräch geführt"]
+    assert domain.event_actors(other.store.event("kopie")) == ["Kommunalverwaltung", "Bürgerverein Hardt"]
+    # A backup from before the follow-up existed: the fields are simply not there.
+    old = json.loads(json.dumps(data))
+    del old["event"]["actors"]
+    for result in old["results"]:
+        for key in ("responsible", "due", "progress", "reason", "news"):
+            del result[key]
+    restore(old, "alt")
+    [imported] = [x for x in other.store.results("alt")]
+    assert (imported["progress"], imported["news"]) == ("open", "[]")
+    # A follow-up value a command would refuse is refused in a backup too.
+    bad = json.loads(json.dumps(data))
+    bad["results"][0]["due"] = "morgen"
+    refused("invalid_backup", restore, bad, "kaputt")
+    assert other.store.event("kaputt") is None
