@@ -58,6 +58,14 @@ RESULT_KINDS = {
     "solution": _l("Lösungsanregung"),
     "round_table": _l("Runder Tisch"),
 }
+# The record's sections, one per kind, in the same order.
+RESULT_KIND_SECTIONS = {
+    "project_idea": _l("Projektideen"),
+    "existing_offer": _l("Bestehende Angebote"),
+    "problem_note": _l("Problemhinweise"),
+    "solution": _l("Lösungsanregungen"),
+    "round_table": _l("Runde Tische"),
+}
 # To whom a recommendation is addressed ('' = not yet decided).
 ADDRESSEES = {
     "kommune": _l("Kommune"),

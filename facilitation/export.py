@@ -1,8 +1,10 @@
 """The record of an event ("Ergebnisprotokoll") and the full backup.
 
-build_record() gathers what the town publishes: results per table with their
-cards, the cards not sorted into results, the ranking; hidden, withdrawn and
-unapproved cards are left out. The writers turn it into DOCX, Markdown and
+build_record() gathers what the town publishes: who does what by when, the
+results by kind with their cards (and the question each answered), per table in
+an appendix with the cards not sorted into results, the ranking; hidden,
+withdrawn and unapproved cards are left out, and contacts too unless the lead
+asks for the internal copy. The writers turn it into DOCX, Markdown and
 CSV (the HTML page is a Jinja template). backup() is the lead's complete JSON
 of an event, hidden cards included and marked, which the event:import command
 (commands/events.py, after check_backup) brings into another Tischrunde server.
@@ -10,12 +12,16 @@ of an event, hidden cards included and marked, which the event:import command
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
 import time
 import unicodedata
 
+from babel.dates import format_date
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -76,6 +82,7 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
             "table": names[r["table_id"]],
             "merged_into": f"{merged['title']} ({names[merged['table_id']]})" if merged else "",
             "cards": [card_entry(c) for c in sorted(cards, key=lambda c: c["rank"]) if c["result_id"] == r["id"]],
+            **follow_up_entry(r),
         }
 
     def card_entry(c: dict) -> dict:
@@ -100,10 +107,16 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
                 ],
             }
         )
+    for entry in (e for t in table_entries for e in t["results"]):
+        entry["facts"] = result_facts(entry)
     ranking = sorted(
         (e for t in table_entries for e in t["results"] if not e["merged_into"]),
         key=lambda e: (-e["votes"], e["title"].lower()),
     )
+    # By kind, in board order within a table and table order across (the sort is stable).
+    in_order = [e for t in table_entries for e in t["results"] if not e["merged_into"]]
+    by_kind = [{"kind": kind, "label": str(label), "results": [e for e in in_order if e["kind"] == kind]}
+               for kind, label in domain.RESULT_KIND_SECTIONS.items()]
     by_addressee = {}
     for entry in ranking:
         by_addressee.setdefault(entry["addressee_label"] or _("Noch ohne Adressat"), []).append(entry)
@@ -119,9 +132,48 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
         "tables": table_entries,
         "ranking": ranking,
         "by_addressee": by_addressee,
+        "by_kind": [section for section in by_kind if section["results"]],
+        "who_does_what": [e for section in by_kind for e in section["results"]],
         "made_at": time.strftime("%d.%m.%Y %H:%M"),
         "internal": internal,
     }
+
+
+def follow_up_entry(r: dict) -> dict:
+    """A result's follow-up for the record: who, by when, how far (why not), the latest news."""
+    news = views.news(r)
+    latest = max(news, key=lambda n: n["at"]) if news else None
+    return {
+        "responsible": r["responsible"],
+        "due": _day(r["due"]) if r["due"] else "",
+        "progress_label": str(domain.PROGRESS[r["progress"]]),
+        "reason": r["reason"] if r["progress"] == "not_feasible" else "",
+        "latest_news": f"{_day(latest['at'])}: {latest['text']}" if latest else "",
+    }
+
+
+def _day(value) -> str:
+    """A day as the record's reader writes dates (German outside a request: the CLI, tests)."""
+    day = datetime.date.fromisoformat(value) if isinstance(value, str) else datetime.date.fromtimestamp(value)
+    return format_date(day, "medium", locale=str(get_locale() or "de") if has_request_context() else "de")
+
+
+def result_facts(r: dict) -> list[list[str]]:
+    """[label, value] pairs the record shows under a result (empty ones left out); lists,
+    not tuples, so the writers' escaping (_map_strings) reaches them."""
+    progress = f"{r['progress_label']}: {r['reason']}" if r["reason"] else r["progress_label"]
+    facts = [
+        [_("Nächster Schritt"), r["next_step"]],
+        [_("Kontakt"), r["contact"]],
+        [_("Punkte"), votes_text(r)],
+        [_("Adressat"), r["addressee_label"]],
+        [_("Zusammengeführt mit"), r["merged_into"]],
+        [_("Wer kümmert sich"), r["responsible"]],
+        [_("Bis wann"), r["due"]],
+        [_("Stand"), progress],
+        [_("Neuigkeit"), r["latest_news"]],
+    ]
+    return [[label, value] for label, value in facts if value]
 
 
 def summary_line(counts: dict) -> str:
@@ -221,14 +273,26 @@ def to_markdown(record: dict) -> str:
         f"{_('Karten nach Sprache')}: {languages_text(record)}",
         "",
     ]
-    for table in record["tables"]:
-        out += [f"## {table['name']}", ""]
-        for r in table["results"]:
-            out += [f"### {r['kind_label']}: {r['title']}", ""]
+    out += [f"## {_('Wer macht was bis wann')}", ""]
+    out += [f"| {_('Ergebnis')} | {_('Tisch')} | {_('Art')} | {_('Wer kümmert sich')} | {_('Bis wann')} | {_('Stand')} |",
+            "|---|---|---|---|---|---|"]
+    for r in record["who_does_what"]:
+        out.append("| " + " | ".join([r["title"], r["table"], r["kind_label"], r["responsible"] or "–", r["due"] or "–",
+                                      r["progress_label"]]) + " |")
+    out.append("")
+    for section in record["by_kind"]:
+        out += [f"## {section['label']}", ""]
+        for r in section["results"]:
+            out += [f"### {r['title']} ({r['table']})", ""]
             out += _result_lines(r, markdown=True)
-            out += [f"- {_card_line(card)}" for card in r["cards"]] + [""]
+            out += [f"- {_card_line(card, with_question=True)}" for card in r["cards"]] + [""]
+    out += [f"## {_('Anhang: nach Tischen')}", ""]
+    for table in record["tables"]:
+        out += [f"### {table['name']}", ""]
+        if table["results"]:
+            out += [f"{_('Ergebnisse')}: " + "; ".join(r["title"] for r in table["results"]), ""]
         if any(group["cards"] for group in table["unsorted"]):
-            out += [f"### {_('Nicht in Ergebnisse sortierte Karten')}", ""]
+            out += [f"#### {_('Nicht in Ergebnisse sortierte Karten')}", ""]
             for group in table["unsorted"]:
                 if group["cards"]:
                     out += [f"**{group['question']}**", ""] + [f"- {_card_line(card)}" for card in group["cards"]] + [""]
@@ -243,27 +307,20 @@ def to_markdown(record: dict) -> str:
     return "\n".join(out)
 
 
-def _card_line(card: dict) -> str:
+def _card_line(card: dict, with_question: bool = False) -> str:
     name = f" — {card['name']}" if card["name"] else ""
     translation = f" [{card['lang_name']} → Deutsch: {card['translation']}]" if card.get("translation") else ""
     at_table = f" ({_('am Tisch aufgenommen')})" if card.get("at_table") else ""
-    return f"{card['text']}{name}{translation}{at_table}".replace("\n", " ")
+    question = f" ({_('Frage')}: {card['question']})" if with_question else ""
+    return f"{card['text']}{name}{translation}{at_table}{question}".replace("\n", " ")
 
 
 def _result_lines(r: dict, markdown: bool = False) -> list[str]:
     lines = []
     if r["description"]:
         lines += [r["description"], ""]
-    facts = [
-        (_("Nächster Schritt"), r["next_step"]),
-        (_("Kontakt"), r["contact"]),
-        (_("Punkte"), votes_text(r)),
-        (_("Adressat"), r["addressee_label"]),
-        (_("Zusammengeführt mit"), r["merged_into"]),
-    ]
-    for label, value in facts:
-        if value:
-            lines.append(f"{'**' + label + ':**' if markdown else label + ':'} {value}  ")
+    for label, value in r["facts"]:
+        lines.append(f"{'**' + label + ':**' if markdown else label + ':'} {value}  ")
     return lines + [""]
 
 
@@ -328,28 +385,38 @@ def to_docx(record: dict) -> bytes:
     para(_("Erstellt mit Tischrunde am %(when)s.", when=record["made_at"]))
     doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
-    for table in record["tables"]:
-        doc.add_heading(table["name"], level=1)
-        for r in table["results"]:
-            doc.add_heading(f"{r['kind_label']}: {r['title']}", level=2)
+    doc.add_heading(_("Wer macht was bis wann"), level=1)
+    plan = doc.add_table(rows=1, cols=6)
+    plan.style = "Light Grid Accent 1"
+    for cell, label in zip(plan.rows[0].cells, (_("Ergebnis"), _("Tisch"), _("Art"), _("Wer kümmert sich"), _("Bis wann"),
+                                                _("Stand"))):
+        cell.text = label
+    for r in record["who_does_what"]:
+        values = (r["title"], r["table"], r["kind_label"], r["responsible"] or "–", r["due"] or "–", r["progress_label"])
+        for cell, value in zip(plan.add_row().cells, values):
+            cell.text = value
+
+    for section in record["by_kind"]:
+        doc.add_heading(section["label"], level=1)
+        for r in section["results"]:
+            doc.add_heading(f"{r['title']} ({r['table']})", level=2)
             if r["description"]:
                 para(r["description"])
-            for label, value in (
-                (_("Nächster Schritt"), r["next_step"]),
-                (_("Kontakt"), r["contact"]),
-                (_("Punkte"), votes_text(r)),
-                (_("Adressat"), r["addressee_label"]),
-                (_("Zusammengeführt mit"), r["merged_into"]),
-            ):
-                if value:
-                    para(value, bold_label=label)
+            for label, value in r["facts"]:
+                para(value, bold_label=label)
             for card in r["cards"]:
-                para(_card_line(card), "List Bullet")
+                para(_card_line(card, with_question=True), "List Bullet")
+
+    doc.add_heading(_("Anhang: nach Tischen"), level=1)
+    for table in record["tables"]:
+        doc.add_heading(table["name"], level=2)
+        if table["results"]:
+            para("; ".join(r["title"] for r in table["results"]), bold_label=_("Ergebnisse"))
         if any(group["cards"] for group in table["unsorted"]):
-            doc.add_heading(_("Nicht in Ergebnisse sortierte Karten"), level=2)
+            doc.add_heading(_("Nicht in Ergebnisse sortierte Karten"), level=3)
             for group in table["unsorted"]:
                 if group["cards"]:
-                    doc.add_heading(group["question"], level=3)
+                    para(group["question"]).runs[0].bold = True
                     for card in group["cards"]:
                         para(_card_line(card), "List Bullet")
 

@@ -58,6 +58,10 @@ def full_event(commands, event):
         commands.run("vote:add", participant(event, pid=f"voter{n}"), {"id": str(uuid.uuid4()), "result": results[kind]})
     commands.run("voting:close", lead(event))
     commands.run("event:update", lead(event), {"date": "24. November 2026", "place": "Stadtgarten, Schwäbisch Gmünd"})
+    commands.run("result:follow", lead(event), {"id": results["round_table"], "responsible": "Wohnungswirtschaft/Mieterbund",
+                                                "due": "2027-03-31", "progress": "in_progress"})
+    commands.run("news:add", lead(event), {"result": results["round_table"], "id": str(uuid.uuid4()),
+                                           "text": "Erstes Treffen im Rathaus"})
     return {"event": event, "cards": cards, "hidden": hidden["id"], "withdrawn": withdrawn["id"], "results": results, "merged": other}
 
 
@@ -85,15 +89,26 @@ def test_docx_structure(commands, full_event):
     headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == ("Title", "Ergebnisprotokoll")
     level1 = [t for s, t in headings if s == "Heading 1"]
-    assert level1[:5] == ["Bauen & Wohnen", "Ehrenamt & Beteiligung", "Arbeit", "Frauen", "Bildung & Ausbildung"]
-    assert level1[-1] == "Anhang: alle Ergebnisse nach Punkten"
+    # Who does what first, then one section per kind, then the tables and the ranking as appendices.
+    assert level1 == ["Wer macht was bis wann", "Projektideen", "Bestehende Angebote", "Problemhinweise",
+                      "Lösungsanregungen", "Runde Tische", "Anhang: nach Tischen", "Anhang: alle Ergebnisse nach Punkten"]
     level2 = [t for s, t in headings if s == "Heading 2"]
-    for label in RESULT_KINDS.values():
-        assert any(t.startswith(str(label) + ":") for t in level2), label
-    assert "Nicht in Ergebnisse sortierte Karten" in level2
+    assert [t.split(" – ")[0] for t in level2[:5]] == [str(label) for label in RESULT_KINDS.values()]
+    assert all(t.endswith("(Bauen & Wohnen)") for t in level2[:5])
+    assert level2[5:10] == ["Bauen & Wohnen", "Ehrenamt & Beteiligung", "Arbeit", "Frauen", "Bildung & Ausbildung"]
+    assert "Nicht in Ergebnisse sortierte Karten" in [t for s, t in headings if s == "Heading 3"]
     title_facts = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
     assert title_facts["Datum"] == "24. November 2026" and title_facts["Karten"] == "8"
-    ranking = doc.tables[1]
+    plan = doc.tables[1]
+    assert [c.text for c in plan.rows[0].cells] == ["Ergebnis", "Tisch", "Art", "Wer kümmert sich", "Bis wann", "Stand"]
+    rows = {row.cells[0].text: [c.text for c in row.cells] for row in plan.rows[1:]}
+    assert len(rows) == 5  # the merged result is under its target, not a line of its own
+    round_table = rows[f"{RESULT_KINDS['round_table']} – Sprachcafé g"]
+    assert round_table[3:] == ["Wohnungswirtschaft/Mieterbund", "31.03.2027", "in Arbeit"]
+    assert rows[f"{RESULT_KINDS['solution']} – Runder Tisch"][3:] == ["–", "–", "offen"]
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "Erstes Treffen im Rathaus" in body and "Frage: " in body
+    ranking = doc.tables[2]
     assert [c.text for c in ranking.rows[0].cells] == ["#", "Ergebnis", "Tisch", "Art", "Punkte", "Adressat"]
     assert ranking.rows[1].cells[4].text == "2"
     body = "\n".join(p.text for p in doc.paragraphs)
@@ -119,13 +134,18 @@ def test_markdown_and_html(app, commands, full_event):
     record = export.build_record(commands.store, full_event["event"]["id"])
     md = export.to_markdown(record)
     assert md.startswith("# Ergebnisprotokoll: Bürgerdialog Test")
-    assert "## Bauen & Wohnen" in md and ARABIC in md and "Beleidigung" not in md
+    assert "## Wer macht was bis wann" in md and "## Runde Tische" in md and "### Bauen & Wohnen" in md
+    assert "| Wohnungswirtschaft/Mieterbund | 31.03.2027 | in Arbeit |" in md
+    assert ARABIC in md and "Beleidigung" not in md
     http = app.test_client()
     http.get(f"/e/{full_event['event']['id']}/lead?k={commands.token(full_event['event']['id'], 'lead')}")
     page = http.get(f"/e/{full_event['event']['id']}/lead/record")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "@page" in html and "<script" not in html
     assert EMOJI in html and "Beleidigung" not in html and 'dir="auto"' in html
+    for text in ("Wer macht was bis wann", "Runde Tische", "Anhang: nach Tischen", "Wohnungswirtschaft/Mieterbund",
+                 "Erstes Treffen im Rathaus"):
+        assert text in html, text
 
 
 def test_json_backup_marks_hidden_cards_and_round_trips(tmp_path, commands, full_event):
