@@ -156,7 +156,15 @@ def event_state(event: dict) -> dict:
         "publish_note": event["publish_note"],
         "private_writing": bool(event["private_writing"]),
         "actors": event_actors(event),
+        "signup_delete_on": event["signup_delete_on"],
     }
+
+
+def signup_open(result: dict, event: dict) -> bool:
+    """Whether phones may sign up for a result: a Runder Tisch (or one the lead opened) that
+    the lead did not close, once the event has a date on which the sign-ups are deleted."""
+    wanted = result["signup"] == "open" or (result["signup"] == "" and result["kind"] == "round_table")
+    return wanted and result["status"] == ACTIVE and bool(event["signup_delete_on"])
 
 
 def event_actors(event: dict) -> list[str]:
@@ -262,6 +270,10 @@ ERRORS = {
     "bad_date": _l("Bitte ein Datum wie 2027-03-31 angeben."),
     "unknown_news": _l("Diese Meldung gibt es nicht (mehr)."),
     "too_many": _l("Zu viele Einträge: höchstens %(max)d."),
+    "consent_needed": _l("Bitte bestätigen Sie, dass Ihr Name und Ihre Kontaktangabe gespeichert werden dürfen."),
+    "signup_closed": _l("Für dieses Ergebnis ist keine Anmeldung offen."),
+    "name_needed": _l("Bitte geben Sie einen Namen an."),
+    "contact_needed": _l("Bitte geben Sie an, wie man Sie erreicht (Telefon oder E-Mail)."),
     "internal": _l("Ein Fehler im Server. Ihre Eingabe ist nicht verloren, bitte später erneut senden."),
 }
 

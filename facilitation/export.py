@@ -145,14 +145,14 @@ def follow_up_entry(r: dict) -> dict:
     latest = max(news, key=lambda n: n["at"]) if news else None
     return {
         "responsible": r["responsible"],
-        "due": _day(r["due"]) if r["due"] else "",
+        "due": day_text(r["due"]) if r["due"] else "",
         "progress_label": str(domain.PROGRESS[r["progress"]]),
         "reason": r["reason"] if r["progress"] == "not_feasible" else "",
-        "latest_news": f"{_day(latest['at'])}: {latest['text']}" if latest else "",
+        "latest_news": f"{day_text(latest['at'])}: {latest['text']}" if latest else "",
     }
 
 
-def _day(value) -> str:
+def day_text(value) -> str:
     """A day as the record's reader writes dates (German outside a request: the CLI, tests)."""
     day = datetime.date.fromisoformat(value) if isinstance(value, str) else datetime.date.fromtimestamp(value)
     return format_date(day, "medium", locale=str(get_locale() or "de") if has_request_context() else "de")
@@ -328,21 +328,27 @@ CSV_COLUMNS = ["table", "question", "round", "card", "language", "translation", 
 
 
 def to_csv(record: dict) -> bytes:
-    """One row per card. UTF-8 with BOM and ';' so Excel (German) opens it with umlauts intact."""
-    record = _map_strings(record, csv_cell)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Tisch"), _("Frage"), _("Runde"), _("Karte"), _("Sprache"), _("Deutsche Übersetzung"), _("Name"),
-                     _("Ergebnis"), _("Art"), _("Status")])
+    """One row per card."""
+    rows = []
     for table in record["tables"]:
         for r in table["results"]:
             for card in r["cards"]:
-                writer.writerow([table["name"], card["question"], card["round"], card["text"], card["lang_name"],
-                                 card["translation"], card["name"], r["title"], r["kind_label"], _("in Ergebnis")])
+                rows.append([table["name"], card["question"], card["round"], card["text"], card["lang_name"],
+                             card["translation"], card["name"], r["title"], r["kind_label"], _("in Ergebnis")])
         for group in table["unsorted"]:
             for card in group["cards"]:
-                writer.writerow([table["name"], card["question"], card["round"], card["text"], card["lang_name"],
-                                 card["translation"], card["name"], "", "", _("nicht sortiert")])
+                rows.append([table["name"], card["question"], card["round"], card["text"], card["lang_name"],
+                             card["translation"], card["name"], "", "", _("nicht sortiert")])
+    return csv_bytes([_("Tisch"), _("Frage"), _("Runde"), _("Karte"), _("Sprache"), _("Deutsche Übersetzung"), _("Name"),
+                      _("Ergebnis"), _("Art"), _("Status")], rows)
+
+
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """A CSV file Excel (German) opens right: UTF-8 with BOM, ';', no cell run as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for row in [header] + rows:
+        writer.writerow(_map_strings([str(v) if not isinstance(v, str) else v for v in row], csv_cell))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

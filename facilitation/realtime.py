@@ -14,6 +14,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 
 from . import access, commands_of, embeddings, views
 from .commands import COMMANDS
+from .commands import signups
 from .commands.results import likely, suggest
 from .domain import Actor, CommandError, Result, fail
 
@@ -37,6 +38,19 @@ def perform(app, actor: Actor, name: str, payload=None) -> Result:
 
 # Changes that give a card a new text (a card taken at the table is posted too).
 TEXT_CHANGES = {"card.posted", "card.edited"}
+
+
+def purge_hourly(app) -> None:
+    """Delete sign-ups whose deletion date has come: at start (a server that was off on the
+    date deletes then) and every hour while it runs (started by app.py once the database
+    proved writable; socketio.sleep lets the server serve meanwhile)."""
+    sio = app.extensions["socketio"]
+    while True:
+        try:
+            signups.purge(commands_of(app).store)
+        except Exception:  # a failed purge is tried again next hour; the server goes on
+            log.exception("sign-up purge failed")
+        sio.sleep(3600)
 
 
 def _refresh_vectors(app, sio: SocketIO, result: Result) -> None:

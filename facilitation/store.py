@@ -289,6 +289,29 @@ def m011_follow_up(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m012_signups(db: sqlite_utils.Database) -> None:
+    """Round-table sign-ups: a name and a contact from a phone, after consent, until the
+    event's deletion date. Results say whether sign-up is open ('' = by kind)."""
+    db.executescript(
+        """
+        ALTER TABLE results ADD COLUMN signup TEXT NOT NULL DEFAULT '';
+        ALTER TABLE events ADD COLUMN signup_delete_on TEXT NOT NULL DEFAULT '';
+        CREATE TABLE signups (
+            id TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            result_id TEXT NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+            participant_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            consent TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (result_id, participant_id)
+        );
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
@@ -298,7 +321,7 @@ CARD_COLUMNS = (
 )
 RESULT_COLUMNS = (
     "id, event_id, table_id, kind, title, description, next_step, contact, addressee, status, merged_into, "
-    "rank, version, created_at, updated_at, votes, i18n, paper_votes, responsible, due, progress, reason, news"
+    "rank, version, created_at, updated_at, votes, i18n, paper_votes, responsible, due, progress, reason, news, signup"
 )
 
 
@@ -575,7 +598,7 @@ class Store:
 
     def delete_event(self, event_id: str) -> None:
         """Remove an event and every row that belongs to it (inside a transaction)."""
-        for table in ("votes", "reactions", "undo_log", "changes", "cards", "results", "secrets"):
+        for table in ("signups", "votes", "reactions", "undo_log", "changes", "cards", "results", "secrets"):
             self.db.execute(f"DELETE FROM {table} WHERE event_id = ?", (event_id,))
         self.db.execute(
             "DELETE FROM questions WHERE table_id IN (SELECT id FROM tables WHERE event_id = ?)", (event_id,)
@@ -615,6 +638,40 @@ class Store:
     def delete_vote(self, vote_id: str) -> None:
         """Take one dot back."""
         self.db.execute("DELETE FROM votes WHERE id = ?", (vote_id,))
+
+    # -- round-table sign-ups (personal data: only the lead sees them) ----------
+
+    def signups(self, event_id: str) -> list[dict]:
+        """Every sign-up of an event, oldest first."""
+        return self._all("SELECT * FROM signups WHERE event_id = ? ORDER BY created_at, id", (event_id,))
+
+    def signups_of(self, event_id: str, participant_id: str | None) -> dict[str, dict]:
+        """This phone's sign-ups by result id."""
+        if not participant_id:
+            return {}
+        rows = self._all("SELECT * FROM signups WHERE event_id = ? AND participant_id = ?", (event_id, participant_id))
+        return {row["result_id"]: row for row in rows}
+
+    def insert_signup(self, row: dict) -> None:
+        """Insert a sign-up (inside a transaction)."""
+        self.db.table("signups").insert(row)
+
+    def delete_signup(self, result_id: str, participant_id: str) -> int:
+        """Remove a phone's sign-up for a result (inside a transaction); how many went."""
+        return self.db.execute("DELETE FROM signups WHERE result_id = ? AND participant_id = ?",
+                               (result_id, participant_id)).rowcount
+
+    def delete_signups(self, event_id: str) -> None:
+        """Delete every sign-up of an event (inside a transaction)."""
+        self.db.execute("DELETE FROM signups WHERE event_id = ?", (event_id,))
+
+    def purge_signups(self, today: str) -> int:
+        """Delete the sign-ups of every event whose deletion date has come; how many went."""
+        with self.transaction():
+            return self.db.execute(
+                "DELETE FROM signups WHERE event_id IN "
+                "(SELECT id FROM events WHERE signup_delete_on != '' AND signup_delete_on <= ?)", (today,)
+            ).rowcount
 
     def all_votes(self, event_id: str) -> list[dict]:
         """Every dot of an event (id, participant_id, result_id), oldest first."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 import uuid
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, outcomes, views
-from .commands import Commands
+from .commands import Commands, signups
 from .domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .holds import hold_words
 from .links import base_url, event_links
@@ -241,6 +242,8 @@ def _ui_strings() -> dict:
         "likely": _("passt vielleicht"),
         "progress": {k: str(v) for k, v in domain.PROGRESS.items()},
         "follow_up": _("Nachverfolgung"),
+        "signup": _("Anmeldung „Ich mache mit“"),
+        "signup_states": {"": _("wie die Art (Runder Tisch: offen)"), "open": _("offen"), "closed": _("geschlossen")},
         "responsible": _("Wer kümmert sich"),
         "due": _("Bis wann"),
         "progress_label": _("Stand"),
@@ -368,11 +371,55 @@ def _to_outcomes(event_id: str, table_id: int | None = None) -> Response:
 @bp.get("/e/<event_id>/results")
 def outcomes_page(event_id: str):
     """Was aus dem Dialog wurde: results by table and kind, how far each has come, the
-    latest news and the ranking. Public, printable, no contacts."""
+    latest news and the ranking. Public, printable, no contacts; "Ich mache mit" where a
+    result is open for sign-up."""
     _event_or_404(event_id)
-    data = outcomes.outcome(_commands().store, event_id)
-    return render_template("outcomes.html", data=data, event=data["event"], kinds=domain.RESULT_KINDS,
-                           progress=domain.PROGRESS, feed_url=url_for("web.outcomes_feed", event_id=event_id))
+    return _outcomes_page(event_id)
+
+
+def _outcomes_page(event_id: str, status: int = 200, form: dict | None = None, error: str = "", failed: str = ""):
+    store = _commands().store
+    data = outcomes.outcome(store, event_id)
+    event = data["event"]
+    body = render_template(
+        "outcomes.html", data=data, event=event, kinds=domain.RESULT_KINDS, progress=domain.PROGRESS,
+        feed_url=url_for("web.outcomes_feed", event_id=event_id),
+        open_ids={r["id"] for r in store.results(event_id) if domain.signup_open(r, event)},
+        mine=store.signups_of(event_id, access.participant_id()), consent=signups.consent_text(event),
+        form=form or {}, error=error, failed=failed, messages=get_flashed_messages(),
+    )
+    return body, status
+
+
+@bp.post("/e/<event_id>/results/<result_id>/signup")
+def signup_form(event_id: str, result_id: str):
+    """Ich mache mit: sign up for a round table (name, contact, consent), a plain form."""
+    payload = {"result": result_id, "name": request.form.get("name"), "contact": request.form.get("contact"),
+               "consent": request.form.get("consent") == "yes"}
+    return _signup_command(event_id, result_id, "signup:add", payload, _("Sie sind dabei. Danke!"))
+
+
+@bp.post("/e/<event_id>/results/<result_id>/signup/withdraw")
+def withdraw_signup_form(event_id: str, result_id: str):
+    """Take this phone's sign-up back."""
+    return _signup_command(event_id, result_id, "signup:remove", {"result": result_id},
+                           _("Ihre Anmeldung ist gelöscht."))
+
+
+def _signup_command(event_id: str, result_id: str, name: str, payload: dict, done: str) -> Response | tuple:
+    """Run a sign-up form through perform(); on a refusal the page comes back with what
+    was typed and the reason, next to the form."""
+    _event_or_404(event_id)
+    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    pid = _issue_participant_id()
+    if pid is None:
+        return _outcomes_page(event_id, 429, form, _("Gerade kommen sehr viele Neue über diese Adresse. Bitte in einer Minute noch einmal."), result_id)
+    try:
+        perform(current_app, Actor(PARTICIPANT, event_id, None, pid), name, payload)
+    except CommandError as err:
+        return _outcomes_page(event_id, 400, form, str(err.message), result_id)
+    flash(done)
+    return redirect(url_for("web.outcomes_page", event_id=event_id, _anchor=f"result-{result_id}"), code=303)
 
 
 @bp.get("/e/<event_id>/results.atom")
@@ -555,6 +602,8 @@ def lead(event_id: str):
     boot = _boot(event_id, LEAD)
     return _private(render_template(
         "lead.html",
+        signup_groups=_signup_groups(event_id),
+        suggested_delete_on=(datetime.date.today() + datetime.timedelta(days=365)).isoformat(),
         event=event,
         links=links,
         tables=commands.store.tables(event_id),
@@ -565,6 +614,45 @@ def lead(event_id: str):
         event_languages=domain.event_languages(event),
         boot=boot,
     ))
+
+
+def _signup_groups(event_id: str) -> list[dict]:
+    """The sign-ups per result, for the lead only; what is past its deletion date goes first."""
+    store = _commands().store
+    signups.purge(store)
+    rows = store.signups(event_id)
+    titles = {r["id"]: r["title"] for r in store.results(event_id)}
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row["result_id"], []).append(row)
+    return [{"result_id": rid, "title": titles.get(rid, ""), "signups": items} for rid, items in groups.items()]
+
+
+@bp.post("/e/<event_id>/lead/signups/delete-on")
+def signups_delete_on(event_id: str):
+    """The lead sets the day the sign-ups are deleted (a day that has come deletes them now)."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    try:
+        perform(current_app, _lead_actor(event_id), "signups:delete_on", {"date": request.form.get("date", "")})
+        flash(_("Gespeichert"), "notice")
+    except CommandError as err:
+        flash(str(err.message))
+    return redirect(url_for("web.lead", event_id=event_id, _anchor="signups"), code=303)
+
+
+@bp.get("/e/<event_id>/lead/signups.csv")
+def signups_csv(event_id: str):
+    """The sign-ups as CSV for the lead (Excel-safe like the record's CSV)."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    rows = [[group["title"], s["name"], s["contact"], time.strftime("%d.%m.%Y", time.localtime(s["created_at"]))]
+            for group in _signup_groups(event_id) for s in group["signups"]]
+    body = export.csv_bytes([_("Ergebnis"), _("Name"), _("Kontakt"), _("Angemeldet am")], rows)
+    response = Response(body, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="tischrunde-{event_id}-anmeldungen.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/e/<event_id>/lead/board")

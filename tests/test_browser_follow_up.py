@@ -66,3 +66,62 @@ def test_lead_updates_a_closed_events_result_and_the_table_qr_shows_it(browser, 
     shot(phone, "phone-outcomes-ar-390")
     assert serious_violations(phone) == []
     phone_ctx.close()
+
+
+def test_a_phone_signs_up_for_a_round_table_takes_it_back_and_the_deletion_date_holds(browser, server):
+    links = server.links()
+    table = links["tables"][1]
+    api = lead_api(server, links)
+    result = str(uuid.uuid4())
+    assert api.call("result:create", {"id": result, "table": table["id"], "kind": "round_table",
+                                      "title": "Runder Tisch Vereinsräume"})["ok"]
+    api.disconnect()
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    lead = ctx.new_page()
+    lead.goto(links["lead"])
+    lead.fill("#delete-on", "2099-12-31")
+    lead.click("#signups button >> text=Löschdatum speichern")
+    lead.wait_for_selector("#signups >> text=Löschdatum: 31.12.2099")
+
+    # During the evening the phone finds the page from its table page.
+    phone_ctx, phone = open_page(browser, PHONE, table["participant"])
+    phone.click("text=bei einem Runden Tisch mitmachen")
+    entry = f"#result-{result}"
+    phone.click(f"{entry} summary >> text=Ich mache mit")
+    phone.fill(f"#name-{result}", "Olena")
+    phone.fill(f"#contact-{result}", "olena@example.org")
+    phone.click(f"{entry} button >> text=Ich mache mit")  # without consent: refused, nothing lost
+    phone.wait_for_selector(f"{entry} .error-message >> text=gespeichert werden dürfen")
+    assert phone.input_value(f"#contact-{result}") == "olena@example.org"
+    assert "31.12.2099" in phone.locator(f"{entry} .consent").inner_text()
+    shot(phone, "phone-signup-consent-390")
+    assert serious_violations(phone) == []
+    phone.check(f"{entry} input[name=consent]")
+    phone.click(f"{entry} button >> text=Ich mache mit")
+    phone.wait_for_selector(f"{entry} >> text=Sie machen mit als Olena.")
+    shot(phone, "phone-signup-done-390")
+
+    lead.reload()
+    lead.wait_for_selector("#signups >> text=olena@example.org")
+    phone.click(f"{entry} button >> text=Anmeldung zurückziehen")
+    phone.wait_for_selector("text=Ihre Anmeldung ist gelöscht.")
+    lead.reload()
+    assert lead.locator("#signups >> text=olena@example.org").count() == 0
+
+    # Signed up again, then the deletion date comes: the list is empty.
+    phone.click(f"{entry} summary >> text=Ich mache mit")
+    phone.fill(f"#name-{result}", "Olena")
+    phone.fill(f"#contact-{result}", "olena@example.org")
+    phone.check(f"{entry} input[name=consent]")
+    phone.click(f"{entry} button >> text=Ich mache mit")
+    phone.wait_for_selector(f"{entry} >> text=Sie machen mit als Olena.")
+    lead.reload()
+    lead.wait_for_selector("#signups >> text=olena@example.org")
+    lead.fill("#delete-on", "2020-01-01")
+    lead.click("#signups button >> text=Löschdatum speichern")
+    lead.wait_for_selector("#signups >> text=Noch keine Anmeldungen.")
+    phone.reload()
+    assert phone.locator(f"{entry} >> text=Sie machen mit").count() == 0
+    ctx.close()
+    phone_ctx.close()

@@ -192,3 +192,79 @@ def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path,
     bad["results"][0]["due"] = "morgen"
     refused("invalid_backup", restore, bad, "kaputt")
     assert other.store.event("kaputt") is None
+
+
+# -- round-table sign-up ------------------------------------------------------------------
+
+
+@pytest.fixture
+def round_table(commands, event):
+    """An open event with a Runder Tisch result, sign-ups to be deleted at the end of 2099."""
+    result = str(uuid.uuid4())
+    commands.run("result:create", moderator(event), {"id": result, "kind": "round_table", "title": "Runder Tisch Wohnen"})
+    commands.run("signups:delete_on", lead(event), {"date": "2099-12-31"})
+    return {**event, "result": result}
+
+
+def signup(commands, event, pid="p1", **payload):
+    body = {"result": event["result"], "name": "Aylin", "contact": "aylin@example.org", "consent": True, **payload}
+    return commands.run("signup:add", participant(event, pid=pid), body)
+
+
+def test_a_phone_signs_up_with_consent_and_takes_it_back(commands, round_table):
+    signup(commands, round_table)
+    signup(commands, round_table, contact="0171 1234567")  # the same phone again: one entry, the new contact
+    rows = commands.store.signups(round_table["id"])
+    assert [(r["name"], r["contact"]) for r in rows] == [("Aylin", "0171 1234567")]
+    assert "31.12.2099" in rows[0]["consent"]  # what the person agreed to, with the deletion date
+    commands.run("signup:remove", participant(round_table, pid="someone-else"), {"result": round_table["result"]})
+    assert len(commands.store.signups(round_table["id"])) == 1  # another phone cannot take it back
+    commands.run("signup:remove", participant(round_table), {"result": round_table["result"]})
+    assert commands.store.signups(round_table["id"]) == []
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"consent": False}, "consent_needed"), ({"consent": "yes"}, "consent_needed"), ({"name": " "}, "name_needed"),
+    ({"contact": ""}, "contact_needed"), ({"contact": "x" * 121}, "title_too_long"),
+])
+def test_a_sign_up_needs_consent_a_name_and_a_contact(commands, round_table, payload, code):
+    refused(code, lambda: signup(commands, round_table, **payload))
+    assert commands.store.signups(round_table["id"]) == []
+
+
+def test_sign_up_is_open_for_round_tables_and_what_the_lead_opens_once_a_deletion_date_is_set(commands, event):
+    other = str(uuid.uuid4())
+    commands.run("result:create", moderator(event), {"id": other, "kind": "solution", "title": "Bänke"})
+    table = str(uuid.uuid4())
+    commands.run("result:create", moderator(event), {"id": table, "kind": "round_table", "title": "Runder Tisch"})
+    refused("signup_closed", signup, commands, {**event, "result": table})  # no deletion date yet
+    commands.run("signups:delete_on", lead(event), {"date": "2099-12-31"})
+    signup(commands, {**event, "result": table})
+    refused("signup_closed", signup, commands, {**event, "result": other})
+    commands.run("signup:set", lead(event), {"id": other, "signup": "open"})
+    signup(commands, {**event, "result": other}, pid="p2")
+    commands.run("signup:set", lead(event), {"id": table, "signup": "closed"})
+    refused("signup_closed", lambda: signup(commands, {**event, "result": table}, pid="p3"))
+    refused("forbidden", commands.run, "signup:set", moderator(event), {"id": table, "signup": "open"})
+
+
+def test_sign_ups_are_deleted_on_their_date_and_never_leave_the_leads_hands(app, commands, round_table):
+    from facilitation import export
+    from facilitation.commands import signups as signup_commands
+
+    signup(commands, round_table)
+    commands.run("event:close", lead(round_table), {})
+    signup(commands, round_table, pid="p2", name="Olena", contact="olena@example.org")  # after closing too
+    everywhere = [export.backup_json(commands.store, round_table["id"]).decode(),
+                  export.to_markdown(export.build_record(commands.store, round_table["id"])),
+                  app.test_client().get(f"/e/{round_table['id']}/results").get_data(as_text=True)]
+    assert not any("aylin@example.org" in text or "Olena" in text for text in everywhere)
+    assert signup_commands.purge(commands.store) == 0  # 2099 has not come
+    commands.store.update_event(round_table["id"], signup_delete_on="2020-01-01")
+    assert signup_commands.purge(commands.store) == 2
+    assert commands.store.signups(round_table["id"]) == []
+    # Setting a day that has come deletes at once.
+    commands.run("signups:delete_on", lead(round_table), {"date": "2099-12-31"})
+    signup(commands, round_table)
+    commands.run("signups:delete_on", lead(round_table), {"date": "2020-01-01"})
+    assert commands.store.signups(round_table["id"]) == []

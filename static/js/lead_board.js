@@ -94,8 +94,11 @@
       if (!text.value.trim()) return;
       act("news:add", { result: r.id, id: T.uuid4(), text: text.value }).then(function (ack) { if (ack.ok) text.value = ""; });
     } });
+    var signup = followOnly ? null : el("label", {}, [S.signup + " ", select(S.signup,
+      Object.keys(S.signup_states).map(function (k) { return { value: k, label: S.signup_states[k] }; }), r.signup || "",
+      function (value) { act("signup:set", { id: r.id, signup: value }); })]);
     return el("fieldset", { "class": "follow-up" }, [
-      el("legend", { text: S.follow_up }),
+      el("legend", { text: S.follow_up }), signup,
       el("label", {}, [S.responsible + " ", who]), el("label", {}, [S.due + " ", due]),
       el("label", {}, [S.progress_label + " ", state]), reason, save,
       el("p", { "class": "small", text: S.news }), news, text, add
