@@ -78,6 +78,7 @@ def valid_payloads(event: dict) -> dict[str, dict]:
         "signup:add": {"result": result, "name": "Aylin", "contact": "0171 1234567", "consent": True},
         "signup:remove": {"result": result}, "signup:set": {"id": result, "signup": "open"},
         "signups:delete_on": {"date": "2027-12-31"},
+        "affiliation:set": {"affiliation": "refugee"}, "method:set": {"mandate": "Auftrag", "rules": "1. Zuhören"},
         "vote:paper": {"result": result, "votes": 3},
         "wall:spotlight": {"kind": "card", "id": card}, "wall:focus": {"table": t},
         "card:react": {"id": card, "on": True}, "cards:reveal": {"table": t},

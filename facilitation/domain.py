@@ -91,6 +91,37 @@ DEFAULT_ACTORS = (
     "Kultureinrichtungen", "Freie Träger", "DRK", "Freiwillige Feuerwehr", "Freundeskreise/Ehrenamt",
     "Arbeitgeber/Kammern", "Gewerkschaften", "Wohnungswirtschaft/Mieterbund", "Bürgerschaft", "Geflüchtete",
 )
+# "Ich bin hier als …": optional, one tap, never shown per card; the record shows a group
+# only from MIN_GROUP people on.
+AFFILIATIONS = {
+    "refugee": _l("Geflüchtete/r"),
+    "resident": _l("Anwohner/in"),
+    "volunteer": _l("Ehrenamt"),
+    "administration": _l("Verwaltung"),
+    "politics": _l("Politik"),
+    "business": _l("Wirtschaft"),
+    "other": _l("Sonstige"),
+}
+MIN_GROUP = 5
+# The record's method section: what the lead can write, in this order.
+METHOD_PARTS = {
+    "mandate": _l("Auftrag"),
+    "course": _l("Ablauf des Abends"),
+    "rules": _l("Regeln für das Gespräch"),
+    "group": _l("Begleitgruppe"),
+}
+MAX_METHOD_LENGTH = 4000
+# A starting text for the rules (the lead edits or leaves it out).
+DEFAULT_RULES = _l(
+    "1. Alle Beiträge sind willkommen; jede und jeder spricht für sich.\n"
+    "2. Wir hören einander zu und lassen ausreden.\n"
+    "3. Wir fassen uns kurz, damit alle zu Wort kommen.\n"
+    "4. Wir gehen respektvoll miteinander um, auch wenn wir anderer Meinung sind.\n"
+    "5. Es gibt keine falschen Fragen; jede Sprache ist willkommen.\n"
+    "6. Wir schauen nach vorn: Was können wir gemeinsam tun?\n"
+    "7. Persönliches, das hier erzählt wird, bleibt im Raum.\n"
+    "8. Die Moderation achtet auf die Zeit und die Regeln."
+)
 MAX_ACTORS = 80
 MAX_NEWS_PER_RESULT = 100
 
@@ -158,6 +189,12 @@ def event_state(event: dict) -> dict:
         "actors": event_actors(event),
         "signup_delete_on": event["signup_delete_on"],
     }
+
+
+def method_of(event: dict) -> dict[str, str]:
+    """The event's method texts by part ('' for a part not written)."""
+    stored = json.loads(event.get("method") or "{}")
+    return {part: stored.get(part, "") for part in METHOD_PARTS}
 
 
 def signup_open(result: dict, event: dict) -> bool:

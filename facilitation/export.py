@@ -133,10 +133,37 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
         "ranking": ranking,
         "by_addressee": by_addressee,
         "by_kind": [section for section in by_kind if section["results"]],
+        "method": [[str(domain.METHOD_PARTS[part]), text] for part, text in domain.method_of(event).items() if text],
+        **presence_entry(store, event_id),
         "who_does_what": [e for section in by_kind for e in section["results"]],
         "made_at": time.strftime("%d.%m.%Y %H:%M"),
         "internal": internal,
     }
+
+
+def presence_entry(store, event_id: str) -> dict:
+    """Who was there, anonymously: phones that only read, and "Ich bin hier als …" per group,
+    a group shown only from domain.MIN_GROUP people on (fewer could be recognised)."""
+    counts: dict[str, int] = {}
+    for row in store.presence(event_id):
+        if row["affiliation"] in domain.AFFILIATIONS:
+            counts[row["affiliation"]] = counts.get(row["affiliation"], 0) + 1
+    return {
+        "readers_only": store.readers_only(event_id),
+        "affiliations": [[str(label), counts[key]] for key, label in domain.AFFILIATIONS.items()
+                         if counts.get(key, 0) >= domain.MIN_GROUP],
+        "affiliations_suppressed": any(0 < n < domain.MIN_GROUP for n in counts.values()),
+    }
+
+
+def presence_note() -> str:
+    """How the affiliation counts come about (written next to them in every format)."""
+    return _("Freiwillige, anonyme Angabe „Ich bin hier als …“; gezeigt werden nur Gruppen ab %(n)d Personen.",
+             n=domain.MIN_GROUP)
+
+
+def no_group_note() -> str:
+    return _("Keine Gruppe mit mindestens %(n)d Angaben.", n=domain.MIN_GROUP)
 
 
 def follow_up_entry(r: dict) -> dict:
@@ -270,9 +297,18 @@ def to_markdown(record: dict) -> str:
     out += [
         summary_line(c),
         "",
+        f"{_('Handys, die nur gelesen haben')}: {record['readers_only']}",
+        "",
         f"{_('Karten nach Sprache')}: {languages_text(record)}",
         "",
     ]
+    if record["method"]:
+        out += [f"## {_('Methode')}", ""]
+        for label, text in record["method"]:
+            out += [f"### {label}", "", text.replace("\n", "  \n"), ""]
+    out += [f"## {_('Wer war da')}", "", presence_note(), ""]
+    out += [f"- {label}: {n}" for label, n in record["affiliations"]] or [no_group_note()]
+    out.append("")
     out += [f"## {_('Wer macht was bis wann')}", ""]
     out += [f"| {_('Ergebnis')} | {_('Tisch')} | {_('Art')} | {_('Wer kümmert sich')} | {_('Bis wann')} | {_('Stand')} |",
             "|---|---|---|---|---|---|"]
@@ -381,6 +417,7 @@ def to_docx(record: dict) -> bytes:
         (_("Datum"), e["date"] or "–"),
         (_("Ort"), e["place"] or "–"),
         (_("Teilnehmende"), str(c["participants"])),
+        (_("Handys, die nur gelesen haben"), str(record["readers_only"])),
         (_("Karten"), str(c["cards"])),
         (_("Karten nach Sprache"), languages_text(record)),
         (_("Ergebnisse"), str(c["results"])),
@@ -390,6 +427,18 @@ def to_docx(record: dict) -> bytes:
         row[0].text, row[1].text = label, value
     para(_("Erstellt mit Tischrunde am %(when)s.", when=record["made_at"]))
     doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+
+    if record["method"]:
+        doc.add_heading(_("Methode"), level=1)
+        for label, text in record["method"]:
+            doc.add_heading(label, level=2)
+            para(text)
+    doc.add_heading(_("Wer war da"), level=1)
+    para(presence_note())
+    for label, n in record["affiliations"]:
+        para(str(n), "List Bullet", bold_label=label)
+    if not record["affiliations"]:
+        para(no_group_note())
 
     doc.add_heading(_("Wer macht was bis wann"), level=1)
     plan = doc.add_table(rows=1, cols=6)
@@ -470,7 +519,8 @@ def backup(store, event_id: str) -> dict:
                   "date": event["date"], "place": event["place"], **{k: event[k] for k in RUN_FIELDS},
                   "languages": json.loads(event["languages"]) if event["languages"] else [],
                   "hold_words": json.loads(event["hold_words"]) if event["hold_words"] else None,
-                  "actors": json.loads(event["actors"]) if event["actors"] else None},
+                  "actors": json.loads(event["actors"]) if event["actors"] else None,
+                  "method": domain.method_of(event)},
         "tables": [
             {"position": t["position"], "name": t["name"], "i18n": views.i18n(t), "moderation": t["moderation"],
              "questions": [{"position": q["position"], "text": q["text"], "i18n": views.i18n(q)}
@@ -493,6 +543,8 @@ def backup(store, event_id: str) -> dict:
         ],
         # Dots with the voter's random id only: counts and "who took part" survive a move.
         "dots": store.all_votes(event_id),
+        # Present phones with their optional "Ich bin hier als …": the record's counts survive a move.
+        "presence": store.presence(event_id),
     }
 
 
@@ -533,6 +585,10 @@ def _check_event(ev: dict) -> dict:
         "hold_words": check_words(ev["hold_words"]) if ev.get("hold_words") is not None else "",
         "actors": json.dumps([domain.check_label(name) for name in _check_list(ev["actors"], domain.MAX_ACTORS)],
                              ensure_ascii=False) if ev.get("actors") is not None else "",
+        "method": json.dumps({part: text for part in domain.METHOD_PARTS
+                              if (text := domain.check_optional_text((ev.get("method") or {}).get(part, ""),
+                                                                     domain.MAX_METHOD_LENGTH))},
+                             ensure_ascii=False) if ev.get("method") else "",
     }
 
 
@@ -647,11 +703,15 @@ def check_backup(data) -> dict:
                  "result_id": d["result_id"]} for d in _check_list(data.get("dots", []), 1_000_000)]
         if any(d["result_id"] not in table_of for d in dots):
             raise fail("invalid_backup")
+        presence = [{"participant_id": domain.check_label(p["participant_id"], 64),
+                     "affiliation": "" if not p["affiliation"] else
+                     domain.check_choice(p["affiliation"], domain.AFFILIATIONS, "invalid_backup")}
+                    for p in _check_list(data.get("presence", []), 1_000_000)]
     except domain.CommandError as err:
         raise fail("invalid_backup") from err
     except (KeyError, TypeError, AttributeError, ValueError) as err:
         raise fail("invalid_backup") from err
-    return {"event": event, "tables": tables, "results": results, "cards": cards, "dots": dots}
+    return {"event": event, "tables": tables, "results": results, "cards": cards, "dots": dots, "presence": presence}
 
 
 def backup_json(store, event_id: str) -> bytes:

@@ -312,6 +312,25 @@ def m012_signups(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m013_presence_and_method(db: sqlite_utils.Database) -> None:
+    """Who took part, anonymously: every phone that opened a table page (so phones that
+    only read count too) with its optional "Ich bin hier als …"; the record's method
+    section (JSON: mandate, course, rules, group)."""
+    db.executescript(
+        """
+        CREATE TABLE presence (
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            participant_id TEXT NOT NULL,
+            affiliation TEXT NOT NULL DEFAULT '',
+            first_seen REAL NOT NULL,
+            PRIMARY KEY (event_id, participant_id)
+        );
+        ALTER TABLE events ADD COLUMN method TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
@@ -598,13 +617,43 @@ class Store:
 
     def delete_event(self, event_id: str) -> None:
         """Remove an event and every row that belongs to it (inside a transaction)."""
-        for table in ("signups", "votes", "reactions", "undo_log", "changes", "cards", "results", "secrets"):
+        for table in ("presence", "signups", "votes", "reactions", "undo_log", "changes", "cards", "results", "secrets"):
             self.db.execute(f"DELETE FROM {table} WHERE event_id = ?", (event_id,))
         self.db.execute(
             "DELETE FROM questions WHERE table_id IN (SELECT id FROM tables WHERE event_id = ?)", (event_id,)
         )
         self.db.execute("DELETE FROM tables WHERE event_id = ?", (event_id,))
         self.db.execute("DELETE FROM events WHERE id = ?", (event_id,))
+
+    # -- who took part (anonymous) ---------------------------------------------
+
+    def note_presence(self, event_id: str, participant_id: str, affiliation: str | None = None) -> None:
+        """Count a phone as present (a page view); with ``affiliation``, set what it said it is."""
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO presence (event_id, participant_id, first_seen) VALUES (?, ?, ?)",
+                            (event_id, participant_id, time.time()))
+            if affiliation is not None:
+                self.db.execute("UPDATE presence SET affiliation = ? WHERE event_id = ? AND participant_id = ?",
+                                (affiliation, event_id, participant_id))
+
+    def affiliation_of(self, event_id: str, participant_id: str | None) -> str:
+        """What this phone said it is here as ('' = nothing said)."""
+        row = self._one("SELECT affiliation FROM presence WHERE event_id = ? AND participant_id = ?",
+                        (event_id, participant_id or ""))
+        return row["affiliation"] if row else ""
+
+    def presence(self, event_id: str) -> list[dict]:
+        """Every present phone: participant id and affiliation (for counts and the backup)."""
+        return self._all("SELECT participant_id, affiliation FROM presence WHERE event_id = ? ORDER BY first_seen, "
+                         "participant_id", (event_id,))
+
+    def readers_only(self, event_id: str) -> int:
+        """Phones that opened a table page but wrote no card and gave no dot."""
+        row = self._one(
+            "SELECT count(*) AS n FROM presence WHERE event_id = ? AND participant_id NOT IN "
+            "(SELECT author_id FROM cards WHERE event_id = ? AND status != 'withdrawn' "
+            "UNION SELECT participant_id FROM votes WHERE event_id = ?)", (event_id, event_id, event_id))
+        return row["n"]
 
     def participant_count(self, event_id: str) -> int:
         """How many phones took part: wrote a card or gave a dot."""

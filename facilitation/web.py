@@ -446,7 +446,10 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
     pid = _issue_participant_id()
     if pid is None:
         status, error = 429, _("Gerade kommen sehr viele Neue über diese Adresse. Bitte laden Sie die Seite in einer Minute neu.")
-    state = views.snapshot(_commands().store, Actor(PARTICIPANT, event["id"], table["id"], pid))
+    store = _commands().store
+    if pid is not None:
+        _note_presence(store, event["id"], pid)
+    state = views.snapshot(store, Actor(PARTICIPANT, event["id"], table["id"], pid))
     questions = [q for q in state["questions"] if q["table_id"] == table["id"]]
     results = [r for r in state["results"] if r["table_id"] == table["id"]]
     boot = _boot(event["id"], PARTICIPANT, table["id"])
@@ -461,6 +464,8 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
         table_cards=state["cards"],
         results=results,
         kinds=domain.RESULT_KINDS,
+        affiliations=domain.AFFILIATIONS,
+        affiliation=store.affiliation_of(event["id"], pid),
         form=form or {},
         form_id=str(uuid.uuid4()),
         error=error,
@@ -503,6 +508,21 @@ def _form_command(event_id: str, table_id: int, name: str, payload: dict, done: 
         return _participant_page(event, table, 500, form=form, error=str(domain.ERRORS["internal"]))
     flash(done)
     return redirect(url_for("web.participant", event_id=event_id, table_id=table_id), code=303)
+
+
+def _note_presence(store, event_id: str, pid: str) -> None:
+    """Count this phone as present (readers count too); a page view never fails on it."""
+    try:
+        store.note_presence(event_id, pid)
+    except Exception:  # noqa: BLE001 - a read-only disk must not take the page away
+        current_app.logger.exception("presence not noted")
+
+
+@bp.post("/e/<event_id>/t/<int:table_id>/affiliation")
+def affiliation_form(event_id: str, table_id: int):
+    """"Ich bin hier als …": one tap, optional, anonymous."""
+    return _form_command(event_id, table_id, "affiliation:set", {"affiliation": request.form.get("affiliation", "")},
+                         _("Danke!"))
 
 
 @bp.post("/e/<event_id>/t/<int:table_id>/cards")
@@ -603,6 +623,7 @@ def lead(event_id: str):
     return _private(render_template(
         "lead.html",
         signup_groups=_signup_groups(event_id),
+        method_parts=domain.METHOD_PARTS, method_limit=domain.MAX_METHOD_LENGTH, method=_method_form_values(event),
         suggested_delete_on=(datetime.date.today() + datetime.timedelta(days=365)).isoformat(),
         event=event,
         links=links,
@@ -626,6 +647,28 @@ def _signup_groups(event_id: str) -> list[dict]:
     for row in rows:
         groups.setdefault(row["result_id"], []).append(row)
     return [{"result_id": rid, "title": titles.get(rid, ""), "signups": items} for rid, items in groups.items()]
+
+
+def _method_form_values(event: dict) -> dict[str, str]:
+    """The method texts for the console's form: the rules start as a suggestion until saved."""
+    values = domain.method_of(event)
+    if not event["method"]:
+        values["rules"] = str(domain.DEFAULT_RULES)
+    return values
+
+
+@bp.post("/e/<event_id>/lead/method")
+def method_form(event_id: str):
+    """The lead saves the record's method section."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    payload = {part: request.form.get(part, "") for part in domain.METHOD_PARTS}
+    try:
+        perform(current_app, _lead_actor(event_id), "method:set", payload)
+        flash(_("Gespeichert"), "notice")
+    except CommandError as err:
+        flash(str(err.message))
+    return redirect(url_for("web.lead", event_id=event_id, _anchor="method"), code=303)
 
 
 @bp.post("/e/<event_id>/lead/signups/delete-on")
@@ -734,7 +777,8 @@ def sheets(event_id: str):
 
 
 def _record_html(event_id: str, internal: bool = False) -> str:
-    return render_template("record.html", record=export.build_record(_commands().store, event_id, internal))
+    return render_template("record.html", record=export.build_record(_commands().store, event_id, internal),
+                           min_group=domain.MIN_GROUP)
 
 
 def _internal() -> bool:

@@ -125,3 +125,55 @@ def test_a_phone_signs_up_for_a_round_table_takes_it_back_and_the_deletion_date_
     assert phone.locator(f"{entry} >> text=Sie machen mit").count() == 0
     ctx.close()
     phone_ctx.close()
+
+
+def test_the_record_has_its_sections_who_does_what_and_affiliation_counts_with_a_group_of_four_hidden(browser, server):
+    links = server.links()
+    table = links["tables"][0]
+    # Phones answer "Ich bin hier als …" on the table page: five Geflüchtete, four Verwaltung.
+    for n, label in enumerate(["Geflüchtete/r"] * 4 + ["Verwaltung"] * 4):
+        ctx, phone = open_page(browser, PHONE, table["participant"])
+        phone.click(f".here-as button >> text={label}")
+        phone.wait_for_selector(f".here-as button[aria-pressed=true] >> text={label}")
+        if n == 0:
+            shot(phone, "phone-here-as-390")
+            assert serious_violations(phone) == []
+        ctx.close()
+    ctx, phone = open_page(browser, PHONE, table["participant"])
+    phone.click(".here-as button >> text=Verwaltung")
+    phone.click(".here-as button >> text=Geflüchtete/r")  # changed its mind: counted once, as Geflüchtete/r
+    phone.wait_for_selector(".here-as button[aria-pressed=true] >> text=Geflüchtete/r")
+    ctx.close()
+
+    seed_cards(server, table["id"], ["Mehr Sitzbänke am Marktplatz"])
+    api = lead_api(server, links)
+    card = api.call("sync", {"since": 0})["snapshot"]["cards"][0]["id"]
+    result = str(uuid.uuid4())
+    assert api.call("result:create", {"id": result, "table": table["id"], "kind": "project_idea", "title": "Sitzbänke",
+                                      "cards": [card]})["ok"]
+    assert api.call("result:follow", {"id": result, "responsible": "Kommunalverwaltung", "due": "2027-03-31",
+                                      "progress": "in_progress"})["ok"]
+    api.disconnect()
+
+    lead_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    lead = lead_ctx.new_page()
+    lead.goto(links["lead"])
+    lead.fill("#method-mandate", "Der Gemeinderat fragt: Wie gelingt das Ankommen in Gmünd?")
+    lead.click("#method button >> text=Methode speichern")
+    lead.wait_for_selector("text=Gespeichert")
+    record = lead_ctx.new_page()
+    record.goto(links["lead"].split("/lead")[0] + "/lead/record")
+    headings = record.locator("h2").all_inner_texts()
+    assert headings[:4] == ["Methode", "Wer war da", "Wer macht was bis wann", "Projektideen"]
+    assert "Anhang: nach Tischen" in headings
+    assert "Wie gelingt das Ankommen in Gmünd?" in record.content()
+    assert "Wir hören einander zu" in record.content()  # the suggested rules, saved with the method
+    who = record.locator("section:has(h2:text-is('Wer war da'))").inner_text()
+    assert "Geflüchtete/r\t5" in who and "Verwaltung" not in who  # a group of 4 is not shown
+    assert "nur gelesen" in record.locator(".title-page").inner_text()
+    plan = record.locator("section:has(h2:text-is('Wer macht was bis wann')) tr").all_inner_texts()
+    assert any("Sitzbänke" in row and "Kommunalverwaltung" in row and "31.03.2027" in row and "in Arbeit" in row
+               for row in plan)
+    record.set_viewport_size({"width": 900, "height": 1400})
+    shot(record, "record-900")
+    lead_ctx.close()

@@ -90,7 +90,7 @@ def test_docx_structure(commands, full_event):
     assert headings[0] == ("Title", "Ergebnisprotokoll")
     level1 = [t for s, t in headings if s == "Heading 1"]
     # Who does what first, then one section per kind, then the tables and the ranking as appendices.
-    assert level1 == ["Wer macht was bis wann", "Projektideen", "Bestehende Angebote", "Problemhinweise",
+    assert level1 == ["Wer war da", "Wer macht was bis wann", "Projektideen", "Bestehende Angebote", "Problemhinweise",
                       "Lösungsanregungen", "Runde Tische", "Anhang: nach Tischen", "Anhang: alle Ergebnisse nach Punkten"]
     level2 = [t for s, t in headings if s == "Heading 2"]
     assert [t.split(" – ")[0] for t in level2[:5]] == [str(label) for label in RESULT_KINDS.values()]

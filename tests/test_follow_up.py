@@ -166,6 +166,8 @@ def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path,
     commands.run("result:follow", lead(closed), {"id": r, "responsible": "Bürgerverein Hardt", "due": "2027-03-31",
                                                  "progress": "not_feasible", "reason": "Denkmalschutz"})
     commands.run("news:add", lead(closed), {"result": r, "id": str(uuid.uuid4()), "text": "Gespräch geführt"})
+    commands.run("method:set", lead(closed), {"mandate": "Wie gelingt Ankommen?"})
+    commands.store.note_presence(closed["id"], "phone-1", "refugee")
     data = json.loads(export.backup_json(commands.store, closed["id"]))
     other = commands_of(create_app({"DATABASE": str(tmp_path / "other.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
 
@@ -178,9 +180,11 @@ def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path,
                                                                               "not_feasible", "Denkmalschutz")
     assert [n["text"] for n in json.loads(row["news"])] == ["Gespräch geführt"]
     assert domain.event_actors(other.store.event("kopie")) == ["Kommunalverwaltung", "Bürgerverein Hardt"]
+    assert domain.method_of(other.store.event("kopie"))["mandate"] == "Wie gelingt Ankommen?"
+    assert other.store.presence("kopie") == [{"participant_id": "phone-1", "affiliation": "refugee"}]
     # A backup from before the follow-up existed: the fields are simply not there.
     old = json.loads(json.dumps(data))
-    del old["event"]["actors"]
+    del old["event"]["actors"], old["event"]["method"], old["presence"]
     for result in old["results"]:
         for key in ("responsible", "due", "progress", "reason", "news"):
             del result[key]
@@ -268,3 +272,52 @@ def test_sign_ups_are_deleted_on_their_date_and_never_leave_the_leads_hands(app,
     signup(commands, round_table)
     commands.run("signups:delete_on", lead(round_table), {"date": "2020-01-01"})
     assert commands.store.signups(round_table["id"]) == []
+
+
+# -- who took part, and the method ------------------------------------------------------
+
+
+def test_affiliations_count_only_groups_of_five_and_readers_count_too(app, commands, event):
+    from facilitation import export
+
+    def phone(pid, affiliation=None, writes=False):
+        commands.store.note_presence(event["id"], pid)  # what opening the table page does
+        if affiliation is not None:
+            commands.run("affiliation:set", participant(event, pid=pid), {"affiliation": affiliation})
+        if writes:
+            commands.run("card:post", participant(event, pid=pid), card_payload(event, text=f"Karte von {pid}"))
+
+    for n in range(5):
+        phone(f"r{n}", "refugee", writes=n < 2)
+    for n in range(4):
+        phone(f"a{n}", "resident")  # a group of 4: never shown
+    phone("v0", "volunteer")
+    phone("v0", "")  # and taken back
+    phone("quiet")
+    record = export.build_record(commands.store, event["id"])
+    assert record["affiliations"] == [["Geflüchtete/r", 5]]
+    assert record["affiliations_suppressed"] is True
+    assert record["readers_only"] == 9  # 11 phones, 2 wrote
+    md = export.to_markdown(record)
+    assert "- Geflüchtete/r: 5" in md and "Anwohner" not in md and "Handys, die nur gelesen haben: 9" in md
+    refused("invalid_payload", commands.run, "affiliation:set", participant(event, pid="x"), {"affiliation": "Polizei"})
+    # Never per card: no card view and no change carries it.
+    assert "refugee" not in repr(commands.store.cards(event["id"]))
+
+
+def test_the_method_section_is_the_leads_and_the_rules_start_as_a_suggestion(app, commands, event):
+    from facilitation import export
+
+    http = app.test_client()
+    http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    console = http.get(f"/e/{event['id']}/lead").get_data(as_text=True)
+    assert "Wir hören einander zu" in console  # the suggested rules, in the form only
+    assert export.build_record(commands.store, event["id"])["method"] == []
+    commands.run("method:set", lead(event), {"mandate": "Der Gemeinderat fragt: Wie gelingt Ankommen?",
+                                             "group": "Integrationsbeirat, Stadtverwaltung"})
+    commands.run("event:close", lead(event), {})
+    commands.run("method:set", lead(event), {"course": "18 Uhr Begrüßung, drei Runden, Marktplatz"})  # closed: still
+    record = export.build_record(commands.store, event["id"])
+    assert [label for label, _ in record["method"]] == ["Auftrag", "Ablauf des Abends", "Begleitgruppe"]
+    refused("forbidden", commands.run, "method:set", moderator(event), {"mandate": "x"})
+    refused("title_too_long", commands.run, "method:set", lead(event), {"rules": "x" * 4001})

@@ -79,6 +79,7 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
 
     return [
         ("phone0", "card:post", lambda: card("a")),
+        ("phone1", "affiliation:set", lambda: {"affiliation": "refugee"}),
         ("phone0", "card:post", lambda: card("b", text="Telefon 0171 1234567")),
         ("phone1", "card:post", lambda: card("c", table=t1, text="Sprachkurs am Abend")),
         ("phone0", "card:post", lambda: card("d", text="zurückziehen")),
@@ -145,6 +146,7 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
         ("follower", "news:add", lambda: {"result": ids["r1"], "id": str(uuid.uuid4()), "text": "Zweite folgt im Mai"}),
         ("follower", "result:follow", lambda: {"id": ids["r1"], "progress": "done"}),
         ("lead", "signups:delete_on", lambda: {"date": "2099-12-31"}),
+        ("lead", "method:set", lambda: {"mandate": "Wie gelingt Ankommen?"}),
         ("lead", "signup:set", lambda: {"id": ids["r1"], "signup": "open"}),
         ("phone0", "signup:add", lambda: {"result": ids["r1"], "name": "Aylin", "contact": "aylin@example.org", "consent": True}),
         ("phone0", "signup:remove", lambda: {"result": ids["r1"]}),

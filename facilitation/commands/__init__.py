@@ -15,6 +15,6 @@ no-JavaScript forms and the command line all go through it.
 from .core import COMMANDS, Call, Commands, Spec, command
 
 # Importing the capability modules registers their commands.
-from . import cards, evening, events, follow_up, results, signups, translations, voting  # noqa: E402,F401
+from . import cards, evening, events, follow_up, record, results, signups, translations, voting  # noqa: E402,F401
 
 __all__ = ["COMMANDS", "Call", "Commands", "Spec", "command"]

@@ -101,6 +101,8 @@ def import_event(c: Call, p: dict) -> Result:
                            "author_id": card["author"], "version": 1})
     for d in data["dots"]:
         store.insert_vote(str(uuid.uuid4()) if copy else d["id"], event_id, d["participant_id"], renamed(d["result_id"]))
+    for p in data["presence"]:
+        store.note_presence(event_id, p["participant_id"], p["affiliation"])
     return Result([], {"event_id": event_id})
 
 
