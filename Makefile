@@ -6,12 +6,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench chromium extract clean
+.PHONY: run test bench chromium libreoffice extract clean
 
 run: $(VENV)/.installed $(MO)
 	$(PY) app.py
 
-test: $(VENV)/.test-installed $(MO) chromium
+test: $(VENV)/.test-installed $(MO) chromium libreoffice
 	$(PY) -m pytest
 
 bench: $(VENV)/.test-installed $(MO)
@@ -35,6 +35,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
+# The record's DOCX is opened by LibreOffice in a test (converted to PDF, headless).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "Installing Debian's LibreOffice Writer (no GUI) for the DOCX test"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends libreoffice-writer-nogui; }
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -i $< -o $@

@@ -347,7 +347,8 @@ def _card_line(card: dict, with_question: bool = False) -> str:
     name = f" — {card['name']}" if card["name"] else ""
     translation = f" [{card['lang_name']} → Deutsch: {card['translation']}]" if card.get("translation") else ""
     at_table = f" ({_('am Tisch aufgenommen')})" if card.get("at_table") else ""
-    question = f" ({_('Frage')}: {card['question']})" if with_question else ""
+    # Left-to-right marks keep "(Frage: …?)" in its order inside a right-to-left card.
+    question = f" \u200e({_('Frage')}: {card['question']})\u200e" if with_question else ""
     return f"{card['text']}{name}{translation}{at_table}{question}".replace("\n", " ")
 
 
@@ -386,6 +387,27 @@ def csv_bytes(header: list[str], rows: list[list]) -> bytes:
     for row in [header] + rows:
         writer.writerow(_map_strings([str(v) if not isinstance(v, str) else v for v in row], csv_cell))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# "Wer macht was bis wann" in Word: equal columns broke "Kommunalverwaltung" and dates
+# mid-word in LibreOffice; the long texts get the room (16.4 cm of a 16.5 cm line).
+PLAN_WIDTHS_CM = (3.4, 2.3, 2.3, 4.2, 2.2, 2.0)
+PLAN_FONT_PT = 9
+RANKING_WIDTHS_CM = (0.8, 4.6, 2.9, 2.9, 1.6, 3.6)
+
+
+def _column_widths(table, widths_cm, font_pt: int) -> None:
+    """Fixed column widths, as Word and LibreOffice both read them, and a smaller font."""
+    from docx.shared import Cm, Pt
+
+    for run in (run for row in table.rows for cell in row.cells for p in cell.paragraphs for run in p.runs):
+        run.font.size = Pt(font_pt)
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm):
+        column.width = Cm(width)  # the grid LibreOffice lays out by
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)  # the cell widths Word reads
 
 
 def to_docx(record: dict) -> bytes:
@@ -450,6 +472,7 @@ def to_docx(record: dict) -> bytes:
         values = (r["title"], r["table"], r["kind_label"], r["responsible"] or "–", r["due"] or "–", r["progress_label"])
         for cell, value in zip(plan.add_row().cells, values):
             cell.text = value
+    _column_widths(plan, PLAN_WIDTHS_CM, PLAN_FONT_PT)
 
     for section in record["by_kind"]:
         doc.add_heading(section["label"], level=1)
@@ -484,6 +507,7 @@ def to_docx(record: dict) -> bytes:
         cells = ranking.add_row().cells
         for cell, value in zip(cells, (str(n), r["title"], r["table"], r["kind_label"], str(r["votes"]), r["addressee_label"])):
             cell.text = value
+    _column_widths(ranking, RANKING_WIDTHS_CM, PLAN_FONT_PT)
     doc.add_heading(_("Nach Adressat"), level=2)
     for addressee, entries in record["by_addressee"].items():
         doc.add_heading(addressee, level=3)
