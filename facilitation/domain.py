@@ -47,6 +47,10 @@ INPUT_LIMITS = {
 }
 MAX_TABLES = 50
 MAX_QUESTIONS = 10
+# What a new event may have (the console and the command line): 1-30 tables, 1-5 questions.
+NEW_EVENT_TABLES = (1, 30)
+NEW_EVENT_QUESTIONS = (1, 5)
+MAX_BACKGROUND_LENGTH = 4000
 # Ids and numbers from clients: SQLite integers end at 2**63; JSON-safe ones at 2**53.
 MAX_INT = 2**53
 
@@ -105,6 +109,7 @@ AFFILIATIONS = {
 MIN_GROUP = 5
 # The record's method section: what the lead can write, in this order.
 METHOD_PARTS = {
+    "background": _l("Hintergrund"),
     "mandate": _l("Auftrag"),
     "course": _l("Ablauf des Abends"),
     "rules": _l("Regeln für das Gespräch"),
@@ -301,6 +306,10 @@ ERRORS = {
     "own_card": _l("Ihrer eigenen Karte stimmen Sie schon zu."),
     "invalid_event_id": _l("Eine Veranstaltungs-ID besteht aus 1 bis 40 Kleinbuchstaben, Ziffern, - oder _."),
     "too_large": _l("Die Eingabe ist zu groß."),
+    "table_count": _l("Eine Veranstaltung hat 1 bis 30 Tische."),
+    "question_count": _l("Ein Tisch hat 1 bis 5 Fragen."),
+    "unknown_dialog": _l("Diesen Dialog gibt es nicht."),
+    "not_round_table": _l("Eine Folgeveranstaltung geht von einem Runden Tisch aus."),
     "unknown_actor": _l("Diesen Akteur gibt es in der Liste der Veranstaltung nicht."),
     "unknown_progress": _l("Diesen Stand gibt es nicht."),
     "reason_needed": _l("Bitte sagen Sie, warum es nicht umsetzbar ist."),

@@ -331,6 +331,20 @@ def m013_presence_and_method(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m014_dialogs_and_templates(db: sqlite_utils.Database) -> None:
+    """A Dialog (process) groups events; templates saved from an event (server-wide)."""
+    db.executescript(
+        """
+        CREATE TABLE dialogs (id TEXT PRIMARY KEY, title TEXT NOT NULL, created_at REAL NOT NULL);
+        ALTER TABLE events ADD COLUMN dialog_id TEXT REFERENCES dialogs(id);
+        CREATE TABLE saved_templates (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL, created_at REAL NOT NULL
+        );
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
@@ -624,6 +638,33 @@ class Store:
         )
         self.db.execute("DELETE FROM tables WHERE event_id = ?", (event_id,))
         self.db.execute("DELETE FROM events WHERE id = ?", (event_id,))
+
+    # -- dialogs and saved templates --------------------------------------------
+
+    def insert_dialog(self, dialog_id: str, title: str) -> None:
+        """A new Dialog (inside a transaction)."""
+        self.db.execute("INSERT INTO dialogs (id, title, created_at) VALUES (?, ?, ?)", (dialog_id, title, time.time()))
+
+    def dialog(self, dialog_id: str) -> dict | None:
+        """One Dialog."""
+        return self._one("SELECT * FROM dialogs WHERE id = ?", (dialog_id,))
+
+    def dialog_events(self, dialog_id: str) -> list[dict]:
+        """The events of a Dialog, oldest first."""
+        return self._all("SELECT * FROM events WHERE dialog_id = ? ORDER BY created_at, id", (dialog_id,))
+
+    def insert_saved_template(self, template_id: str, name: str, data: str) -> None:
+        """Store a template saved from an event (inside a transaction)."""
+        self.db.execute("INSERT INTO saved_templates (id, name, data, created_at) VALUES (?, ?, ?, ?)",
+                        (template_id, name, data, time.time()))
+
+    def saved_templates(self) -> list[dict]:
+        """Every saved template, newest first."""
+        return self._all("SELECT * FROM saved_templates ORDER BY created_at DESC, id")
+
+    def saved_template(self, template_id: str) -> dict | None:
+        """One saved template."""
+        return self._one("SELECT * FROM saved_templates WHERE id = ?", (template_id,))
 
     # -- who took part (anonymous) ---------------------------------------------
 

@@ -147,6 +147,7 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
         ("follower", "result:follow", lambda: {"id": ids["r1"], "progress": "done"}),
         ("lead", "signups:delete_on", lambda: {"date": "2099-12-31"}),
         ("lead", "method:set", lambda: {"mandate": "Wie gelingt Ankommen?"}),
+        ("lead", "template:save", lambda: {"name": "Unser Abend"}),
         ("lead", "signup:set", lambda: {"id": ids["r1"], "signup": "open"}),
         ("phone0", "signup:add", lambda: {"result": ids["r1"], "name": "Aylin", "contact": "aylin@example.org", "consent": True}),
         ("phone0", "signup:remove", lambda: {"result": ids["r1"]}),

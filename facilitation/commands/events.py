@@ -6,10 +6,11 @@ that realtime.perform turns into what the connected screens must learn.
 """
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 
-from .. import domain
+from .. import domain, views
 from ..domain import ADMIN, FOLLOWER, INTERPRETER, LEAD, MODERATOR, Result, fail
 from ..export import check_backup
 from ..templates_library import get_template
@@ -34,30 +35,140 @@ def _new_table(c: Call, event_id: str, position: int, name: str) -> int:
     return table_id
 
 
+# What a saved template carries besides tables and questions.
+TEMPLATE_SETTINGS = ("rounds", "round_minutes", "dots", "moderation", "languages", "private_writing", "auto_timer",
+                     "sorting_minutes", "market_minutes", "actors")
+
+
 @command("event:create", roles=(LEAD, ADMIN), needs_event=False)
 def create_event(c: Call, p: dict) -> Result:
-    """Create an event from a template, with a secret link per table and for the lead.
+    """Create an event with a secret link per table and for the lead.
 
-    ``tables`` (a list of names) replaces the template's tables, each with the
-    template's questions. Only an admin (the command line) picks the id.
+    From a built-in template, or a saved one (``saved:<id>``: its tables, questions,
+    translations, settings and actor list). ``tables`` (names) or ``table_count`` (1-30)
+    and ``questions`` (1-5 texts) replace the template's. ``dialog``: "same" puts it in the
+    Dialog of the lead's event (made on the spot if there is none). ``follow_of``: a Runder
+    Tisch result of the lead's event; the new event starts with its title and its cards as
+    background. Only an admin (the command line) picks the id.
     """
-    spec = get_template(p.get("template"))
-    if spec is None:
-        raise fail("unknown_template")
-    title = domain.check_label(p.get("title"))
-    names = p.get("tables")
-    if names is not None:
-        if not isinstance(names, list) or not 1 <= len(names) <= domain.MAX_TABLES:
-            raise fail("invalid_payload")
-        names = [domain.check_label(n) for n in names]
+    spec, saved = _template_of(c, p.get("template"))
+    origin = _follow_of(c, p.get("follow_of"))
+    title = domain.check_label(p.get("title") if p.get("title") not in (None, "") or not origin else origin["title"])
+    tables = _table_names(p, spec)
+    questions = _questions(p, spec)
     wanted = p.get("id") if c.actor.role == ADMIN else None
     event_id = domain.check_event_id(wanted) if wanted is not None else new_event_id()
-    _new_event(c, event_id, title, p["template"])
-    for position, name in enumerate(names or spec["tables"], start=1):
+    _new_event(c, event_id, title, "blank" if saved else p["template"])
+    for position, name in enumerate(tables, start=1):
         table_id = _new_table(c, event_id, position, name)
-        for q_position, text in enumerate(spec["questions"], start=1):
-            c.store.insert_question(table_id, q_position, text)
-    return Result([], {"event_id": event_id})
+        shape = saved["tables"][position - 1] if saved and p.get("tables") is None and p.get("table_count") is None else None
+        if shape:
+            c.store.set_i18n("table", table_id, json.dumps(shape.get("i18n") or {}, ensure_ascii=False))
+        for q_position, text in enumerate(questions or [q["text"] for q in shape["questions"]], start=1):
+            question_id = c.store.insert_question(table_id, q_position, text)
+            if shape and not questions:
+                c.store.set_i18n("question", question_id, json.dumps(shape["questions"][q_position - 1].get("i18n") or {},
+                                                                     ensure_ascii=False))
+    fields = {k: v for k, v in (saved or {}).get("settings", {}).items() if k in TEMPLATE_SETTINGS}
+    if origin:
+        fields["method"] = json.dumps({"background": origin["background"]}, ensure_ascii=False)
+    dialog_id = _dialog_for(c, p.get("dialog"))
+    if dialog_id:
+        fields["dialog_id"] = dialog_id
+    if fields:
+        c.store.update_event(event_id, **fields)
+    return Result([], {"event_id": event_id, "dialog": dialog_id})
+
+
+def _template_of(c: Call, name) -> tuple[dict, dict | None]:
+    """A built-in template, or a saved one with its data."""
+    if isinstance(name, str) and name.startswith("saved:"):
+        row = c.store.saved_template(name[len("saved:"):])
+        if row is None:
+            raise fail("unknown_template")
+        data = json.loads(row["data"])
+        return {"tables": [t["name"] for t in data["tables"]], "questions": None}, data
+    spec = get_template(name)
+    if spec is None:
+        raise fail("unknown_template")
+    return spec, None
+
+
+def _table_names(p: dict, spec: dict) -> list[str]:
+    low, high = domain.NEW_EVENT_TABLES
+    if p.get("tables") is not None:
+        names = p["tables"]
+        if not isinstance(names, list) or not low <= len(names) <= high:
+            raise fail("table_count")
+        return [domain.check_label(n) for n in names]
+    if p.get("table_count") not in (None, ""):
+        count = domain.check_int(p["table_count"], 0, 1000)
+        if not low <= count <= high:
+            raise fail("table_count")
+        return [f"Tisch {n}" for n in range(1, count + 1)]
+    return list(spec["tables"])
+
+
+def _questions(p: dict, spec: dict) -> list[str] | None:
+    """The questions every table gets (None: a saved template's own, per table)."""
+    texts = p.get("questions")
+    if texts is None:
+        return spec["questions"]
+    low, high = domain.NEW_EVENT_QUESTIONS
+    if not isinstance(texts, list) or not low <= len(texts) <= high:
+        raise fail("question_count")
+    return [domain.check_label(t, domain.MAX_QUESTION_LENGTH) for t in texts]
+
+
+def _follow_of(c: Call, result_id) -> dict | None:
+    """A Runder Tisch of the lead's event to follow up: its title and its cards as background."""
+    if result_id in (None, ""):
+        return None
+    if c.actor.role != LEAD:
+        raise fail("forbidden")
+    result = c.store.result(domain.check_uuid(result_id))
+    if result is None or result["event_id"] != c.actor.event_id or result["status"] == domain.DELETED:
+        raise fail("unknown_result")
+    if result["kind"] != "round_table":
+        raise fail("not_round_table")
+    cards = [x["text"] for x in c.store.cards_of_result(result["id"]) if x["status"] == domain.VISIBLE]
+    background = "\n".join([result["title"], result["description"]] + [f"– {text}" for text in cards]).strip()
+    return {"title": result["title"], "background": background[: domain.MAX_BACKGROUND_LENGTH]}
+
+
+def _dialog_for(c: Call, wanted) -> str | None:
+    """The Dialog a new event joins: "same" as the lead's event (made when it has none), or an
+    existing Dialog's id (the command line)."""
+    if wanted in (None, ""):
+        return None
+    if wanted == "same" and c.actor.role == LEAD:
+        current = c.store.event(c.actor.event_id)
+        if current["dialog_id"]:
+            return current["dialog_id"]
+        dialog_id = new_event_id()
+        c.store.insert_dialog(dialog_id, current["title"])
+        c.store.update_event(current["id"], dialog_id=dialog_id)
+        return dialog_id
+    if c.actor.role == ADMIN and isinstance(wanted, str) and c.store.dialog(wanted):
+        return wanted
+    raise fail("unknown_dialog")
+
+
+@command("template:save", roles=(LEAD,), while_closed=True)
+def save_template(c: Call, p: dict) -> Result:
+    """Save this event's shape as a template: tables, questions, their translations, the
+    evening's settings and the actor list (no cards, results or people)."""
+    name = domain.check_label(p.get("name"))
+    questions = c.store.questions(c.actor.event_id)
+    data = {
+        "tables": [{"name": t["name"], "i18n": views.i18n(t),
+                    "questions": [{"text": q["text"], "i18n": views.i18n(q)} for q in questions if q["table_id"] == t["id"]]}
+                   for t in c.store.tables(c.actor.event_id)],
+        "settings": {k: c.event[k] for k in TEMPLATE_SETTINGS},
+    }
+    template_id = uuid.uuid4().hex[:12]
+    c.store.insert_saved_template(template_id, name, json.dumps(data, ensure_ascii=False))
+    return Result([], {"template": f"saved:{template_id}", "name": name})
 
 
 @command("event:import", roles=(ADMIN,), needs_event=False)

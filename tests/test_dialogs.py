@@ -1,0 +1,93 @@
+"""The dialogue as a process: events of any shape, templates saved from an event, a
+follow-up event from a Runder Tisch, and a Dialog that groups events."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import card_payload, lead, moderator, participant
+from test_commands import refused
+
+from facilitation import domain
+from facilitation.domain import LEAD, Actor
+
+
+def create(commands, actor, **payload):
+    return commands.run("event:create", actor, {"template": "blank", "title": "Neu", **payload}).ack
+
+
+def shape(commands, event_id):
+    questions = commands.store.questions(event_id)
+    return [(t["name"], [q["text"] for q in questions if q["table_id"] == t["id"]]) for t in commands.store.tables(event_id)]
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_an_event_has_one_to_thirty_tables(commands, event, count):
+    new = create(commands, lead(event), table_count=count)["event_id"]
+    assert len(commands.store.tables(new)) == count
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"table_count": 0}, "table_count"), ({"table_count": 31}, "table_count"), ({"tables": []}, "table_count"),
+    ({"questions": []}, "question_count"), ({"questions": ["?"] * 6}, "question_count"),
+])
+def test_shapes_outside_the_limits_are_refused(commands, event, payload, code):
+    before = len(commands.store.events())
+    refused(code, lambda: create(commands, lead(event), **payload))
+    assert len(commands.store.events()) == before
+
+
+def test_questions_and_table_names_of_ones_own(commands, event):
+    new = create(commands, lead(event), tables=["Jugend", "Senioren"], questions=["Was fehlt?", "Wer hilft?"])["event_id"]
+    assert shape(commands, new) == [("Jugend", ["Was fehlt?", "Wer hilft?"]), ("Senioren", ["Was fehlt?", "Wer hilft?"])]
+
+
+def test_an_event_saved_as_a_template_gives_the_next_event_its_shape(commands, event):
+    t0 = event["tables"][0]
+    commands.run("table:rename", lead(event), {"table": t0, "name": "Wohnen im Quartier"})
+    commands.run("text:translate", lead(event), {"kind": "table", "id": t0, "lang": "ar", "text": "السكن في الحي"})
+    commands.run("event:configure", lead(event), {"rounds": 3, "dots": 5, "languages": ["ar", "uk"]})
+    commands.run("actors:set", lead(event), {"actors": ["Stadtwerke", "Jobcenter"]})
+    saved = commands.run("template:save", lead(event), {"name": "Gmünder Abend"}).ack["template"]
+    assert [t["name"] for t in commands.store.saved_templates()] == ["Gmünder Abend"]
+    new = create(commands, lead(event), template=saved)["event_id"]
+    assert shape(commands, new) == shape(commands, event["id"])
+    new_event = commands.store.event(new)
+    assert (new_event["rounds"], new_event["dots"]) == (3, 5)
+    assert domain.event_languages(new_event) == domain.event_languages(commands.store.event(event["id"]))
+    assert domain.event_actors(new_event) == ["Stadtwerke", "Jobcenter"]
+    from facilitation import views
+    assert views.i18n(commands.store.tables(new)[0]) == {"ar": "السكن في الحي"}
+    assert commands.store.cards(new) == [] and commands.store.results(new) == []
+    refused("unknown_template", lambda: create(commands, lead(event), template="saved:nope"))
+
+
+def round_table(commands, event, kind="round_table"):
+    card = card_payload(event, text="Vereine brauchen Räume am Abend")
+    commands.run("card:post", participant(event), card)
+    result = str(uuid.uuid4())
+    commands.run("result:create", moderator(event), {"id": result, "kind": kind, "title": "Runder Tisch Vereinsräume",
+                                                     "description": "Stadt, Schulen und Vereine", "cards": [card["id"]]})
+    return result
+
+
+def test_a_round_table_starts_a_follow_up_event_in_the_same_dialog(commands, event):
+    result = round_table(commands, event)
+    ack = create(commands, lead(event), title="", follow_of=result, dialog="same")
+    new = commands.store.event(ack["event_id"])
+    assert new["title"] == "Runder Tisch Vereinsräume"
+    background = domain.method_of(new)["background"]
+    assert "Stadt, Schulen und Vereine" in background and "– Vereine brauchen Räume am Abend" in background
+    assert new["dialog_id"] == commands.store.event(event["id"])["dialog_id"] == ack["dialog"]
+    assert [e["id"] for e in commands.store.dialog_events(ack["dialog"])] == [event["id"], new["id"]]
+    # A second follow-up joins the same Dialog, it does not make another.
+    again = create(commands, lead(event), title="Frauendialog", dialog="same")
+    assert again["dialog"] == ack["dialog"]
+
+
+def test_a_follow_up_event_needs_a_round_table_of_ones_own_event(commands, event):
+    other = round_table(commands, event, kind="solution")
+    refused("not_round_table", lambda: create(commands, lead(event), follow_of=other))
+    elsewhere = create(commands, Actor("admin", ""), template="gmuend", title="Anderswo", id="anderswo")["event_id"]
+    refused("unknown_result", lambda: create(commands, Actor(LEAD, elsewhere), follow_of=round_table(commands, event)))
+    refused("unknown_dialog", lambda: create(commands, lead(event), dialog="someone-elses"))
