@@ -40,9 +40,15 @@ def _admin(event_id: str, name: str, payload: dict):
 @click.option("--template", default="gmuend", show_default=True, type=click.Choice(sorted(TEMPLATES)))
 @click.option("--title", required=True, help="Titel der Veranstaltung.")
 @click.option("--id", "event_id", default=None, help="Kurz-ID für die Links (sonst zufällig).")
-def create_command(template: str, title: str, event_id: str | None) -> None:
+@click.option("--tables", "table_count", type=int, default=None, help="Anzahl Tische, 1 bis 30 (sonst wie die Vorlage).")
+@click.option("--question", "questions", multiple=True, help="Eine Frage je Angabe, 1 bis 5 (sonst wie die Vorlage).")
+@click.option("--dialog", default=None, help="ID eines Dialogs, zu dem die Veranstaltung gehört.")
+def create_command(template: str, title: str, event_id: str | None, table_count: int | None, questions: tuple,
+                   dialog: str | None) -> None:
     """Create an event from a template and print its id."""
-    payload = {"template": template, "title": title, **({"id": event_id} if event_id else {})}
+    payload = {"template": template, "title": title, **({"id": event_id} if event_id else {}),
+               **({"table_count": table_count} if table_count is not None else {}),
+               **({"questions": list(questions)} if questions else {}), **({"dialog": dialog} if dialog else {})}
     click.echo(_admin(event_id or "", "event:create", payload).ack["event_id"])
 
 

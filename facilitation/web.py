@@ -422,6 +422,33 @@ def _signup_command(event_id: str, result_id: str, name: str, payload: dict, don
     return redirect(url_for("web.outcomes_page", event_id=event_id, _anchor=f"result-{result_id}"), code=303)
 
 
+@bp.get("/d/<dialog_id>")
+def dialog_page(dialog_id: str):
+    """A Dialog's public page: every event of it, and every result with how far it has come."""
+    store = _commands().store
+    dialog = store.dialog(dialog_id)
+    if dialog is None:
+        abort(404, _("Diesen Dialog gibt es nicht."))
+    events = [outcomes.outcome(store, e["id"]) for e in store.dialog_events(dialog_id)]
+    return render_template("dialog.html", dialog=dialog, events=events, kinds=domain.RESULT_KINDS,
+                           progress=domain.PROGRESS, mine={}, open_ids=set())
+
+
+@bp.get("/d/<dialog_id>/record")
+def dialog_record(dialog_id: str):
+    """The record of every event of a Dialog in one document, for a lead of any of them."""
+    store = _commands().store
+    dialog = store.dialog(dialog_id)
+    events = store.dialog_events(dialog_id) if dialog else []
+    if not any(access.has_grant(store, e["id"], LEAD) for e in events):
+        abort(403)
+    records = [export.build_record(store, e["id"]) for e in events]
+    response = make_response(render_template("dialog_record.html", dialog=dialog, records=records,
+                                             min_group=domain.MIN_GROUP))
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    return response
+
+
 @bp.get("/e/<event_id>/results.atom")
 def outcomes_feed(event_id: str):
     """The news of every result as an Atom feed."""
@@ -624,6 +651,9 @@ def lead(event_id: str):
         "lead.html",
         signup_groups=_signup_groups(event_id),
         method_parts=domain.METHOD_PARTS, method_limit=domain.MAX_METHOD_LENGTH, method=_method_form_values(event),
+        saved_templates=commands.store.saved_templates(), new_event_limits=(domain.NEW_EVENT_TABLES, domain.NEW_EVENT_QUESTIONS),
+        round_tables=[r for r in commands.store.results(event_id) if r["kind"] == "round_table" and r["status"] == domain.ACTIVE],
+        dialog=commands.store.dialog(event["dialog_id"]) if event["dialog_id"] else None,
         suggested_delete_on=(datetime.date.today() + datetime.timedelta(days=365)).isoformat(),
         event=event,
         links=links,
@@ -845,7 +875,13 @@ def lead_create_event(event_id: str):
     """The lead creates a new event from a template and becomes its lead."""
     _event_or_404(event_id)
     _require(event_id, LEAD)
-    payload = {"template": request.form.get("template", ""), "title": request.form.get("title", "")}
+    form = request.form
+    questions = [line.strip() for line in form.get("questions", "").splitlines() if line.strip()]
+    payload = {"template": form.get("template", ""), "title": form.get("title", ""),
+               **({"table_count": form["table_count"]} if form.get("table_count") else {}),
+               **({"questions": questions} if questions else {}),
+               **({"dialog": "same"} if form.get("same_dialog") == "yes" else {}),
+               **({"follow_of": form["follow_of"]} if form.get("follow_of") else {})}
     try:
         new_id = perform(current_app, _lead_actor(event_id), "event:create", payload).ack["event_id"]
     except CommandError as err:
@@ -853,6 +889,19 @@ def lead_create_event(event_id: str):
         return redirect(url_for("web.lead", event_id=event_id), code=303)
     access.add_grant(_commands().redeem(_commands().token(new_id, LEAD)))
     return redirect(url_for("web.lead", event_id=new_id), code=303)
+
+
+@bp.post("/e/<event_id>/lead/template")
+def save_template_form(event_id: str):
+    """The lead saves this event's shape as a template for the next one."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    try:
+        ack = perform(current_app, _lead_actor(event_id), "template:save", {"name": request.form.get("name", "")}).ack
+        flash(_("Als Vorlage „%(name)s“ gespeichert.", name=ack["name"]), "notice")
+    except CommandError as err:
+        flash(str(err.message))
+    return redirect(url_for("web.lead", event_id=event_id, _anchor="new-title"), code=303)
 
 
 @bp.post("/e/<event_id>/lead/links")

@@ -177,3 +177,47 @@ def test_the_record_has_its_sections_who_does_what_and_affiliation_counts_with_a
     record.set_viewport_size({"width": 900, "height": 1400})
     shot(record, "record-900")
     lead_ctx.close()
+
+
+def test_a_template_a_follow_up_event_from_a_round_table_and_the_two_event_dialog_page(browser, server):
+    links = server.links()
+    table = links["tables"][2]
+    seed_cards(server, table["id"], ["Sprachkurse nur vormittags", "Kinderbetreuung während der Kurse"])
+    api = lead_api(server, links)
+    cards = [c["id"] for c in api.call("sync", {"since": 0})["snapshot"]["cards"]]
+    result = str(uuid.uuid4())
+    assert api.call("result:create", {"id": result, "table": table["id"], "kind": "round_table",
+                                      "title": "Runder Tisch Sprachkurse", "cards": cards})["ok"]
+    assert api.call("result:follow", {"id": result, "progress": "in_progress"})["ok"]
+    api.disconnect()
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    lead = ctx.new_page()
+    lead.goto(links["lead"])
+    # Save this evening's shape as a template ...
+    lead.fill("#template-name", "Gmünder Abend")
+    lead.click("button >> text=Als Vorlage speichern")
+    lead.wait_for_selector("text=Als Vorlage „Gmünder Abend“ gespeichert.")
+    # ... and start the follow-up of the round table with it, in the same Dialog.
+    lead.fill("#new-title-input", "Runder Tisch Sprachkurse – erstes Treffen")
+    lead.select_option("#new-template", label="Gespeichert: Gmünder Abend")
+    lead.select_option("#new-follow", label="Runder Tisch Sprachkurse")
+    lead.fill("#new-tables", "2")
+    lead.check("input[name=same_dialog]")
+    shot(lead, "lead-new-follow-up-event-1280")
+    lead.click("form.new-event button >> text=Anlegen")
+    lead.wait_for_selector("h1 >> text=Runder Tisch Sprachkurse – erstes Treffen")
+    # Two tables (asked for), each with the saved template's questions.
+    assert lead.locator(".lead-table").count() == 2
+    assert lead.locator(".lead-table >> nth=1").locator("ol.questions > li").count() == 3
+    assert lead.input_value("#method-background").startswith("Runder Tisch Sprachkurse")
+    assert "– Kinderbetreuung während der Kurse" in lead.input_value("#method-background")
+    lead.click("text=Seite des Dialogs")
+    lead.wait_for_selector(".dialog-event")
+    assert lead.locator(".dialog-event h2").all_inner_texts() == [
+        "Bürgerdialog Schwäbisch Gmünd (Demo)", "Runder Tisch Sprachkurse – erstes Treffen"]
+    entry = lead.locator(f"#result-{result}")
+    assert "Runder Tisch Sprachkurse" in entry.inner_text() and "in Arbeit" in entry.inner_text()
+    shot(lead, "dialog-1280")
+    assert serious_violations(lead) == []
+    ctx.close()

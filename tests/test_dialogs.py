@@ -60,6 +60,9 @@ def test_an_event_saved_as_a_template_gives_the_next_event_its_shape(commands, e
     assert views.i18n(commands.store.tables(new)[0]) == {"ar": "السكن في الحي"}
     assert commands.store.cards(new) == [] and commands.store.results(new) == []
     refused("unknown_template", lambda: create(commands, lead(event), template="saved:nope"))
+    # With a number of tables of its own, each table gets the template's questions (this crashed once).
+    fewer = create(commands, lead(event), template=saved, table_count=2)["event_id"]
+    assert shape(commands, fewer) == [(f"Tisch {n}", shape(commands, event["id"])[0][1]) for n in (1, 2)]
 
 
 def round_table(commands, event, kind="round_table"):
@@ -91,3 +94,28 @@ def test_a_follow_up_event_needs_a_round_table_of_ones_own_event(commands, event
     elsewhere = create(commands, Actor("admin", ""), template="gmuend", title="Anderswo", id="anderswo")["event_id"]
     refused("unknown_result", lambda: create(commands, Actor(LEAD, elsewhere), follow_of=round_table(commands, event)))
     refused("unknown_dialog", lambda: create(commands, lead(event), dialog="someone-elses"))
+
+
+def test_the_command_line_creates_events_of_any_shape(app, commands):
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["event", "create", "--template", "blank", "--title", "Frauendialog", "--id", "frauen",
+                               "--tables", "3", "--question", "Was brauchen Sie?", "--question", "Wer hilft?"])
+    assert done.exit_code == 0, done.output
+    assert shape(commands, "frauen") == [(f"Tisch {n}", ["Was brauchen Sie?", "Wer hilft?"]) for n in (1, 2, 3)]
+    bad = runner.invoke(args=["event", "create", "--title", "Zu groß", "--tables", "31"])
+    assert bad.exit_code != 0 and "1 bis 30 Tische" in bad.output
+
+
+def test_the_dialog_page_shows_every_event_and_the_combined_record_is_a_leads(app, commands, event):
+    result = round_table(commands, event)
+    commands.run("result:follow", lead(event), {"id": result, "progress": "in_progress"})
+    ack = create(commands, lead(event), title="Frauendialog", dialog="same")
+    http = app.test_client()
+    page = http.get(f"/d/{ack['dialog']}").get_data(as_text=True)
+    assert "Bürgerdialog Test" in page and "Frauendialog" in page and "Runder Tisch Vereinsräume" in page
+    assert "in Arbeit" in page
+    assert http.get(f"/d/{ack['dialog']}/record").status_code == 403
+    http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    record = http.get(f"/d/{ack['dialog']}/record").get_data(as_text=True)
+    assert record.count("Wer macht was bis wann") == 2
+    assert http.get("/d/nope").status_code == 404

@@ -59,16 +59,20 @@ def create_event(c: Call, p: dict) -> Result:
     wanted = p.get("id") if c.actor.role == ADMIN else None
     event_id = domain.check_event_id(wanted) if wanted is not None else new_event_id()
     _new_event(c, event_id, title, "blank" if saved else p["template"])
+    # A saved template gives each table its own questions and translations, unless the
+    # tables or the questions are given anew.
+    own_shape = saved and p.get("tables") is None and p.get("table_count") is None and p.get("questions") is None
     for position, name in enumerate(tables, start=1):
         table_id = _new_table(c, event_id, position, name)
-        shape = saved["tables"][position - 1] if saved and p.get("tables") is None and p.get("table_count") is None else None
-        if shape:
+        if own_shape:
+            shape = saved["tables"][position - 1]
             c.store.set_i18n("table", table_id, json.dumps(shape.get("i18n") or {}, ensure_ascii=False))
-        for q_position, text in enumerate(questions or [q["text"] for q in shape["questions"]], start=1):
-            question_id = c.store.insert_question(table_id, q_position, text)
-            if shape and not questions:
-                c.store.set_i18n("question", question_id, json.dumps(shape["questions"][q_position - 1].get("i18n") or {},
-                                                                     ensure_ascii=False))
+            for q_position, question in enumerate(shape["questions"], start=1):
+                question_id = c.store.insert_question(table_id, q_position, question["text"])
+                c.store.set_i18n("question", question_id, json.dumps(question.get("i18n") or {}, ensure_ascii=False))
+        else:
+            for q_position, text in enumerate(questions, start=1):
+                c.store.insert_question(table_id, q_position, text)
     fields = {k: v for k, v in (saved or {}).get("settings", {}).items() if k in TEMPLATE_SETTINGS}
     if origin:
         fields["method"] = json.dumps({"background": origin["background"]}, ensure_ascii=False)
@@ -87,7 +91,9 @@ def _template_of(c: Call, name) -> tuple[dict, dict | None]:
         if row is None:
             raise fail("unknown_template")
         data = json.loads(row["data"])
-        return {"tables": [t["name"] for t in data["tables"]], "questions": None}, data
+        # Tables given anew get the questions of the template's first table.
+        return {"tables": [t["name"] for t in data["tables"]],
+                "questions": [q["text"] for q in data["tables"][0]["questions"]]}, data
     spec = get_template(name)
     if spec is None:
         raise fail("unknown_template")
@@ -109,8 +115,8 @@ def _table_names(p: dict, spec: dict) -> list[str]:
     return list(spec["tables"])
 
 
-def _questions(p: dict, spec: dict) -> list[str] | None:
-    """The questions every table gets (None: a saved template's own, per table)."""
+def _questions(p: dict, spec: dict) -> list[str]:
+    """The questions every table gets (a saved template keeps its own per table unless given)."""
     texts = p.get("questions")
     if texts is None:
         return spec["questions"]
