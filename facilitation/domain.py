@@ -70,6 +70,26 @@ RESULT_KIND_SECTIONS = {
     "solution": _l("Lösungsanregungen"),
     "round_table": _l("Runde Tische"),
 }
+# The seed's topic map: optional tags on results, to filter the synthesis board and the record.
+TOPICS = {
+    "gemeinschaft": _l("Gemeinschaft"),
+    "arbeiten": _l("Arbeiten"),
+    "wohnen": _l("Wohnen aktuell"),
+    "bauen": _l("Bauen, künftiges Wohnen"),
+    "lernen": _l("Lernen"),
+    "sicherheit": _l("Sicherheit"),
+    "sorgen": _l("Sorgen"),
+}
+
+
+def check_tags(value) -> str:
+    """Topic tags as stored (a JSON list in TOPICS order), or unknown_topic."""
+    if not isinstance(value, list) or len(value) > len(TOPICS):
+        raise fail("invalid_payload")
+    chosen = {check_choice(tag, TOPICS, "unknown_topic") for tag in value}
+    return json.dumps([tag for tag in TOPICS if tag in chosen])
+
+
 # To whom a recommendation is addressed ('' = not yet decided).
 ADDRESSEES = {
     "kommune": _l("Kommune"),
@@ -306,6 +326,7 @@ ERRORS = {
     "own_card": _l("Ihrer eigenen Karte stimmen Sie schon zu."),
     "invalid_event_id": _l("Eine Veranstaltungs-ID besteht aus 1 bis 40 Kleinbuchstaben, Ziffern, - oder _."),
     "too_large": _l("Die Eingabe ist zu groß."),
+    "unknown_topic": _l("Dieses Thema gibt es nicht."),
     "table_count": _l("Eine Veranstaltung hat 1 bis 30 Tische."),
     "question_count": _l("Ein Tisch hat 1 bis 5 Fragen."),
     "unknown_dialog": _l("Diesen Dialog gibt es nicht."),

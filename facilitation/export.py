@@ -51,7 +51,7 @@ def result_votes(result: dict, tallies: dict[str, int]) -> int:
     return (tallies.get(result["id"], 0) if tallies else result["votes"]) + result["paper_votes"]
 
 
-def build_record(store, event_id: str, internal: bool = False) -> dict:
+def build_record(store, event_id: str, internal: bool = False, topic: str | None = None) -> dict:
     """Everything the published record holds, in reading order.
 
     Contacts (a person's details) are in it only for the ``internal`` copy the
@@ -61,7 +61,8 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
     tables = store.tables(event_id)
     questions = store.questions(event_id)
     cards = views.published_cards(store.cards(event_id))
-    results = [r for r in store.results(event_id) if r["status"] in (ACTIVE, MERGED)]
+    results = [r for r in store.results(event_id) if r["status"] in (ACTIVE, MERGED)
+               and (topic is None or topic in views.tags(r))]
     tallies = store.tallies(event_id)
     names = {t["id"]: t["name"] for t in tables}
     question_text = {q["id"]: q["text"] for q in questions}
@@ -83,6 +84,7 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
             "merged_into": f"{merged['title']} ({names[merged['table_id']]})" if merged else "",
             "cards": [card_entry(c) for c in sorted(cards, key=lambda c: c["rank"]) if c["result_id"] == r["id"]],
             **follow_up_entry(r),
+            "topics": ", ".join(str(domain.TOPICS[t]) for t in views.tags(r)),
         }
 
     def card_entry(c: dict) -> dict:
@@ -137,6 +139,7 @@ def build_record(store, event_id: str, internal: bool = False) -> dict:
         **presence_entry(store, event_id),
         "who_does_what": [e for section in by_kind for e in section["results"]],
         "made_at": time.strftime("%d.%m.%Y %H:%M"),
+        "topic": str(domain.TOPICS[topic]) if topic else "",
         "internal": internal,
     }
 
@@ -199,6 +202,7 @@ def result_facts(r: dict) -> list[list[str]]:
         [_("Bis wann"), r["due"]],
         [_("Stand"), progress],
         [_("Neuigkeit"), r["latest_news"]],
+        [_("Themen"), r["topics"]],
     ]
     return [[label, value] for label, value in facts if value]
 
@@ -553,6 +557,7 @@ def backup(store, event_id: str) -> dict:
         ],
         "results": [
             {"id": r["id"], "table": position[r["table_id"]], "i18n": views.i18n(r), "news": views.news(r),
+             "tags": views.tags(r),
              **{k: r[k] for k in ("kind", "title", "description", "next_step", "contact", "addressee",
                                   "status", "merged_into", "rank", "votes", "paper_votes", "created_at", "updated_at",
                                   "responsible", "due", "progress", "reason")}}
@@ -658,7 +663,7 @@ def _check_result(r: dict, tables: set) -> dict:
         raise fail("invalid_backup")
     return {
         "id": domain.check_uuid(r["id"]), "table": r["table"],
-        **{key: check(r[key]) for key, check in RESULT_FIELDS.items()},
+        **{key: check(r[key] if key != "tags" else r.get("tags", [])) for key, check in RESULT_FIELDS.items()},
         "status": domain.check_choice(r["status"], (ACTIVE, MERGED), "invalid_backup"),
         "merged_into": domain.check_uuid(r["merged_into"]) if r["merged_into"] is not None else None,
         "rank": _check_number(r["rank"]), "votes": domain.check_int(r["votes"]),

@@ -345,6 +345,12 @@ def m014_dialogs_and_templates(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m015_topics(db: sqlite_utils.Database) -> None:
+    """Optional topic tags on results (a JSON list of domain.TOPICS keys)."""
+    db.execute("ALTER TABLE results ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'")
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
@@ -354,7 +360,7 @@ CARD_COLUMNS = (
 )
 RESULT_COLUMNS = (
     "id, event_id, table_id, kind, title, description, next_step, contact, addressee, status, merged_into, "
-    "rank, version, created_at, updated_at, votes, i18n, paper_votes, responsible, due, progress, reason, news, signup"
+    "rank, version, created_at, updated_at, votes, i18n, paper_votes, responsible, due, progress, reason, news, signup, tags"
 )
 
 

@@ -79,17 +79,24 @@ def news(result: dict) -> list[dict]:
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
+def tags(result: dict) -> list[str]:
+    """A result's topic tags (keys of domain.TOPICS)."""
+    value = result.get("tags") or "[]"
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
 def public_result(result: dict) -> dict:
     """What phones and the wall see of a result: no contact (a person's details)."""
     if result["status"] == DELETED:
         return {"id": result["id"], "table_id": result["table_id"], "status": DELETED}
     return {**{k: v for k, v in result.items() if k not in ("contact", "event_id")}, "i18n": i18n(result),
-            "news": news(result)}
+            "news": news(result), "tags": tags(result)}
 
 
 def moderator_result(result: dict) -> dict:
     """What moderators and the lead see of a result: everything."""
-    return {**{k: v for k, v in result.items() if k != "event_id"}, "i18n": i18n(result), "news": news(result)}
+    return {**{k: v for k, v in result.items() if k != "event_id"}, "i18n": i18n(result), "news": news(result),
+            "tags": tags(result)}
 
 
 def table_view(table: dict) -> dict:

@@ -243,6 +243,10 @@ def _ui_strings() -> dict:
         "progress": {k: str(v) for k, v in domain.PROGRESS.items()},
         "follow_up": _("Nachverfolgung"),
         "signup": _("Anmeldung „Ich mache mit“"),
+        "topics": {k: str(v) for k, v in domain.TOPICS.items()},
+        "topic_filter": _("Thema"),
+        "all_topics": _("alle Themen"),
+        "topic_record": _("Protokoll zu diesem Thema"),
         "signup_states": {"": _("wie die Art (Runder Tisch: offen)"), "open": _("offen"), "closed": _("geschlossen")},
         "responsible": _("Wer kümmert sich"),
         "due": _("Bis wann"),
@@ -732,7 +736,7 @@ def signups_csv(event_id: str):
 def lead_board(event_id: str):
     """The lead's synthesis board: results of all tables, merges, addressees."""
     event = _staff_event(event_id, LEAD)
-    return _private(render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD)))
+    return _private(render_template("lead_board.html", event=event, boot=_boot(event_id, LEAD), topics=domain.TOPICS))
 
 
 def join_calls(event: dict) -> list[dict]:
@@ -806,8 +810,8 @@ def sheets(event_id: str):
     return _private(render_template("sheets.html", event=event, sheets=sheets))
 
 
-def _record_html(event_id: str, internal: bool = False) -> str:
-    return render_template("record.html", record=export.build_record(_commands().store, event_id, internal),
+def _record_html(event_id: str, internal: bool = False, topic: str | None = None) -> str:
+    return render_template("record.html", record=export.build_record(_commands().store, event_id, internal, topic),
                            min_group=domain.MIN_GROUP)
 
 
@@ -821,7 +825,10 @@ def record(event_id: str):
     """The results record as a print-ready page (the browser makes the PDF)."""
     _event_or_404(event_id)
     _require(event_id, LEAD)
-    response = make_response(_record_html(event_id, _internal()))
+    topic = request.args.get("topic") or None
+    if topic is not None and topic not in domain.TOPICS:
+        abort(404)
+    response = make_response(_record_html(event_id, _internal(), topic))
     # A standalone page with its own inline styles and no scripts.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     return response

@@ -221,3 +221,25 @@ def test_a_template_a_follow_up_event_from_a_round_table_and_the_two_event_dialo
     shot(lead, "dialog-1280")
     assert serious_violations(lead) == []
     ctx.close()
+
+
+def test_topics_tag_results_and_filter_the_synthesis_board(browser, server):
+    links = server.links()
+    api = lead_api(server, links)
+    ids = {}
+    for table, title in zip(links["tables"][:2], ("Sprachcafé", "Sichere Schulwege")):
+        ids[title] = str(uuid.uuid4())
+        assert api.call("result:create", {"id": ids[title], "table": table["id"], "kind": "solution", "title": title})["ok"]
+    api.disconnect()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    lead = ctx.new_page()
+    lead.goto(links["lead"])
+    lead.click("text=Ergebnisse aller Tische (Synthese)")
+    lead.check(f"[data-result='{ids['Sprachcafé']}'] .topics input[value=lernen]")
+    lead.wait_for_selector("#status.ok >> text=Gespeichert")
+    lead.select_option("#topic-filter", "lernen")
+    lead.wait_for_selector(f"[data-result='{ids['Sichere Schulwege']}']", state="detached")
+    assert lead.locator(f"[data-result='{ids['Sprachcafé']}']").count() == 1
+    assert lead.get_attribute("#topic-record", "href").endswith("/lead/record?topic=lernen")
+    shot(lead, "lead-board-topics-1280")
+    ctx.close()

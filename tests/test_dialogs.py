@@ -119,3 +119,25 @@ def test_the_dialog_page_shows_every_event_and_the_combined_record_is_a_leads(ap
     record = http.get(f"/d/{ack['dialog']}/record").get_data(as_text=True)
     assert record.count("Wer macht was bis wann") == 2
     assert http.get("/d/nope").status_code == 404
+
+
+def test_topic_tags_filter_the_record(app, commands, event):
+    from facilitation import export
+
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    commands.run("result:create", moderator(event), {"id": a, "kind": "solution", "title": "Sprachcafé"})
+    commands.run("result:create", moderator(event), {"id": b, "kind": "solution", "title": "Sichere Schulwege"})
+    commands.run("result:update", lead(event), {"id": a, "tags": ["lernen", "gemeinschaft"]})
+    commands.run("result:update", lead(event), {"id": b, "tags": ["sicherheit"]})
+    assert commands.store.result(a)["tags"] == '["gemeinschaft", "lernen"]'  # the map's order
+    refused("forbidden", commands.run, "result:update", moderator(event), {"id": b, "tags": []})
+    refused("unknown_topic", commands.run, "result:update", lead(event), {"id": b, "tags": ["Verkehr"]})
+    record = export.build_record(commands.store, event["id"], topic="lernen")
+    assert [r["title"] for r in record["who_does_what"]] == ["Sprachcafé"]
+    assert record["topic"] == "Lernen"
+    assert ["Themen", "Gemeinschaft, Lernen"] in record["tables"][0]["results"][0]["facts"]
+    http = app.test_client()
+    http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
+    page = http.get(f"/e/{event['id']}/lead/record?topic=sicherheit").get_data(as_text=True)
+    assert "Sichere Schulwege" in page and "Sprachcafé" not in page
+    assert http.get(f"/e/{event['id']}/lead/record?topic=nope").status_code == 404

@@ -76,6 +76,7 @@ RESULT_FIELDS = {
     "next_step": lambda v: domain.check_optional_text(v, domain.MAX_NEXT_STEP_LENGTH),
     "contact": lambda v: domain.check_optional_text(v, domain.MAX_CONTACT_LENGTH),
     "addressee": lambda v: "" if v in (None, "") else domain.check_choice(v, domain.ADDRESSEES, "unknown_addressee"),
+    "tags": domain.check_tags,
 }
 
 
@@ -87,7 +88,7 @@ def result_fields(c: Call, payload: dict, partial: bool) -> dict:
             fields[key] = check(payload[key])
         elif not partial and key in ("kind", "title"):
             raise fail("invalid_payload")
-    if "addressee" in fields and c.actor.role != LEAD:
+    if ("addressee" in fields or "tags" in fields) and c.actor.role != LEAD:
         raise fail("forbidden")
     return fields
 

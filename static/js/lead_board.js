@@ -66,9 +66,33 @@
     box.appendChild(select(S.merge_into, targets, "", function (value) {
       if (value) act("result:merge", { source: r.id, target: value });
     }));
+    box.appendChild(topicChoice(r));
     box.appendChild(followUp(r));
     return box;
   }
+
+  // -- topics: optional tags, and a filter for the board (and the record) ------------
+  var topic = "";
+
+  function topicChoice(r) {
+    var mine = r.tags || [];
+    return el("fieldset", { "class": "topics" }, [el("legend", { text: S.topic_filter })].concat(Object.keys(S.topics).map(function (key) {
+      var box = el("input", { type: "checkbox", value: key, checked: mine.indexOf(key) >= 0 ? "checked" : null });
+      box.addEventListener("change", function () {
+        var tags = Object.keys(S.topics).filter(function (k) { return k === key ? box.checked : mine.indexOf(k) >= 0; });
+        act("result:update", { id: r.id, tags: tags });
+      });
+      return el("label", { "class": "topic" }, [box, " " + S.topics[key]]);
+    })));
+  }
+
+  if (!followOnly) document.getElementById("topic-filter").addEventListener("change", function (ev) {
+    topic = ev.target.value;
+    var link = document.getElementById("topic-record");
+    link.hidden = !topic;
+    link.href = link.href.split("?")[0] + (topic ? "?topic=" + topic : "");
+    render();
+  });
 
   // -- after the evening: who, by when, how far, news -----------------------------
   function followUp(r) {
@@ -119,7 +143,8 @@
   // is drawn when the field is left.
   function typing() {
     var active = document.activeElement;
-    return active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && document.getElementById("synthesis").contains(active);
+    var entering = active && (active.tagName === "TEXTAREA" || (active.tagName === "INPUT" && /^(text|date|number)$/.test(active.type)));
+    return entering && document.getElementById("synthesis").contains(active);
   }
 
   document.getElementById("synthesis").addEventListener("focusout", function () {
@@ -133,7 +158,7 @@
     var grid = document.getElementById("synthesis");
     grid.innerHTML = "";
     tables.forEach(function (t) {
-      var list = all().filter(function (r) { return r.table_id === t.id; }).sort(function (a, b) { return a.rank - b.rank; });
+      var list = all().filter(function (r) { return r.table_id === t.id && (!topic || (r.tags || []).indexOf(topic) >= 0); }).sort(function (a, b) { return a.rank - b.rank; });
       var column = el("section", { "class": "synthesis-table", "data-table": t.id }, [el("h2", { dir: "auto", text: t.name })]);
       list.forEach(function (r) { column.appendChild(resultCard(r)); });
       if (!list.length) column.appendChild(el("p", { "class": "empty", text: S.no_results }));
