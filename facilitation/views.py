@@ -152,6 +152,8 @@ def view_for(change: dict, actor: Actor) -> dict | None:
     table_id = change.get("table_id")
     if table_id is not None and not sees_table(actor, table_id, "result" in change):
         return None
+    if "tally" in change and actor.role == PARTICIPANT:
+        return None  # phones never show live dots (they show the ranking stored at closing)
     return shaped(change, level_of(actor))
 
 
@@ -161,17 +163,22 @@ def view_for(change: dict, actor: Actor) -> dict | None:
 def rooms_of(actor: Actor) -> list[str]:
     """The Socket.IO rooms a connection joins (see deliveries for what each gets)."""
     e = actor.event_id
+    if actor.role == PARTICIPANT:
+        return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
+    return [e, f"{e}:tallies"] + _own_rooms(actor)
+
+
+def _own_rooms(actor: Actor) -> list[str]:
+    e = actor.event_id
     if actor.role == LEAD:
-        return [e, f"{e}:lead"]
+        return [f"{e}:lead"]
     if actor.role == MODERATOR:
-        return [e, f"{e}:mod:{actor.table_id}"]
-    if actor.role == WALL:
-        return [e, f"{e}:wall"]
+        return [f"{e}:mod:{actor.table_id}"]
     if actor.role == INTERPRETER:
-        return [e, f"{e}:interpret"]
+        return [f"{e}:interpret"]
     if actor.role == FOLLOWER:  # sees what the wall sees; its own room for link replacement
-        return [e, f"{e}:wall", f"{e}:follow"]
-    return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
+        return [f"{e}:wall", f"{e}:follow"]
+    return [f"{e}:wall"]
 
 
 def staff_room(event_id: str, role: str, table_id: int | None) -> str:
@@ -190,6 +197,8 @@ def deliveries(event_id: str, change: dict) -> list[tuple[list[str], dict]]:
     """
     table_id = change.get("table_id")
     e = event_id
+    if "tally" in change:  # live dots: every screen but the phones (~70 % of an evening's updates)
+        return [([f"{e}:tallies"], shaped(change, PUBLIC))]
     if table_id is None:
         return [([e], shaped(change, PUBLIC))]
     if "result" in change:  # every phone votes on every result; interpreters translate titles
@@ -224,7 +233,7 @@ def snapshot(store, actor: Actor) -> dict:
         mine = store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         votes = store.votes_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         reacted = store.reactions_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
-        tallies = store.tallies(event_id)
+        tallies = store.tallies(event_id) if actor.role != PARTICIPANT else {}
     card_view = _SHAPES["card"][level]
     result_view = _SHAPES["result"][level]
     return {

@@ -65,3 +65,28 @@ def test_event_links_prints_the_running_servers_address_without_port(tmp_path):
     out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "event", "links", "demo", "--json"],
                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert ":5000/e/demo" in out.stdout
+
+
+def test_the_server_sends_small_messages_at_once_and_calms_the_garbage_collector(tmp_path):
+    """TCP_NODELAY on every accepted socket, and a frozen start-up heap with a larger first
+    threshold (issue 13: ack p99 56 -> 40 ms; full-collection freezes of 105-202 ms)."""
+    import os
+    import subprocess
+    import sys
+
+    from server import ROOT
+
+    probe = """
+import gc, socket
+import app
+listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(1)
+client = socket.create_connection(listener.getsockname())
+conn, _ = app.PatientListener(listener).accept()
+print(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+app.calm_garbage_collector()
+print(gc.get_threshold()[0], gc.get_freeze_count() > 10000)
+"""
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "DEMO": "0"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "50000", "True"]

@@ -9,7 +9,7 @@ from conftest import changes
 
 from facilitation import views
 from facilitation.commands import COMMANDS
-from facilitation.domain import INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor
+from facilitation.domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor
 
 # Commands that are not steps of the evening below, and the test that covers each.
 ELSEWHERE = {
@@ -218,7 +218,7 @@ def test_replay_never_carries_what_was_hidden_corrected_or_withdrawn(clients, ev
 def test_deliveries_agree_with_view_for_every_actor(commands, event):
     """The rooms a change is sent to are exactly the actors view_for lets see it."""
     t0, t1 = event["tables"][0], event["tables"][1]
-    actors = [Actor(LEAD, "test"), Actor(WALL, "test"), Actor(INTERPRETER, "test")] + [
+    actors = [Actor(LEAD, "test"), Actor(WALL, "test"), Actor(INTERPRETER, "test"), Actor(FOLLOWER, "test")] + [
         Actor(role, "test", t, "p") for role in (MODERATOR, PARTICIPANT) for t in (t0, t1)
     ]
     card = {"id": "c", "table_id": t0, "status": "hidden", "text": "x", "name": "", "author_id": "p", "event_id": "test"}
