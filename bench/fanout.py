@@ -158,7 +158,9 @@ def peak_rss_mib(pid: int) -> float:
 async def run(args) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="tischrunde-bench-"))
     tokens = prepare_event(data_dir, args.tables)
-    server = LiveServer(data_dir, DEMO="0", CARDS_PER_MINUTE="1000").start()
+    # One load generator is one address: lift the per-address throttle for new phones (guard.py),
+    # which would otherwise let 300 in at once and then one a second.
+    server = LiveServer(data_dir, DEMO="0", CARDS_PER_MINUTE="1000", NEW_PARTICIPANTS_BURST="1000000").start()
     stats = Stats()
     try:
         base = server.url
