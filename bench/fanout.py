@@ -290,6 +290,17 @@ def main() -> None:
     print(report(args.scenario or "custom", args, result))
     if args.json:
         print(json.dumps(result, indent=2))
+    sys.exit(failed(result))
+
+
+def failed(result: dict) -> int:
+    """1 when anything was lost, refused or never acked (a benchmark that can fail), else 0."""
+    missing = sum(result["expected"][k] - result["delivered"][k] for k in result["expected"])
+    unacked = result["cards_sent"] - result["cards_acked"]
+    if missing or unacked or result["error_count"]:
+        print(f"FAILED: {missing} deliveries missing, {unacked} cards without ack, {result['error_count']} errors")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
