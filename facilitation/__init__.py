@@ -7,7 +7,7 @@ from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import languages
+from . import delivery, languages
 from .commands import Commands
 from .config import ROOT, load_config
 from .guard import AddressThrottle
@@ -68,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["NEW_PARTICIPANTS_BURST"], app.config["NEW_PARTICIPANTS_PER_SECOND"]
     )
     babel.init_app(app, locale_selector=select_locale)
+    delivery.init_app(app)
     csrf.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy: take scheme, host and client address from its X-Forwarded-* headers.
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Same-origin only (the default); say it so nobody "fixes" it to '*'.
         cors_allowed_origins=None,
         manage_session=False,
+        transports=app.config["SOCKETIO_TRANSPORTS"],
     )
     realtime.register(socketio)
     return app

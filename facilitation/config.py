@@ -38,6 +38,9 @@ def load_config(**overrides) -> dict:
         "ASYNC_MODE": os.environ.get("ASYNC_MODE", "threading"),
         "MAX_CONNECTIONS": int(os.environ.get("MAX_CONNECTIONS", "10000")),
         "MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+        # How Socket.IO may connect: "websocket,polling" (the default); "polling" for a proxy
+        # that breaks WebSockets (the pages then fall back by themselves; tests check it).
+        "SOCKETIO_TRANSPORTS": [t for t in os.environ.get("SOCKETIO_TRANSPORTS", "websocket,polling").split(",") if t],
         # Cards one participant may post per minute (per session, never per IP:
         # a whole venue shares one public address).
         "CARDS_PER_MINUTE": int(os.environ.get("CARDS_PER_MINUTE", "20")),

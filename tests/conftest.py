@@ -27,7 +27,7 @@ class FormClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and "Content-Encoding" not in response.headers:
             found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
             self.csrf = found.group(1) if found else self.csrf
         return response

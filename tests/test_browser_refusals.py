@@ -42,3 +42,24 @@ def test_a_phone_whose_cookie_expired_gets_back_in_and_sends_its_outbox(browser,
     phone.wait_for_selector("#mine .card:not(:has(.pending)) .card-text >> text=Trotz Funkloch")
     assert phone.locator("#status").inner_text() == "Verbunden"
     ctx.close()
+
+
+def test_a_phone_goes_live_over_long_polling_where_websockets_are_refused(browser, tmp_path):
+    """The pages try a WebSocket first (faster on a slow Wi-Fi) and fall back to long-polling
+    when the WebSocket is refused (a proxy that breaks them): the phone still posts a card."""
+    from browser_kit import PHONE, open_page
+    from server import LiveServer
+
+    live = LiveServer(tmp_path, SOCKETIO_TRANSPORTS="polling").start()
+    try:
+        table = live.links()["tables"][0]
+        ctx, phone = open_page(browser, PHONE, table["participant"])
+        phone.fill("#card-text", "Über Long-Polling angekommen")
+        phone.click("#card-form button[type=submit]")
+        phone.wait_for_selector("#mine >> text=Über Long-Polling angekommen")
+        wall_ctx, wall = open_page(browser, {"viewport": {"width": 1280, "height": 720}}, table["participant"].split("/t/")[0] + "/wall",
+                                   ready=".wall-table .card >> text=Über Long-Polling angekommen")
+        ctx.close()
+        wall_ctx.close()
+    finally:
+        live.stop()

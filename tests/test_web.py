@@ -318,3 +318,27 @@ def test_titles_keep_their_own_direction_on_right_to_left_pages(app, commands, e
     html = app.test_client().get(f"{table_url(event)}?lang=ar").get_data(as_text=True)
     assert '<p class="event-title" dir="auto">Bürgerdialog 2026, Teil 1.</p>' in html  # not "… Teil .1"
     assert '<h1 id="table-name" dir="auto">' in html
+
+
+def test_phones_get_compressed_pages_and_assets_they_may_keep(app, event):
+    """Issue 13: text is gzipped for clients that accept it; static URLs carry a fingerprint
+    and such a URL may be kept for a year (a new file version gets a new URL)."""
+    import gzip
+    import re
+
+    from facilitation.config import ROOT
+
+    http = app.test_client()
+    page = http.get(f"/e/{event['id']}/t/{event['tables'][0]}", headers={"Accept-Encoding": "gzip, deflate"})
+    assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
+    html = gzip.decompress(page.data).decode()
+    asset = re.search(r'src="(/static/js/live\.js\?v=([0-9a-f]{10}))"', html)
+    assert asset, "static URLs carry a fingerprint"
+    js = http.get(asset.group(1), headers={"Accept-Encoding": "gzip"})
+    assert "max-age=31536000" in js.headers["Cache-Control"]
+    assert gzip.decompress(js.data) == (ROOT / "static/js/live.js").read_bytes()
+    assert len(js.data) < 0.5 * len((ROOT / "static/js/live.js").read_bytes())
+    plain = http.get(asset.group(1))  # a client that does not accept gzip gets the file as it is
+    assert "Content-Encoding" not in plain.headers and plain.data == (ROOT / "static/js/live.js").read_bytes()
+    stale = http.get("/static/js/live.js?v=0000000000")
+    assert "max-age=31536000" not in stale.headers.get("Cache-Control", "")
