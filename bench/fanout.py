@@ -7,6 +7,10 @@ table, posts cards at a steady rate and prints what arrived and how fast.
     .venv/bin/python bench/fanout.py --scenario S1
     .venv/bin/python bench/fanout.py --scenario S2
     .venv/bin/python bench/fanout.py --phones 500 --tables 10 --walls 2 --cards 500 --seconds 30
+    .venv/bin/python bench/fanout.py --scenario S2 --compare 2   # app and bare server, interleaved, ratios
+
+``--compare N`` runs the app and bench/bare_server.py (the same Flask-SocketIO stack doing
+nothing but acks and emits) N times each, alternating, and prints app/bare ratios.
 
 The clients speak Engine.IO 4 / Socket.IO 5 directly over aiohttp websockets
 (a few lines each) because python-socketio's client costs more CPU per message
@@ -155,12 +159,40 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def run(args) -> dict:
+class BareServer:
+    """bench/bare_server.py in a subprocess, shaped like tests/server.py's LiveServer."""
+
+    def __init__(self, tables: int):
+        from server import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.tables = tables
+        self.proc = None
+
+    def start(self) -> "BareServer":
+        import subprocess
+
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_server.py"), "--port", str(self.port),
+                                      "--tables", str(self.tables)], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+        return self
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+async def run(args, target: str = "app") -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="tischrunde-bench-"))
-    tokens = prepare_event(data_dir, args.tables)
-    # One load generator is one address: lift the per-address throttle for new phones (guard.py),
-    # which would otherwise let 300 in at once and then one a second.
-    server = LiveServer(data_dir, DEMO="0", CARDS_PER_MINUTE="1000", NEW_PARTICIPANTS_BURST="1000000").start()
+    if target == "bare":
+        tokens = {t: "" for t in range(1, args.tables + 1)}
+        server = BareServer(args.tables).start()
+    else:
+        tokens = prepare_event(data_dir, args.tables)
+        # One load generator is one address: lift the per-address throttle for new phones (guard.py),
+        # which would otherwise let 300 in at once and then one a second.
+        server = LiveServer(data_dir, DEMO="0", CARDS_PER_MINUTE="1000", NEW_PARTICIPANTS_BURST="1000000").start()
     stats = Stats()
     try:
         base = server.url
@@ -279,6 +311,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--settle", type=float, default=3.0, help="wait for stragglers after the last post")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--compare", type=int, default=0, metavar="N",
+                        help="run the app and the bare server N times each, alternating, and print ratios")
     args = parser.parse_args()
     defaults = SCENARIOS.get(args.scenario, SCENARIOS["S1"])
     for key, value in defaults.items():
@@ -286,11 +320,40 @@ def main() -> None:
             setattr(args, key, value)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.phones + 256)), hard))
+    if args.compare:
+        sys.exit(compare(args))
     result = asyncio.run(run(args))
     print(report(args.scenario or "custom", args, result))
     if args.json:
         print(json.dumps(result, indent=2))
     sys.exit(failed(result))
+
+
+def compare(args) -> int:
+    """App and bare server, alternating; medians per target and app/bare ratios."""
+    import statistics
+
+    runs = {"app": [], "bare": []}
+    status = 0
+    for _ in range(args.compare):
+        for target in ("app", "bare"):
+            result = asyncio.run(run(args, target))
+            print(f"[{target}]")
+            print(report(args.scenario or "custom", args, result))
+            status |= failed(result)
+            runs[target].append(result)
+    print("app / bare (medians):")
+    for kind in ("wall", "tablet", "phone"):
+        cells = []
+        for p in ("p50", "p99", "max"):
+            app = statistics.median(r["latency_ms"][kind][p] for r in runs["app"])
+            bare = statistics.median(r["latency_ms"][kind][p] for r in runs["bare"])
+            cells.append(f"{p} {app:.1f} / {bare:.1f} ms = {app / bare:.1f}x")
+        print(f"  post-to-{kind:<6} " + ", ".join(cells))
+    app_ack = statistics.median(r["ack_ms"]["p99"] for r in runs["app"])
+    bare_ack = statistics.median(r["ack_ms"]["p99"] for r in runs["bare"])
+    print(f"  ack p99 {app_ack:.1f} / {bare_ack:.1f} ms = {app_ack / bare_ack:.1f}x")
+    return status
 
 
 def failed(result: dict) -> int:

@@ -1,0 +1,88 @@
+"""The limit to compare with: a bare Flask-SocketIO server on eventlet that does only
+what the fan-out benchmark needs (no database, no checks, no views).
+
+    .venv/bin/python bench/bare_server.py --port 5055 --tables 20
+
+Pages answer 200; a connection joins its rooms from ``auth`` (walls the event, tablets
+and phones their table); ``sync`` returns the tables and questions; ``card:post`` acks
+and emits the card to the walls, the table's tablets and its phones - the same emits,
+with the same listener settings, as app.py.
+"""
+from __future__ import annotations
+
+import argparse
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import eventlet.wsgi  # noqa: E402
+from flask import Flask, request  # noqa: E402
+from flask_socketio import SocketIO, join_room  # noqa: E402
+
+
+def build(tables: int) -> tuple[Flask, SocketIO]:
+    app = Flask(__name__)
+    sio = SocketIO(app, async_mode="eventlet", cors_allowed_origins=None, manage_session=False)
+    snapshot = {"tables": [{"id": t} for t in range(1, tables + 1)],
+                "questions": [{"id": t * 10 + q, "table_id": t} for t in range(1, tables + 1) for q in range(3)]}
+    seq = {"n": 0}
+
+    @app.get("/e/<event>/wall")
+    @app.get("/e/<event>/t/<int:table>")
+    @app.get("/e/<event>/m/<int:table>")
+    def page(event, table=None):
+        return "ok"
+
+    @sio.on("connect")
+    def connect(auth):
+        role, table = auth.get("role"), auth.get("table")
+        join_room("walls" if role == "wall" else f"{role}:{table}")
+
+    @sio.on("sync")
+    def sync(payload=None):
+        return {"ok": True, "snapshot": snapshot}
+
+    @sio.on("card:post")
+    def post(payload):
+        seq["n"] += 1
+        table = payload["question"] // 10
+        change = {"seq": seq["n"], "type": "card.posted", "table_id": table,
+                  "card": {"id": payload["id"], "text": payload["text"], "table_id": table}}
+        for room in ("walls", f"moderator:{table}", f"participant:{table}"):
+            sio.emit("change", change, to=room)
+        return {"ok": True, "seq": seq["n"], "sid": request.sid[:0]}
+
+    return app, sio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--tables", type=int, default=20)
+    args = parser.parse_args()
+    app, _ = build(args.tables)
+    listener = eventlet.listen(("127.0.0.1", args.port), backlog=1024, reuse_port=False)
+    print("ready", flush=True)
+    eventlet.wsgi.server(NoDelay(listener), app, max_size=20000, log_output=False, socket_timeout=60)
+
+
+class NoDelay:
+    """TCP_NODELAY on every accepted socket, as app.py sets it."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def accept(self):
+        import socket
+
+        conn, address = self.sock.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, address
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+if __name__ == "__main__":
+    main()
