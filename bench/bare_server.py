@@ -62,6 +62,12 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=20)
     args = parser.parse_args()
     app, _ = build(args.tables)
+    # The same collector settings as app.py (GC_CALM), so the comparison is of the code, not of them.
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     listener = eventlet.listen(("127.0.0.1", args.port), backlog=1024, reuse_port=False)
     print("ready", flush=True)
     eventlet.wsgi.server(NoDelay(listener), app, max_size=20000, log_output=False, socket_timeout=60)
