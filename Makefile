@@ -16,7 +16,8 @@ test: $(VENV)/.test-installed $(MO) chromium libreoffice
 
 bench: $(VENV)/.test-installed $(MO)
 	$(PY) bench/fanout.py --scenario S1
-	$(PY) bench/fanout.py --scenario S2
+	$(PY) bench/fanout.py --scenario S2 --compare 1
+	$(PY) bench/phone_load.py
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when that is what is missing.
 $(VENV)/.installed: requirements.txt
