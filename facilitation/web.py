@@ -705,31 +705,30 @@ def _method_form_values(event: dict) -> dict[str, str]:
     return values
 
 
+def _lead_form(event_id: str, name: str, payload: dict, anchor: str, done=None) -> Response:
+    """Run one of the console's plain forms through perform(); say what happened, and go
+    back to the console's section (``done(ack)`` words the success, else "Gespeichert")."""
+    _event_or_404(event_id)
+    _require(event_id, LEAD)
+    try:
+        ack = perform(current_app, _lead_actor(event_id), name, payload).ack
+        flash(done(ack) if done else _("Gespeichert"), "notice")
+    except CommandError as err:
+        flash(str(err.message))
+    return redirect(url_for("web.lead", event_id=event_id, _anchor=anchor), code=303)
+
+
 @bp.post("/e/<event_id>/lead/method")
 def method_form(event_id: str):
     """The lead saves the record's method section."""
-    _event_or_404(event_id)
-    _require(event_id, LEAD)
-    payload = {part: request.form.get(part, "") for part in domain.METHOD_PARTS}
-    try:
-        perform(current_app, _lead_actor(event_id), "method:set", payload)
-        flash(_("Gespeichert"), "notice")
-    except CommandError as err:
-        flash(str(err.message))
-    return redirect(url_for("web.lead", event_id=event_id, _anchor="method"), code=303)
+    return _lead_form(event_id, "method:set", {part: request.form.get(part, "") for part in domain.METHOD_PARTS},
+                      "method")
 
 
 @bp.post("/e/<event_id>/lead/signups/delete-on")
 def signups_delete_on(event_id: str):
     """The lead sets the day the sign-ups are deleted (a day that has come deletes them now)."""
-    _event_or_404(event_id)
-    _require(event_id, LEAD)
-    try:
-        perform(current_app, _lead_actor(event_id), "signups:delete_on", {"date": request.form.get("date", "")})
-        flash(_("Gespeichert"), "notice")
-    except CommandError as err:
-        flash(str(err.message))
-    return redirect(url_for("web.lead", event_id=event_id, _anchor="signups"), code=303)
+    return _lead_form(event_id, "signups:delete_on", {"date": request.form.get("date", "")}, "signups")
 
 
 @bp.get("/e/<event_id>/lead/signups.csv")
@@ -915,14 +914,8 @@ def lead_create_event(event_id: str):
 @bp.post("/e/<event_id>/lead/template")
 def save_template_form(event_id: str):
     """The lead saves this event's shape as a template for the next one."""
-    _event_or_404(event_id)
-    _require(event_id, LEAD)
-    try:
-        ack = perform(current_app, _lead_actor(event_id), "template:save", {"name": request.form.get("name", "")}).ack
-        flash(_("Als Vorlage „%(name)s“ gespeichert.", name=ack["name"]), "notice")
-    except CommandError as err:
-        flash(str(err.message))
-    return redirect(url_for("web.lead", event_id=event_id, _anchor="new-title"), code=303)
+    return _lead_form(event_id, "template:save", {"name": request.form.get("name", "")}, "new-title",
+                      lambda ack: _("Als Vorlage „%(name)s“ gespeichert.", name=ack["name"]))
 
 
 @bp.post("/e/<event_id>/lead/links")

@@ -8,6 +8,14 @@ from browser_kit import PHONE, TABLET, lead_api, open_page, seed_cards, shot
 from test_browser_axe import serious_violations
 
 
+def lead_console(browser, links):
+    """The lead's console on a laptop: (context, page)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = ctx.new_page()
+    page.goto(links["lead"])
+    return ctx, page
+
+
 def test_lead_updates_a_closed_events_result_and_the_table_qr_shows_it(browser, server):
     links = server.links()
     table = links["tables"][0]
@@ -20,9 +28,7 @@ def test_lead_updates_a_closed_events_result_and_the_table_qr_shows_it(browser, 
     assert api.call("event:close", {})["ok"]
     api.disconnect()
 
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    lead = ctx.new_page()
-    lead.goto(links["lead"])
+    ctx, lead = lead_console(browser, links)
     lead.click("text=Ergebnisse aller Tische (Synthese)")
     box = f"[data-result='{result}'] .follow-up"
     lead.wait_for_selector(box)
@@ -77,9 +83,7 @@ def test_a_phone_signs_up_for_a_round_table_takes_it_back_and_the_deletion_date_
                                       "title": "Runder Tisch Vereinsräume"})["ok"]
     api.disconnect()
 
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    lead = ctx.new_page()
-    lead.goto(links["lead"])
+    ctx, lead = lead_console(browser, links)
     lead.fill("#delete-on", "2099-12-31")
     lead.click("#signups button >> text=Löschdatum speichern")
     lead.wait_for_selector("#signups >> text=Löschdatum: 31.12.2099")
@@ -155,9 +159,7 @@ def test_the_record_has_its_sections_who_does_what_and_affiliation_counts_with_a
                                       "progress": "in_progress"})["ok"]
     api.disconnect()
 
-    lead_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    lead = lead_ctx.new_page()
-    lead.goto(links["lead"])
+    lead_ctx, lead = lead_console(browser, links)
     lead.fill("#method-mandate", "Der Gemeinderat fragt: Wie gelingt das Ankommen in Gmünd?")
     lead.click("#method button >> text=Methode speichern")
     lead.wait_for_selector("text=Gespeichert")
@@ -191,9 +193,7 @@ def test_a_template_a_follow_up_event_from_a_round_table_and_the_two_event_dialo
     assert api.call("result:follow", {"id": result, "progress": "in_progress"})["ok"]
     api.disconnect()
 
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    lead = ctx.new_page()
-    lead.goto(links["lead"])
+    ctx, lead = lead_console(browser, links)
     # Save this evening's shape as a template ...
     lead.fill("#template-name", "Gmünder Abend")
     lead.click("button >> text=Als Vorlage speichern")
@@ -231,9 +231,7 @@ def test_topics_tag_results_and_filter_the_synthesis_board(browser, server):
         ids[title] = str(uuid.uuid4())
         assert api.call("result:create", {"id": ids[title], "table": table["id"], "kind": "solution", "title": title})["ok"]
     api.disconnect()
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    lead = ctx.new_page()
-    lead.goto(links["lead"])
+    ctx, lead = lead_console(browser, links)
     lead.click("text=Ergebnisse aller Tische (Synthese)")
     lead.check(f"[data-result='{ids['Sprachcafé']}'] .topics input[value=lernen]")
     lead.wait_for_selector("#status.ok >> text=Gespeichert")
