@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 
 from . import domain
 from .domain import DELETED, FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WALL, WITHDRAWN, Actor, fail
@@ -216,37 +217,55 @@ def deliveries(event_id: str, change: dict) -> list[tuple[list[str], dict]]:
 # -- reading: the whole state, and the replay -------------------------------------------
 
 
+# Snapshots of the same audience at the same seq are the same: 100 phones joining one
+# table, or every wall, share one build (issue 13). Keyed by the event's salt too, so an
+# event deleted and made again under its id never meets the old one's state.
+SNAPSHOT_CACHE = 64
+_snapshots: OrderedDict = OrderedDict()
+
+
 def snapshot(store, actor: Actor) -> dict:
     """The whole state an actor may see, with the seq it is valid at."""
     event_id = actor.event_id
     level = level_of(actor)
     own_table = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
+    results_table = actor.table_id if actor.role == MODERATOR else None
     with store.reading():
         seq = store.last_seq(event_id)
         event = store.event(event_id)
         if event is None:
             raise fail("unknown_event")
-        tables = store.tables(event_id)
-        questions = store.questions(event_id)
-        cards = store.cards(event_id, own_table)
-        results = store.results(event_id, actor.table_id if actor.role == MODERATOR else None)
+        key = (event_id, event["salt"], seq, level, own_table, results_table, actor.role == PARTICIPANT)
+        shared = _snapshots.get(key)
+        if shared is None:
+            shared = _shared_state(store, event, level, own_table, results_table, actor.role == PARTICIPANT)
+            _snapshots[key] = shared
+            while len(_snapshots) > SNAPSHOT_CACHE:
+                _snapshots.popitem(last=False)
         mine = store.cards_by_author(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         votes = store.votes_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
         reacted = store.reactions_of(event_id, actor.participant_id) if actor.role == PARTICIPANT else []
-        tallies = store.tallies(event_id) if actor.role != PARTICIPANT else {}
-    card_view = _SHAPES["card"][level]
-    result_view = _SHAPES["result"][level]
     return {
         "seq": seq,
-        "event": domain.event_state(event),
-        "tables": [table_view(t) for t in tables],
-        "questions": [question_view(q) for q in questions],
-        "cards": [view for view in map(card_view, cards) if kept(view)],
-        "results": [result_view(r) for r in results if r["status"] != DELETED],
+        **shared,
         "mine": [moderator_card(c) for c in mine if c["status"] != WITHDRAWN],
         "my_votes": votes,
         "my_reactions": reacted,
-        "tallies": tallies,
+    }
+
+
+def _shared_state(store, event: dict, level: str, own_table, results_table, phone: bool) -> dict:
+    """What every reader of one audience sees alike (read inside the caller's store.reading())."""
+    event_id = event["id"]
+    card_view = _SHAPES["card"][level]
+    result_view = _SHAPES["result"][level]
+    return {
+        "event": domain.event_state(event),
+        "tables": [table_view(t) for t in store.tables(event_id)],
+        "questions": [question_view(q) for q in store.questions(event_id)],
+        "cards": [view for view in map(card_view, store.cards(event_id, own_table)) if kept(view)],
+        "results": [result_view(r) for r in store.results(event_id, results_table) if r["status"] != DELETED],
+        "tallies": store.tallies(event_id) if not phone else {},
     }
 
 

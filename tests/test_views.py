@@ -241,3 +241,32 @@ def test_deleting_an_event_tells_every_screen(clients, event, commands):
     assert ack["ok"] and commands.store.event(event["id"]) is None
     for client in (wall, phone):
         assert any(msg["name"] == "deleted" for msg in client.get_received())
+
+
+def test_one_audience_at_one_seq_shares_one_snapshot_and_a_change_makes_a_new_one(commands, event, monkeypatch):
+    """Issue 13: 100 phones joining one table (or every wall) share one build of the state;
+    any change (a new seq) builds anew, and an event made again under a deleted one's id
+    never meets the old state."""
+    from conftest import card_payload, create_event, participant
+
+    commands.run("card:post", participant(event, pid="a"), card_payload(event, text="Erste Karte"))
+    reads = []
+    real = commands.store.cards
+    monkeypatch.setattr(commands.store, "cards", lambda *a: reads.append(a) or real(*a))
+    first = views.snapshot(commands.store, participant(event, pid="p1"))
+    second = views.snapshot(commands.store, participant(event, pid="p2"))
+    assert len(reads) == 1 and first["cards"] == second["cards"]
+    assert second["mine"] == [] and len(first["cards"]) == 1
+    commands.run("card:post", participant(event, pid="a"), card_payload(event, text="Zweite Karte"))
+    third = views.snapshot(commands.store, participant(event, pid="p3"))
+    assert len(reads) == 2 and [c["text"] for c in third["cards"]] == ["Erste Karte", "Zweite Karte"]
+    commands.run("event:delete", Actor(LEAD, event["id"]), {"confirm": "Bürgerdialog Test"})
+    create_event(commands, "gmuend", "Bürgerdialog Test", event["id"])
+    tables = commands.store.tables(event["id"])
+    renewed = {"id": event["id"], "tables": [t["id"] for t in tables],
+               "questions": {t["id"]: [q["id"] for q in commands.store.questions(event["id"]) if q["table_id"] == t["id"]]
+                             for t in tables}}
+    for text in ("Neu eins", "Neu zwei"):  # the same seq as the old event's last snapshot
+        commands.run("card:post", participant(renewed, pid="b"), card_payload(renewed, text=text))
+    again = views.snapshot(commands.store, participant(renewed, pid="p1"))
+    assert again["seq"] == third["seq"] and [c["text"] for c in again["cards"]] == ["Neu eins", "Neu zwei"]
