@@ -23,7 +23,7 @@ def outcome(store, event_id: str) -> dict:
     tallies = store.tallies(event_id)
     results = [r for r in store.results(event_id) if r["status"] == ACTIVE]
     kinds = list(domain.RESULT_KINDS)
-    entries = {r["id"]: _entry(r, result_votes(r, tallies)) for r in results}
+    entries = {r["id"]: _entry(r, result_votes(r, tallies), domain.signup_open(r, event)) for r in results}
     tables = []
     for table in store.tables(event_id):
         mine = [entries[r["id"]] for r in results if r["table_id"] == table["id"]]
@@ -36,14 +36,14 @@ def outcome(store, event_id: str) -> dict:
             "updated": max([event["created_at"]] + [r["updated_at"] for r in results])}
 
 
-def _entry(result: dict, votes: int) -> dict:
+def _entry(result: dict, votes: int, signup_open: bool) -> dict:
     view = views.public_result(result)
     return {
         "id": result["id"], "kind": result["kind"], "title": result["title"], "i18n": view["i18n"],
         "description": result["description"], "next_step": result["next_step"],
         "progress": result["progress"], "responsible": result["responsible"], "due": result["due"],
         "reason": result["reason"], "votes": votes, "table_id": result["table_id"],
-        "news": sorted(view["news"], key=lambda n: -n["at"]),
+        "news": sorted(view["news"], key=lambda n: -n["at"]), "signup_open": signup_open,
     }
 
 

@@ -68,22 +68,27 @@ def interpreter_card(card: dict) -> dict:
     return public_card(card)
 
 
+def _json_column(row: dict, key: str, empty):
+    """A JSON column as data: parsed when it comes from the database, copied when already parsed."""
+    value = row.get(key)
+    if not value:
+        return type(empty)()
+    return json.loads(value) if isinstance(value, str) else type(empty)(value)
+
+
 def i18n(row: dict) -> dict:
     """The wording of a table, question or result in other languages: {lang: text}."""
-    value = row.get("i18n") or "{}"
-    return json.loads(value) if isinstance(value, str) else dict(value)
+    return _json_column(row, "i18n", {})
 
 
 def news(result: dict) -> list[dict]:
     """A result's dated news after the evening, oldest first: [{id, text, at}]."""
-    value = result.get("news") or "[]"
-    return json.loads(value) if isinstance(value, str) else list(value)
+    return _json_column(result, "news", [])
 
 
 def tags(result: dict) -> list[str]:
     """A result's topic tags (keys of domain.TOPICS)."""
-    value = result.get("tags") or "[]"
-    return json.loads(value) if isinstance(value, str) else list(value)
+    return _json_column(result, "tags", [])
 
 
 def public_result(result: dict) -> dict:

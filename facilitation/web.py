@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from babel import Locale
-from flask_babel import force_locale, format_date, get_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -96,10 +96,7 @@ def local_text(thing) -> str:
 @bp.app_template_filter("day")
 def local_day(value) -> str:
     """A day (ISO 'YYYY-MM-DD' or a timestamp) as the reader writes dates, '' for none."""
-    if not value:
-        return ""
-    day = datetime.date.fromisoformat(value) if isinstance(value, str) else datetime.date.fromtimestamp(value)
-    return local_digits(format_date(day, "medium"))
+    return local_digits(export.day_text(value)) if value else ""
 
 
 @bp.app_template_filter("digits")
@@ -402,8 +399,7 @@ def _outcomes_page(event_id: str, status: int = 200, form: dict | None = None, e
     body = render_template(
         "outcomes.html", data=data, event=event, kinds=domain.RESULT_KINDS, progress=domain.PROGRESS,
         feed_url=url_for("web.outcomes_feed", event_id=event_id),
-        open_ids={r["id"] for r in store.results(event_id) if domain.signup_open(r, event)},
-        mine=store.signups_of(event_id, access.participant_id()), consent=signups.consent_text(event),
+        signups_here=True, mine=store.signups_of(event_id, access.participant_id()), consent=signups.consent_text(event),
         form=form or {}, error=error, failed=failed, messages=get_flashed_messages(),
     )
     return body, status
@@ -449,7 +445,7 @@ def dialog_page(dialog_id: str):
         abort(404, _("Diesen Dialog gibt es nicht."))
     events = [outcomes.outcome(store, e["id"]) for e in store.dialog_events(dialog_id)]
     return render_template("dialog.html", dialog=dialog, events=events, kinds=domain.RESULT_KINDS,
-                           progress=domain.PROGRESS, mine={}, open_ids=set())
+                           progress=domain.PROGRESS, mine={}, signups_here=False)
 
 
 @bp.get("/d/<dialog_id>/record")

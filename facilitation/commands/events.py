@@ -53,7 +53,8 @@ def create_event(c: Call, p: dict) -> Result:
     """
     spec, saved = _template_of(c, p.get("template"))
     origin = _follow_of(c, p.get("follow_of"))
-    title = domain.check_label(p.get("title") if p.get("title") not in (None, "") or not origin else origin["title"])
+    given = p.get("title")
+    title = domain.check_label(origin["title"] if origin and given in (None, "") else given)
     tables = _table_names(p, spec)
     questions = _questions(p, spec)
     wanted = p.get("id") if c.actor.role == ADMIN else None
