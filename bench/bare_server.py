@@ -4,9 +4,11 @@ what the fan-out benchmark needs (no database, no checks, no views).
     .venv/bin/python bench/bare_server.py --port 5055 --tables 20
 
 Pages answer 200; a connection joins its rooms from ``auth`` (walls the event, tablets
-and phones their table); ``sync`` returns the tables and questions; ``card:post`` acks
-and emits the card to the walls, the table's tablets and its phones - the same emits,
-with the same listener settings, as app.py.
+and phones their table); ``sync`` from 0 returns a snapshot as large as the app's (the
+tables, questions and the cards the connection may see: all for a wall, its table's for
+the others; ``--prefill N`` cards made up at start), a later ``sync`` an empty replay;
+``card:post`` acks and emits the card to the walls, the table's tablets and its phones -
+the same emits, with the same listener settings, as app.py.
 """
 from __future__ import annotations
 
@@ -18,15 +20,27 @@ eventlet.monkey_patch()
 
 import eventlet.wsgi  # noqa: E402
 from flask import Flask  # noqa: E402
+from flask import request  # noqa: E402
 from flask_socketio import SocketIO, join_room  # noqa: E402
 
 
-def build(tables: int) -> tuple[Flask, SocketIO]:
+def made_up_card(i: int, tables: int) -> dict:
+    """A card with the fields and length of a public card of the app."""
+    table = i % tables + 1
+    return {"id": f"00000000-0000-4000-8000-{i:012d}", "table_id": table, "question_id": table * 10 + i % 3,
+            "text": f"Karte {i}: Mehr Grünflächen und Bänke im Quartier, damit sich Nachbarn treffen",
+            "name": "", "status": "visible", "created_at": 1764000000.0 + i, "result_id": None,
+            "rank": 1764000000.0 + i, "lang": "de", "translation": "", "source": "phone", "reactions": 0}
+
+
+def build(tables: int, prefill: int = 0) -> tuple[Flask, SocketIO]:
     app = Flask(__name__)
     sio = SocketIO(app, async_mode="eventlet", cors_allowed_origins=None, manage_session=False)
-    snapshot = {"tables": [{"id": t} for t in range(1, tables + 1)],
-                "questions": [{"id": t * 10 + q, "table_id": t} for t in range(1, tables + 1) for q in range(3)]}
-    seq = {"n": 0}
+    base = {"tables": [{"id": t, "name": f"Tisch {t}"} for t in range(1, tables + 1)],
+            "questions": [{"id": t * 10 + q, "table_id": t} for t in range(1, tables + 1) for q in range(3)]}
+    cards = [made_up_card(i, tables) for i in range(prefill)]
+    seq = {"n": prefill}
+    tables_of: dict[str, int | None] = {}
 
     @app.get("/e/<event>/wall")
     @app.get("/e/<event>/t/<int:table>")
@@ -37,11 +51,20 @@ def build(tables: int) -> tuple[Flask, SocketIO]:
     @sio.on("connect")
     def connect(auth):
         role, table = auth.get("role"), auth.get("table")
+        tables_of[request.sid] = None if role == "wall" else table
         join_room("walls" if role == "wall" else f"{role}:{table}")
+
+    @sio.on("disconnect")
+    def disconnect(*_args):
+        tables_of.pop(request.sid, None)
 
     @sio.on("sync")
     def sync(payload=None):
-        return {"ok": True, "snapshot": snapshot}
+        if (payload or {}).get("since"):
+            return {"ok": True, "changes": [], "seq": seq["n"]}
+        table = tables_of.get(request.sid)
+        seen = cards if table is None else [c for c in cards if c["table_id"] == table]
+        return {"ok": True, "snapshot": {"seq": seq["n"], **base, "cards": seen, "results": []}}
 
     @sio.on("card:post")
     def post(payload):
@@ -60,8 +83,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--tables", type=int, default=20)
+    parser.add_argument("--prefill", type=int, default=0, help="cards the event holds at start")
     args = parser.parse_args()
-    app, _ = build(args.tables)
+    app, _ = build(args.tables, args.prefill)
     # The same collector settings as app.py (GC_CALM), so the comparison is of the code, not of them.
     import gc
 

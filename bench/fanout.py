@@ -1,20 +1,31 @@
-"""Fan-out benchmark: the real eventlet server, many phones, walls and tablets.
+"""Fan-out benchmark: the real eventlet server, many phones, walls and tablets, against the limit.
 
-Starts ``app.py`` in a subprocess on a fresh data directory, connects N phones
-spread over the tables of an event it creates, W walls and one tablet per
-table, posts cards at a steady rate and prints what arrived and how fast.
+Starts ``app.py`` (or bench/bare_server.py, the same Flask-SocketIO stack doing nothing but acks
+and emits) in a subprocess on a fresh data directory, connects W walls, one tablet per table and
+N phones the way the browser does (page, WebSocket, ``sync``), posts cards at a steady rate and
+checks every delivery of every receiver.
 
     .venv/bin/python bench/fanout.py --scenario S1
-    .venv/bin/python bench/fanout.py --scenario S2
-    .venv/bin/python bench/fanout.py --phones 500 --tables 10 --walls 2 --cards 500 --seconds 30
-    .venv/bin/python bench/fanout.py --scenario S2 --compare 2   # app and bare server, interleaved, ratios
+    .venv/bin/python bench/fanout.py --scenario S2B --compare 2   # app and bare, interleaved, ratios
+    .venv/bin/python bench/fanout.py --phones 500 --tables 10 --rate 20 --seconds 30 --prefill 1000
 
-``--compare N`` runs the app and bench/bare_server.py (the same Flask-SocketIO stack doing
-nothing but acks and emits) N times each, alternating, and prints app/bare ratios.
+Scenarios (phones / tables / walls, cards per second for how long, cards already in the event):
+S1 150/5/2 at 10/s, S2 2,000/20/4 at 10/s, S2B the burst (2,000/20/4 at 100/s), S3 4,000/30/4 (30 tables: the most an event may have) at
+10/s with 5,000 cards already posted.
 
-The clients speak Engine.IO 4 / Socket.IO 5 directly over aiohttp websockets
-(a few lines each) because python-socketio's client costs more CPU per message
-than the server does, and a benchmark should measure the server.
+What makes the figures honest:
+- The load generator is this process, the server another; both CPU shares are printed (a
+  generator near 100 % of a core measures itself, and the run says so).
+- Latency counts from when a card was *due*, not when the generator got round to sending it, so
+  a late generator shows up as latency instead of hiding it (its own lag is printed too).
+- Every receiver keeps the ids it got: duplicates, unexpected disconnects, ack timeouts and every
+  missing delivery per receiver are counted, and any of them makes the run exit 1.
+- While everyone joins, a probe asks the server for nothing every 20 ms: its slowest answer is
+  the longest time the event loop stalled (a large ``sync`` it had to build, say).
+- ``--compare N`` alternates app and bare N times each and prints medians and app/bare ratios.
+
+The clients speak Engine.IO 4 / Socket.IO 5 directly over aiohttp websockets (a few lines each)
+because python-socketio's client costs more CPU per message than the server does.
 """
 from __future__ import annotations
 
@@ -23,6 +34,8 @@ import asyncio
 import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,29 +48,39 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from server import SECRET_KEY, LiveServer  # noqa: E402  (tests/server.py: runs app.py)
+from server import SECRET_KEY, LiveServer, free_port  # noqa: E402  (tests/server.py: runs app.py)
 
 SCENARIOS = {
-    "S1": {"phones": 150, "tables": 5, "walls": 2, "cards": 150, "seconds": 60},
-    "S2": {"phones": 2000, "tables": 20, "walls": 4, "cards": 2000, "seconds": 20},
+    "S1": {"phones": 150, "tables": 5, "walls": 2, "rate": 10, "seconds": 20, "prefill": 0},
+    "S2": {"phones": 2000, "tables": 20, "walls": 4, "rate": 10, "seconds": 20, "prefill": 0},
+    "S2B": {"phones": 2000, "tables": 20, "walls": 4, "rate": 100, "seconds": 20, "prefill": 0},
+    "S3": {"phones": 4000, "tables": 30, "walls": 4, "rate": 10, "seconds": 20, "prefill": 5000},
 }
+KINDS = ("wall", "tablet", "phone")
+ACK_TIMEOUT = 10.0
+PROBE_EVERY = 0.02
 
 
 class Client:
-    """One Socket.IO connection: connect with auth, emit with ack, collect changes."""
+    """One Socket.IO connection: connect with auth, emit with ack, keep the card ids it got."""
 
     def __init__(self, kind: str, table: int | None, stats: "Stats"):
         self.kind, self.table, self.stats = kind, table, stats
         self.acks: dict[int, asyncio.Future] = {}
         self.next_ack = 0
-        self.ws = None
-        self.http = None
+        self.ws = self.http = self.reader = None
+        self.received: set[str] = set()
+        self.duplicates = 0
+        self.closing = False
+        self.disconnected = False
 
     async def connect(self, base: str, page: str, auth: dict) -> None:
+        """Load the page (cookie), open the WebSocket and authenticate, as live.js does."""
         # unsafe=True: keep cookies from an IP-address host (127.0.0.1).
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         async with self.http.get(base + page) as response:
             response.raise_for_status()
+            await response.read()
         cookies = "; ".join(f"{c.key}={c.value}" for c in self.http.cookie_jar)
         url = base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
         self.ws = await self.http.ws_connect(url, headers={"Cookie": cookies}, max_msg_size=0)
@@ -69,6 +92,12 @@ class Client:
             raise RuntimeError(f"{self.kind} refused: {reply}")
         self.reader = asyncio.create_task(self.read())
 
+    async def join(self, base: str, page: str, auth: dict) -> dict:
+        """Connect, then ``sync`` from nothing like a fresh page; returns the snapshot."""
+        await self.connect(base, page, auth)
+        reply = await self.emit("sync", {"since": 0}, timeout=60)
+        return reply["snapshot"]
+
     async def read(self) -> None:
         async for msg in self.ws:
             if msg.type != aiohttp.WSMsgType.TEXT:
@@ -78,15 +107,30 @@ class Client:
                 await self.ws.send_str("3")
             elif data.startswith("42"):
                 name, payload = json.loads(data[2:])
-                if name == "change" and payload.get("type") == "card.posted":
-                    self.stats.delivered(self.kind, payload["card"]["id"])
+                if name == "change":
+                    self.got(payload)
+                elif name == "changes":  # a batch, in seq order
+                    for change in payload:
+                        self.got(change)
             elif data.startswith("43"):
                 bracket = data.index("[")
                 future = self.acks.pop(int(data[2:bracket]), None)
                 if future and not future.done():
                     future.set_result(json.loads(data[bracket:])[0])
+        if not self.closing:
+            self.disconnected = True
 
-    async def emit(self, name: str, payload: dict, timeout: float = 10) -> dict:
+    def got(self, change: dict) -> None:
+        if change.get("type") != "card.posted":
+            return
+        card_id = change["card"]["id"]
+        if card_id in self.received:
+            self.duplicates += 1
+            return
+        self.received.add(card_id)
+        self.stats.delivered(self.kind, card_id)
+
+    async def emit(self, name: str, payload: dict, timeout: float = ACK_TIMEOUT) -> dict:
         ack_id = self.next_ack
         self.next_ack += 1
         future = asyncio.get_running_loop().create_future()
@@ -95,6 +139,7 @@ class Client:
         return await asyncio.wait_for(future, timeout)
 
     async def close(self) -> None:
+        self.closing = True
         if self.ws is not None:
             await self.ws.close()
         if self.http is not None:
@@ -102,18 +147,21 @@ class Client:
 
 
 class Stats:
-    """Send times, arrival times and counts per receiver kind."""
+    """When each card was due, arrival latencies per receiver kind, acks, the generator's lag."""
 
     def __init__(self):
-        self.sent_at: dict[str, float] = {}
-        self.latency = {"wall": [], "tablet": [], "phone": []}
+        self.due_at: dict[str, float] = {}
+        self.table_of: dict[str, int] = {}
+        self.latency = {kind: [] for kind in KINDS}
         self.ack_latency: list[float] = []
+        self.send_lag: list[float] = []
         self.errors: list[str] = []
+        self.ack_timeouts = 0
 
     def delivered(self, kind: str, card_id: str) -> None:
-        sent = self.sent_at.get(card_id)
-        if sent is not None:
-            self.latency[kind].append(time.perf_counter() - sent)
+        due = self.due_at.get(card_id)
+        if due is not None:
+            self.latency[kind].append(time.perf_counter() - due)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -123,23 +171,111 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def prepare_event(data_dir: Path, tables: int) -> dict[int, str]:
-    """Create the bench event in the server's database before the server starts.
+def spread(values: list[float]) -> dict:
+    """p50 / p99 / max in ms."""
+    return {p: percentile(values, q) * 1000 for p, q in (("p50", 50), ("p99", 99), ("max", 100))}
 
-    Returns each table's moderator token.
-    """
+
+# -- the servers ----------------------------------------------------------------------------
+
+
+def prepare_event(data_dir: Path, tables: int, prefill: int) -> dict[int, str]:
+    """Create the bench event (and ``prefill`` cards spread over its tables) before the server
+    starts. Returns each table's moderator token."""
     os.environ["DATA_DIR"] = str(data_dir)
     from facilitation import commands_of, create_app
-    from facilitation.domain import ADMIN, MODERATOR, Actor
+    from facilitation.domain import ADMIN, MODERATOR, PARTICIPANT, Actor
 
-    app = create_app({"DATA_DIR": data_dir, "DATABASE": str(data_dir / "tischrunde.db"), "SECRET_KEY": SECRET_KEY})
+    app = create_app({"DATA_DIR": data_dir, "DATABASE": str(data_dir / "tischrunde.db"), "SECRET_KEY": SECRET_KEY,
+                      "CARDS_PER_MINUTE": 10 ** 9})
     commands = commands_of(app)
     names = [f"Tisch {n}" for n in range(1, tables + 1)]
-    payload = {"template": "gmuend", "title": "Benchmark", "id": "bench", "tables": names}
-    commands.run("event:create", Actor(ADMIN, "bench"), payload)
-    tokens = {t["id"]: commands.token("bench", MODERATOR, t["id"]) for t in commands.store.tables("bench")}
-    commands.store.close()
+    commands.run("event:create", Actor(ADMIN, "bench"), {"template": "gmuend", "title": "Benchmark", "id": "bench",
+                                                        "tables": names})
+    store = commands.store
+    tokens = {t["id"]: commands.token("bench", MODERATOR, t["id"]) for t in store.tables("bench")}
+    if prefill:
+        store.db.execute("PRAGMA synchronous=OFF")  # preparation only: the server itself syncs every commit
+        questions = [(q["table_id"], q["id"]) for q in store.questions("bench")]
+        for i in range(prefill):
+            table_id, question_id = questions[i % len(questions)]
+            actor = Actor(PARTICIPANT, "bench", table_id, f"prefill-{i % 500}")
+            commands.run("card:post", actor, {"id": str(uuid.uuid4()), "question": question_id,
+                                              "text": prefill_text(i)})
+    store.close()
     return tokens
+
+
+def prefill_text(i: int) -> str:
+    """A card as long as a typical one (~70 characters), different every time."""
+    return f"Karte {i}: Mehr Grünflächen und Bänke im Quartier, damit sich Nachbarn treffen"
+
+
+class BareServer:
+    """bench/bare_server.py in a subprocess, shaped like tests/server.py's LiveServer."""
+
+    def __init__(self, tables: int, prefill: int, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = ["--port", str(self.port), "--tables", str(tables), "--prefill", str(prefill)]
+        self.proc = None
+
+    def start(self) -> "BareServer":
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_server.py"), *self.args],
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+        return self
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def start_server(args, target: str, data_dir: Path):
+    """The server under test and each table's moderator token."""
+    if target == "bare":
+        return BareServer(args.tables, args.prefill, args.port).start(), {t: "" for t in range(1, args.tables + 1)}
+    tokens = prepare_event(data_dir, args.tables, args.prefill)
+    # One load generator is one address: lift the per-address throttle for new phones (guard.py),
+    # which would otherwise let 300 in at once and then one a second.
+    server = LiveServer(data_dir, port=args.port, DEMO="0", CARDS_PER_MINUTE="1000",
+                        NEW_PARTICIPANTS_BURST="1000000").start(timeout=60)
+    return server, tokens
+
+
+def proc_memory_mib(pid: int) -> dict:
+    """Resident memory now (VmRSS) and at its peak (VmHWM), in MiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields
+
+
+def proc_cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) of a process so far: the server's from /proc, ours from getrusage."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuShare:
+    """CPU share of the generator (this process) and the server over a stretch of wall time."""
+
+    def __init__(self, server_pid: int):
+        self.pid = server_pid
+        self.start = (time.perf_counter(), proc_cpu_seconds(), proc_cpu_seconds(server_pid))
+
+    def stop(self) -> dict:
+        wall = time.perf_counter() - self.start[0]
+        return {"generator": (proc_cpu_seconds() - self.start[1]) / wall,
+                "server": (proc_cpu_seconds(self.pid) - self.start[2]) / wall}
+
+
+# -- one run --------------------------------------------------------------------------------
 
 
 async def connect_all(coros, concurrency: int = 40) -> None:
@@ -152,153 +288,231 @@ async def connect_all(coros, concurrency: int = 40) -> None:
     await asyncio.gather(*(guarded(c) for c in coros))
 
 
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+async def probe_loop(client: Client, until: asyncio.Event, seq: int, rtts: list[float],
+                     every: float = PROBE_EVERY) -> None:
+    """Ask for the (empty) changes since ``seq`` again and again: each answer's time is how long
+    the server's loop took to get to it."""
+    while not until.is_set():
+        sent = time.perf_counter()
+        await client.emit("sync", {"since": seq}, timeout=60)
+        rtts.append(time.perf_counter() - sent)
+        await asyncio.sleep(every)
 
 
-class BareServer:
-    """bench/bare_server.py in a subprocess, shaped like tests/server.py's LiveServer."""
+async def join_everyone(base: str, tokens: dict, walls, tablets, phones, probe, seq: int) -> dict:
+    """Walls, then tablets, then phones join as browsers do while the probe measures stalls."""
+    rtts: list[float] = []
+    done = asyncio.Event()
+    prober = asyncio.create_task(probe_loop(probe, done, seq, rtts))
+    started = time.perf_counter()
+    await connect_all([w.join(base, "/e/bench/wall", {"event": "bench", "role": "wall"}) for w in walls])
+    await connect_all([t.join(base, f"/e/bench/m/{t.table}?k={tokens[t.table]}",
+                              {"event": "bench", "role": "moderator", "table": t.table}) for t in tablets])
+    await connect_all([p.join(base, f"/e/bench/t/{p.table}", {"event": "bench", "role": "participant",
+                                                              "table": p.table}) for p in phones])
+    seconds = time.perf_counter() - started
+    done.set()
+    await prober
+    return {"seconds": seconds, "probe_ms": spread(rtts)}
 
-    def __init__(self, tables: int):
-        from server import free_port
 
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.tables = tables
-        self.proc = None
+async def one_wall_joins(base: str, probe: Client, seq: int, stats: Stats) -> dict:
+    """One more wall joins a quiet server (the whole event in its snapshot) while the probe asks
+    every 5 ms: the probe's slowest answer is how long that sync held up everyone else."""
+    rtts: list[float] = []
+    done = asyncio.Event()
+    prober = asyncio.create_task(probe_loop(probe, done, seq, rtts, every=0.005))
+    await asyncio.sleep(0.1)
+    wall = Client("wall", None, stats)
+    started = time.perf_counter()
+    await wall.join(base, "/e/bench/wall", {"event": "bench", "role": "wall"})
+    seconds = time.perf_counter() - started
+    await asyncio.sleep(0.1)
+    done.set()
+    await prober
+    await wall.close()  # only its join was measured
+    return {"seconds": seconds, "probe_ms": spread(rtts)}
 
-    def start(self) -> "BareServer":
-        import subprocess
 
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_server.py"), "--port", str(self.port),
-                                      "--tables", str(self.tables)], stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "ready"
-        return self
+async def post_cards(args, phones, questions, stats: Stats) -> float:
+    """Each card is due at start + i / rate and sent from the next phone; returns how long
+    posting took."""
+    count = int(args.rate * args.seconds)
+    start = time.perf_counter() + 0.5
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+    async def post(i: int) -> None:
+        due = start + i / args.rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        phone = phones[i % len(phones)]
+        card_id = str(uuid.uuid4())
+        stats.due_at[card_id] = due
+        stats.table_of[card_id] = phone.table
+        stats.send_lag.append(time.perf_counter() - due)
+        payload = {"id": card_id, "question": questions[phone.table][i % len(questions[phone.table])],
+                   "text": f"Karte {i}: Mehr Grün"}
+        try:
+            ack = await phone.emit("card:post", payload)
+        except asyncio.TimeoutError:
+            stats.ack_timeouts += 1
+            return
+        stats.ack_latency.append(time.perf_counter() - due)
+        if not ack.get("ok"):
+            stats.errors.append(str(ack))
+
+    await asyncio.gather(*(post(i) for i in range(count)))
+    return time.perf_counter() - start
+
+
+def losses(clients: list[Client], cards_by_table: dict, all_cards: set) -> dict:
+    """Missing deliveries per receiver kind, and how many receivers missed anything."""
+    missing = {kind: 0 for kind in KINDS}
+    receivers = {kind: 0 for kind in KINDS}
+    for client in clients:
+        expected = all_cards if client.kind == "wall" else cards_by_table.get(client.table, set())
+        lost = len(expected - client.received)
+        missing[client.kind] += lost
+        receivers[client.kind] += bool(lost)
+    return {"missing": missing, "receivers_with_loss": receivers}
 
 
 async def run(args, target: str = "app") -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="tischrunde-bench-"))
-    if target == "bare":
-        tokens = {t: "" for t in range(1, args.tables + 1)}
-        server = BareServer(args.tables).start()
-    else:
-        tokens = prepare_event(data_dir, args.tables)
-        # One load generator is one address: lift the per-address throttle for new phones (guard.py),
-        # which would otherwise let 300 in at once and then one a second.
-        server = LiveServer(data_dir, DEMO="0", CARDS_PER_MINUTE="1000", NEW_PARTICIPANTS_BURST="1000000").start()
+    server, tokens = start_server(args, target, data_dir)
     stats = Stats()
+    clients: list[Client] = []
     try:
         base = server.url
-        walls = [Client("wall", None, stats) for _ in range(args.walls)]
-        started = time.perf_counter()
-        await connect_all([w.connect(base, "/e/bench/wall", {"event": "bench", "role": "wall"}) for w in walls])
-        snapshot = (await walls[0].emit("sync", {"since": 0}))["snapshot"]
+        first = Client("wall", None, stats)
+        snapshot = await first.join(base, "/e/bench/wall", {"event": "bench", "role": "wall"})
         table_ids = [t["id"] for t in snapshot["tables"]]
         questions = {t: [q["id"] for q in snapshot["questions"] if q["table_id"] == t] for t in table_ids}
+        walls = [Client("wall", None, stats) for _ in range(args.walls - 1)]
         tablets = [Client("tablet", t, stats) for t in table_ids]
         phones = [Client("phone", table_ids[i % len(table_ids)], stats) for i in range(args.phones)]
-        await connect_all(
-            [
-                t.connect(
-                    base,
-                    f"/e/bench/m/{t.table}?k={tokens[t.table]}",
-                    {"event": "bench", "role": "moderator", "table": t.table},
-                )
-                for t in tablets
-            ]
-        )
-        await connect_all(
-            [
-                p.connect(base, f"/e/bench/t/{p.table}", {"event": "bench", "role": "participant", "table": p.table})
-                for p in phones
-            ]
-        )
-        join_seconds = time.perf_counter() - started
+        clients = [first, *walls, *tablets, *phones]
+        joined = await join_everyone(base, tokens, walls, tablets, phones, first, snapshot["seq"])
+        memory_joined = proc_memory_mib(server.proc.pid)
+        late_wall = await one_wall_joins(base, first, snapshot["seq"], stats)
 
-        interval = args.seconds / args.cards
-
-        async def post(i: int) -> None:
-            await asyncio.sleep(i * interval)
-            phone = phones[i % len(phones)]
-            card_id = str(uuid.uuid4())
-            payload = {"id": card_id, "question": questions[phone.table][i % 3], "text": f"Karte {i}: Mehr Grün"}
-            stats.sent_at[card_id] = time.perf_counter()
-            try:
-                ack = await phone.emit("card:post", payload)
-            except asyncio.TimeoutError:
-                stats.errors.append(f"ack timeout for card {i}")
-                return
-            stats.ack_latency.append(time.perf_counter() - stats.sent_at[card_id])
-            if not ack.get("ok"):
-                stats.errors.append(str(ack))
-
-        post_started = time.perf_counter()
-        await asyncio.gather(*(post(i) for i in range(args.cards)))
-        post_seconds = time.perf_counter() - post_started
+        cpu = CpuShare(server.proc.pid)
+        post_seconds = await post_cards(args, phones, questions, stats)
         await asyncio.sleep(args.settle)
+        cpu_share = cpu.stop()
 
-        phones_per_table = {t: sum(1 for p in phones if p.table == t) for t in table_ids}
-        cards_per_table = {t: 0 for t in table_ids}
-        for i in range(args.cards):
-            cards_per_table[phones[i % len(phones)].table] += 1
-        expected = {
-            "wall": args.cards * args.walls,
-            "tablet": args.cards,
-            "phone": sum(cards_per_table[t] * phones_per_table[t] for t in table_ids),
+        cards_by_table: dict[int, set] = {}
+        for card_id, table in stats.table_of.items():
+            cards_by_table.setdefault(table, set()).add(card_id)
+        lost = losses(clients, cards_by_table, set(stats.due_at))
+        memory = proc_memory_mib(server.proc.pid)
+        expected = {"wall": len(stats.due_at) * args.walls, "tablet": len(stats.due_at),
+                    "phone": sum(len(cards_by_table[p.table]) for p in phones if p.table in cards_by_table)}
+        result = {
+            "target": target,
+            "connections": len(clients),
+            "join_seconds": joined["seconds"],
+            "join_probe_ms": joined["probe_ms"],
+            "wall_sync_seconds": late_wall["seconds"],
+            "wall_sync_probe_ms": late_wall["probe_ms"],
+            "cards_sent": len(stats.due_at),
+            "cards_acked": len(stats.ack_latency),
+            "ack_timeouts": stats.ack_timeouts,
+            "post_seconds": post_seconds,
+            "expected": expected,
+            "delivered": {k: len(v) for k, v in stats.latency.items()},
+            "missing": lost["missing"],
+            "receivers_with_loss": lost["receivers_with_loss"],
+            "duplicates": sum(c.duplicates for c in clients),
+            "disconnected": sum(c.disconnected for c in clients),
+            "latency_ms": {k: spread(v) for k, v in stats.latency.items()},
+            "ack_ms": spread(stats.ack_latency),
+            "send_lag_ms": spread(stats.send_lag),
+            "cpu_share": cpu_share,
+            "server_rss_joined_mib": memory_joined.get("VmRSS", float("nan")),
+            "server_peak_rss_mib": memory.get("VmHWM", float("nan")),
+            "errors": stats.errors[:5],
+            "error_count": len(stats.errors),
         }
-        rss = peak_rss_mib(server.proc.pid)
-        for client in walls + tablets + phones:
-            await client.close()
     finally:
+        for client in clients:
+            await client.close()
         server.stop()
+    return result
 
-    return {
-        "connections": args.phones + args.walls + args.tables,
-        "join_seconds": join_seconds,
-        "cards_sent": args.cards,
-        "cards_acked": len(stats.ack_latency),
-        "post_seconds": post_seconds,
-        "expected": expected,
-        "delivered": {k: len(v) for k, v in stats.latency.items()},
-        "latency_ms": {
-            k: {p: percentile(v, q) * 1000 for p, q in (("p50", 50), ("p99", 99), ("max", 100))}
-            for k, v in stats.latency.items()
-        },
-        "ack_ms": {"p50": percentile(stats.ack_latency, 50) * 1000, "p99": percentile(stats.ack_latency, 99) * 1000},
-        "server_peak_rss_mib": rss,
-        "errors": stats.errors[:5],
-        "error_count": len(stats.errors),
-    }
+
+# -- reporting ------------------------------------------------------------------------------
 
 
 def report(name: str, args, result: dict) -> str:
     lines = [
-        f"scenario {name}: {args.phones} phones, {args.tables} tables, {args.walls} walls, "
-        f"{args.cards} cards in {args.seconds:g} s",
-        f"  connections {result['connections']} joined in {result['join_seconds']:.1f} s",
-        f"  cards sent {result['cards_sent']}, acked {result['cards_acked']} "
-        f"(posting took {result['post_seconds']:.1f} s), errors {result['error_count']}",
+        f"scenario {name} [{result['target']}]: {args.phones} phones, {args.tables} tables, {args.walls} walls, "
+        f"{args.rate:g} cards/s for {args.seconds:g} s, {args.prefill} cards already in the event",
+        f"  {result['connections']} connections joined (page, socket, sync) in {result['join_seconds']:.1f} s; "
+        f"loop stall probe p50 {result['join_probe_ms']['p50']:.1f} / p99 {result['join_probe_ms']['p99']:.1f} / "
+        f"max {result['join_probe_ms']['max']:.1f} ms",
+        f"  one more wall joins a quiet server in {result['wall_sync_seconds'] * 1000:.0f} ms; probe meanwhile "
+        f"p50 {result['wall_sync_probe_ms']['p50']:.1f} / max {result['wall_sync_probe_ms']['max']:.1f} ms",
+        f"  cards due {result['cards_sent']}, acked {result['cards_acked']}, ack timeouts {result['ack_timeouts']}, "
+        f"errors {result['error_count']} (posting took {result['post_seconds']:.1f} s)",
     ]
-    for kind in ("wall", "tablet", "phone"):
+    for kind in KINDS:
         lat = result["latency_ms"][kind]
         lines.append(
-            f"  post-to-{kind:<6} delivered {result['delivered'][kind]:>7} of {result['expected'][kind]:>7}   "
-            f"p50 {lat['p50']:7.1f} ms  p99 {lat['p99']:7.1f} ms  max {lat['max']:7.1f} ms"
+            f"  due-to-{kind:<6} delivered {result['delivered'][kind]:>7} of {result['expected'][kind]:>7}   "
+            f"p50 {lat['p50']:7.1f}  p99 {lat['p99']:7.1f}  max {lat['max']:7.1f} ms   "
+            f"missing {result['missing'][kind]} at {result['receivers_with_loss'][kind]} receivers"
         )
-    lines.append(f"  ack latency p50 {result['ack_ms']['p50']:.1f} ms  p99 {result['ack_ms']['p99']:.1f} ms")
-    lines.append(f"  server peak RSS {result['server_peak_rss_mib']:.0f} MiB")
-    missing = sum(result["expected"][k] - result["delivered"][k] for k in result["expected"])
-    lines.append(f"  missing deliveries: {missing}")
+    ack, lag = result["ack_ms"], result["send_lag_ms"]
+    lines.append(f"  ack p50 {ack['p50']:.1f} / p99 {ack['p99']:.1f} / max {ack['max']:.1f} ms;  "
+                 f"generator lag p99 {lag['p99']:.1f} / max {lag['max']:.1f} ms")
+    cpu = result["cpu_share"]
+    lines.append(f"  CPU while posting: server {cpu['server']:.0%} of a core, generator {cpu['generator']:.0%}"
+                 + ("  (generator saturated: figures include its own delay)" if cpu["generator"] > 0.9 else ""))
+    lines.append(f"  server RSS after the join {result['server_rss_joined_mib']:.0f} MiB, "
+                 f"peak {result['server_peak_rss_mib']:.0f} MiB")
+    lines.append(f"  duplicates {result['duplicates']}, unexpected disconnects {result['disconnected']}")
     for error in result["errors"]:
         lines.append(f"  error: {error}")
     return "\n".join(lines)
+
+
+def failed(result: dict) -> int:
+    """1 when anything was lost, doubled, refused, dropped or never acked, else 0."""
+    missing = sum(result["missing"].values())
+    problems = missing + result["ack_timeouts"] + result["error_count"] + result["duplicates"] + result["disconnected"]
+    if problems:
+        print(f"FAILED [{result['target']}]: {missing} deliveries missing, {result['ack_timeouts']} ack timeouts, "
+              f"{result['error_count']} errors, {result['duplicates']} duplicates, "
+              f"{result['disconnected']} disconnects")
+        return 1
+    return 0
+
+
+def compare(args) -> int:
+    """App and bare server, alternating; medians and app/bare ratios."""
+    runs = {"app": [], "bare": []}
+    status = 0
+    for _ in range(args.compare):
+        for target in ("app", "bare"):
+            result = asyncio.run(run(args, target))
+            print(report(args.scenario or "custom", args, result), flush=True)
+            status |= failed(result)
+            runs[target].append(result)
+
+    def ratio(label: str, pick) -> str:
+        app = statistics.median(pick(r) for r in runs["app"])
+        bare = statistics.median(pick(r) for r in runs["bare"])
+        return f"{label} {app:.1f} / {bare:.1f} = {app / bare:.2f}x"
+
+    print(f"app / bare, medians of {args.compare} runs each:")
+    for kind in KINDS:
+        print(f"  due-to-{kind:<6} " + ", ".join(
+            ratio(p, lambda r, k=kind, p=p: r["latency_ms"][k][p]) for p in ("p50", "p99", "max")) + " ms")
+    print("  ack " + ", ".join(ratio(p, lambda r, p=p: r["ack_ms"][p]) for p in ("p50", "p99", "max")) + " ms")
+    print("  " + ratio("join", lambda r: r["join_seconds"]) + " s; "
+          + ratio("probe max during the join", lambda r: r["join_probe_ms"]["max"]) + " ms; "
+          + ratio("probe max during a wall's sync", lambda r: r["wall_sync_probe_ms"]["max"]) + " ms")
+    print("  " + ratio("peak RSS", lambda r: r["server_peak_rss_mib"]) + " MiB")
+    return status
 
 
 def main() -> None:
@@ -307,9 +521,11 @@ def main() -> None:
     parser.add_argument("--phones", type=int)
     parser.add_argument("--tables", type=int)
     parser.add_argument("--walls", type=int)
-    parser.add_argument("--cards", type=int)
-    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--rate", type=float, help="cards per second")
+    parser.add_argument("--seconds", type=float, help="how long cards are posted")
+    parser.add_argument("--prefill", type=int, help="cards already in the event before anyone joins")
     parser.add_argument("--settle", type=float, default=3.0, help="wait for stragglers after the last post")
+    parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--compare", type=int, default=0, metavar="N",
                         help="run the app and the bare server N times each, alternating, and print ratios")
@@ -327,43 +543,6 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
     sys.exit(failed(result))
-
-
-def compare(args) -> int:
-    """App and bare server, alternating; medians per target and app/bare ratios."""
-    import statistics
-
-    runs = {"app": [], "bare": []}
-    status = 0
-    for _ in range(args.compare):
-        for target in ("app", "bare"):
-            result = asyncio.run(run(args, target))
-            print(f"[{target}]")
-            print(report(args.scenario or "custom", args, result))
-            status |= failed(result)
-            runs[target].append(result)
-    print("app / bare (medians):")
-    for kind in ("wall", "tablet", "phone"):
-        cells = []
-        for p in ("p50", "p99", "max"):
-            app = statistics.median(r["latency_ms"][kind][p] for r in runs["app"])
-            bare = statistics.median(r["latency_ms"][kind][p] for r in runs["bare"])
-            cells.append(f"{p} {app:.1f} / {bare:.1f} ms = {app / bare:.1f}x")
-        print(f"  post-to-{kind:<6} " + ", ".join(cells))
-    app_ack = statistics.median(r["ack_ms"]["p99"] for r in runs["app"])
-    bare_ack = statistics.median(r["ack_ms"]["p99"] for r in runs["bare"])
-    print(f"  ack p99 {app_ack:.1f} / {bare_ack:.1f} ms = {app_ack / bare_ack:.1f}x")
-    return status
-
-
-def failed(result: dict) -> int:
-    """1 when anything was lost, refused or never acked (a benchmark that can fail), else 0."""
-    missing = sum(result["expected"][k] - result["delivered"][k] for k in result["expected"])
-    unacked = result["cards_sent"] - result["cards_acked"]
-    if missing or unacked or result["error_count"]:
-        print(f"FAILED: {missing} deliveries missing, {unacked} cards without ack, {result['error_count']} errors")
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

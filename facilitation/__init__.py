@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_socketio import SocketIO
+
+from .feed import PhoneFeed
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -89,12 +91,19 @@ def create_app(config: dict | None = None) -> Flask:
         transports=app.config["SOCKETIO_TRANSPORTS"],
     )
     realtime.register(socketio)
+    app.extensions["phone_feed"] = PhoneFeed(socketio, app.config["PHONE_FEED_INTERVAL"],
+                                             lambda event_id: [t["id"] for t in commands_of(app).store.tables(event_id)])
     return app
 
 
 def commands_of(app: Flask) -> Commands:
     """The Commands (and through it the Store) of an app."""
     return app.extensions["tischrunde"]
+
+
+def feed_of(app: Flask) -> PhoneFeed:
+    """The phones' feed of an app (feed.py)."""
+    return app.extensions["phone_feed"]
 
 
 def socketio_of(app: Flask) -> SocketIO:

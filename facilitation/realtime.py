@@ -12,11 +12,12 @@ from flask import current_app, request
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from . import access, commands_of, embeddings, views
+from . import access, commands_of, embeddings, feed_of, views
 from .commands import COMMANDS
 from .commands import signups
 from .commands.results import likely, suggest
 from .domain import Actor, CommandError, Result, fail
+from .feed import PhoneFeed
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def perform(app, actor: Actor, name: str, payload=None) -> Result:
     result = commands_of(app).run(name, actor, payload)
     sio = app.extensions.get("socketio")
     if sio is not None:
-        broadcast(sio, actor.event_id, result)
+        broadcast(sio, feed_of(app), actor.event_id, result)
         if any(_starts_a_later_round(change) for change in result.changes):
             sio.emit("occupancy", occupancy(sio, commands_of(app).store, actor.event_id), to=f"{actor.event_id}:phones")
         _refresh_vectors(app, sio, result)
@@ -72,11 +73,17 @@ def occupancy(sio: SocketIO, store, event_id: str) -> dict:
             for t in store.tables(event_id)}
 
 
-def broadcast(sio: SocketIO, event_id: str, result: Result) -> None:
-    """Emit a command's changes (in seq order) and signals."""
+def broadcast(sio: SocketIO, feed: PhoneFeed, event_id: str, result: Result) -> None:
+    """Emit a command's changes (in seq order) and signals: to screens at once, to phones
+    through their feed (one message for all of a command's changes, at most one a second)."""
     for change in result.changes:
         for rooms, view in views.deliveries(event_id, change):
-            sio.emit("change", view, to=rooms)
+            screens = [room for room in rooms if not feed.is_phone_room(event_id, room)]
+            if screens:
+                sio.emit("change", view, to=screens)
+            if len(screens) < len(rooms):
+                feed.add(event_id, [room for room in rooms if room not in screens], view)
+    feed.flush()
     for signal in result.signals:
         if signal["type"] == "deleted":
             sio.emit("deleted", {"event": event_id}, to=event_id)

@@ -171,7 +171,7 @@ def rooms_of(actor: Actor) -> list[str]:
     e = actor.event_id
     if actor.role == PARTICIPANT:
         return [e, f"{e}:phones", f"{e}:phones:{actor.table_id}"]
-    return [e, f"{e}:tallies"] + _own_rooms(actor)
+    return [e, f"{e}:screens"] + _own_rooms(actor)
 
 
 def _own_rooms(actor: Actor) -> list[str]:
@@ -199,14 +199,16 @@ def staff_room(event_id: str, role: str, table_id: int | None) -> str:
 def deliveries(event_id: str, change: dict) -> list[tuple[list[str], dict]]:
     """(rooms, view) pairs that send a stored change to exactly who may see it.
 
-    Agrees with view_for for every actor (tests/test_views.py checks it).
+    Agrees with view_for for every actor (tests/test_views.py checks it). The rooms
+    "<event>:phones" and "<event>:phones:<table>" are served by the phones' feed (feed.py),
+    every other room at once; "<event>:screens" is every screen but the phones.
     """
     table_id = change.get("table_id")
     e = event_id
     if "tally" in change:  # live dots: every screen but the phones (~70 % of an evening's updates)
-        return [([f"{e}:tallies"], shaped(change, PUBLIC))]
+        return [([f"{e}:screens"], shaped(change, PUBLIC))]
     if table_id is None:
-        return [([e], shaped(change, PUBLIC))]
+        return [([f"{e}:screens", f"{e}:phones"], shaped(change, PUBLIC))]
     if "result" in change:  # every phone votes on every result; interpreters translate titles
         return [
             ([f"{e}:lead", f"{e}:mod:{table_id}"], shaped(change, FULL)),

@@ -44,7 +44,8 @@ class FormClient(FlaskClient):
 def shared_app(tmp_path_factory):
     """One app per test module (building one costs ~20 ms); each test gets its own database."""
     data = tmp_path_factory.mktemp("app")
-    app = create_app({"DATABASE": str(data / "first.db"), "DATA_DIR": data, "SECRET_KEY": "test-secret", "TESTING": True})
+    app = create_app({"DATABASE": str(data / "first.db"), "DATA_DIR": data, "SECRET_KEY": "test-secret", "TESTING": True,
+                      "PHONE_FEED_INTERVAL": 0})
     app.test_client_class = FormClient
     yield app
     commands_of(app).store.close()
@@ -162,8 +163,15 @@ def clients(app, commands, event):
 
 
 def changes(client) -> list[dict]:
-    """The 'change' events a test client received since the last call."""
-    return [msg["args"][0] for msg in client.get_received() if msg["name"] == "change"]
+    """The changes a test client received since the last call: one by one ('change', screens)
+    or batched ('changes', phones), in the order they came."""
+    out = []
+    for msg in client.get_received():
+        if msg["name"] == "change":
+            out.append(msg["args"][0])
+        elif msg["name"] == "changes":
+            out.extend(msg["args"][0])
+    return out
 
 
 @pytest.fixture(scope="session")

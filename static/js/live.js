@@ -152,9 +152,12 @@
 
     socket.on("connect", resync);
     Object.keys(handlers.events || {}).forEach(function (name) { socket.on(name, handlers.events[name]); });
-    socket.on("change", function (change) {
+    function receive(change) {
       if (synced) apply(change); else buffered.push(change);
-    });
+    }
+    socket.on("change", receive);
+    // Phones get their table's changes batched, in seq order (facilitation/feed.py).
+    socket.on("changes", function (changes) { changes.forEach(receive); });
     function stop(text) {
       socket.io.reconnection(false);
       socket.disconnect();
