@@ -89,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
         cors_allowed_origins=None,
         manage_session=False,
         transports=app.config["SOCKETIO_TRANSPORTS"],
+        serializer=realtime.TextPacket,
     )
     realtime.register(socketio)
     app.extensions["phone_feed"] = PhoneFeed(socketio, app.config["PHONE_FEED_INTERVAL"],

@@ -9,6 +9,7 @@ at once.
 Order: each table's phones have one queue that takes, in seq order, their table's cards,
 every result and the event's own changes; a batch goes out whole before the next. So a
 phone never receives a change older than one it already applied (live.js drops those).
+A signal that speaks of a change (``occupancy`` after a new round) queues behind it.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class PhoneFeed:
         self.interval = interval
         self.table_ids = table_ids  # event_id -> the ids of its tables
         self.clock = clock
-        self.pending: dict[str, list[dict]] = {}
+        self.pending: dict[str, list[tuple[str, dict]]] = {}  # room -> ("change" or a signal's name, data)
         self.last_sent: dict[str, float] = {}
         self.scheduled: set[str] = set()
         # Sends of one room must not overtake each other (threading mode has real threads).
@@ -45,11 +46,12 @@ class PhoneFeed:
         """Whether a delivery to this room goes through the feed."""
         return room == all_phones_room(event_id) or room.startswith(all_phones_room(event_id) + ":")
 
-    def add(self, event_id: str, rooms: list[str], view: dict) -> None:
-        """Queue one change's view for these phone rooms (every table's, for all phones)."""
+    def add(self, event_id: str, rooms: list[str], view: dict, name: str = "change") -> None:
+        """Queue one change's view (or a signal: ``name`` and its data) for these phone rooms
+        (every table's, for all phones)."""
         with self.lock:
             for room in self._table_rooms(event_id, rooms):
-                self.pending.setdefault(room, []).append(view)
+                self.pending.setdefault(room, []).append((name, view))
 
     def _table_rooms(self, event_id: str, rooms: list[str]) -> list[str]:
         out: list[str] = []
@@ -81,7 +83,18 @@ class PhoneFeed:
             self._send(room, self.clock())
 
     def _send(self, room: str, now: float) -> None:
-        views = self.pending.pop(room, None)
-        if views:
-            self.last_sent[room] = now
-            self.sio.emit("changes", views, to=room)
+        items = self.pending.pop(room, None)
+        if not items:
+            return
+        self.last_sent[room] = now
+        changes: list[dict] = []
+        for name, data in items:
+            if name == "change":
+                changes.append(data)
+                continue
+            if changes:
+                self.sio.emit("changes", changes, to=room)
+                changes = []
+            self.sio.emit(name, data, to=room)
+        if changes:
+            self.sio.emit("changes", changes, to=room)

@@ -97,6 +97,8 @@ def test_plain_form_without_javascript(browser, server):
     page.click("button[type=submit]")
     page.wait_for_selector(".notice")
     assert "Ohne JavaScript geht es auch" in page.locator("#mine").inner_text()
+    page.click("a[href^='?cards=all']")  # Playwright's text selectors skip <noscript>
+    assert "Ohne JavaScript geht es auch" in page.locator("#table-cards").inner_text()
     ctx.close()
 
 

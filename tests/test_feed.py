@@ -79,3 +79,20 @@ def test_phones_get_batches_in_seq_order_while_walls_get_each_change_at_once(app
             [c["id"] for c in cards]
     finally:
         feed.interval = 0
+
+
+def test_a_signal_queues_behind_the_change_it_speaks_of():
+    sio, now = FakeSocketIO(), [100.0]
+    sio.emit = lambda name, data, to: sio.emitted.append((name, data, to))
+    feed = PhoneFeed(sio, 1.0, lambda event_id: [1], clock=lambda: now[0])
+    feed.add("e", ["e:phones:1"], {"seq": 1})
+    feed.flush()
+    feed.add("e", ["e:phones"], {"seq": 2, "event": {"phase": "round:2"}})
+    feed.add("e", ["e:phones"], {"1": 3}, name="occupancy")
+    feed.flush()
+    assert len(sio.emitted) == 1  # both wait for the table's next second
+    now[0] += 1
+    send_later, args = sio.tasks[0]
+    send_later(*args)
+    assert [(name, data) for name, data, _ in sio.emitted[1:]] == [
+        ("changes", [{"seq": 2, "event": {"phase": "round:2"}}]), ("occupancy", {"1": 3})]

@@ -57,6 +57,19 @@ def test_participant_page_shows_table_and_questions(app, event):
     assert 'lang="de" dir="ltr"' in html
 
 
+def test_a_table_s_cards_travel_once_to_a_phone_with_a_script(app, commands, event):
+    """The page leaves the table's cards to the script's first sync (issue 13: they travelled
+    twice); without a script, the <noscript> link shows them in the page."""
+    from conftest import card_payload, participant
+
+    commands.run("card:post", participant(event, pid="neighbour"), card_payload(event, text="Karte vom Nachbarn"))
+    http = app.test_client()
+    page = http.get(f"/e/{event['id']}/t/{event['tables'][0]}").get_data(as_text=True)
+    assert "Karte vom Nachbarn" not in page and 'href="?cards=all#table-cards-title"' in page
+    listed = http.get(f"/e/{event['id']}/t/{event['tables'][0]}?cards=all").get_data(as_text=True)
+    assert "Karte vom Nachbarn" in listed and "?cards=all" not in listed
+
+
 def test_plain_form_post_goes_through_the_command_path(app, clients, event):
     wall = clients.wall()
     wall.get_received()
