@@ -14,10 +14,13 @@ S1 150/5/2 at 10/s, S2 2,000/20/4 at 10/s, S2B the burst (2,000/20/4 at 100/s), 
 10/s with 5,000 cards already posted.
 
 What makes the figures honest:
-- The load generator is this process, the server another; both CPU shares are printed (a
+- The load generator runs in processes of its own: this one (walls, tablets, one posting phone
+  per table, the probe) and ``--procs`` others for the rest of the phones, so a wall's figures
+  never wait for the generator to read 2,000 phones' messages. Each prints its CPU share (a
   generator near 100 % of a core measures itself, and the run says so).
-- Latency counts from when a card was *due*, not when the generator got round to sending it, so
-  a late generator shows up as latency instead of hiding it (its own lag is printed too).
+- Latency counts from when a card was *due* (stamped into its text, read by whichever process
+  receives it; all share the machine's monotonic clock), not when the generator got round to
+  sending it, so a late generator shows up as latency instead of hiding it.
 - Every receiver keeps the ids it got: duplicates, unexpected disconnects, ack timeouts and every
   missing delivery per receiver are counted, and any of them makes the run exit 1.
 - While everyone joins, a probe asks the server for nothing every 20 ms: its slowest answer is
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import resource
 import statistics
@@ -57,6 +61,23 @@ SCENARIOS = {
     "S3": {"phones": 4000, "tables": 30, "walls": 4, "rate": 10, "seconds": 20, "prefill": 5000},
 }
 KINDS = ("wall", "tablet", "phone")
+DUE = " due="  # a card's text ends with its due time (time.perf_counter, the same clock in every process)
+
+
+def stamp(due: float) -> str:
+    """A due time in letters: digits would look like a phone number, and the app holds those."""
+    n, letters = int(due * 1e6), ""
+    while n:
+        n, digit = divmod(n, 26)
+        letters = chr(97 + digit) + letters
+    return letters
+
+
+def unstamp(letters: str) -> float:
+    n = 0
+    for letter in letters:
+        n = n * 26 + ord(letter) - 97
+    return n / 1e6
 ACK_TIMEOUT = 10.0
 PROBE_EVERY = 0.02
 
@@ -128,7 +149,7 @@ class Client:
             self.duplicates += 1
             return
         self.received.add(card_id)
-        self.stats.delivered(self.kind, card_id)
+        self.stats.delivered(self.kind, change["card"]["text"])
 
     async def emit(self, name: str, payload: dict, timeout: float = ACK_TIMEOUT) -> dict:
         ack_id = self.next_ack
@@ -158,10 +179,11 @@ class Stats:
         self.errors: list[str] = []
         self.ack_timeouts = 0
 
-    def delivered(self, kind: str, card_id: str) -> None:
-        due = self.due_at.get(card_id)
-        if due is not None:
-            self.latency[kind].append(time.perf_counter() - due)
+    def delivered(self, kind: str, text: str) -> None:
+        """A card arrived: its latency from the due time stamped into its text."""
+        _, _, due = text.rpartition(DUE)
+        if due:
+            self.latency[kind].append(time.perf_counter() - unstamp(due))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -299,8 +321,14 @@ async def probe_loop(client: Client, until: asyncio.Event, seq: int, rtts: list[
         await asyncio.sleep(every)
 
 
-async def join_everyone(base: str, tokens: dict, walls, tablets, phones, probe, seq: int) -> dict:
-    """Walls, then tablets, then phones join as browsers do while the probe measures stalls."""
+def phone_join(phone: Client, base: str):
+    return phone.join(base, f"/e/bench/t/{phone.table}", {"event": "bench", "role": "participant",
+                                                          "table": phone.table})
+
+
+async def join_everyone(base: str, tokens: dict, walls, tablets, posters, workers, probe, seq: int) -> dict:
+    """Walls, then tablets, then the phones (here and in the worker processes, at once) join
+    as browsers do while the probe measures stalls."""
     rtts: list[float] = []
     done = asyncio.Event()
     prober = asyncio.create_task(probe_loop(probe, done, seq, rtts))
@@ -308,12 +336,63 @@ async def join_everyone(base: str, tokens: dict, walls, tablets, phones, probe, 
     await connect_all([w.join(base, "/e/bench/wall", {"event": "bench", "role": "wall"}) for w in walls])
     await connect_all([t.join(base, f"/e/bench/m/{t.table}?k={tokens[t.table]}",
                               {"event": "bench", "role": "moderator", "table": t.table}) for t in tablets])
-    await connect_all([p.join(base, f"/e/bench/t/{p.table}", {"event": "bench", "role": "participant",
-                                                              "table": p.table}) for p in phones])
+    for worker in workers:
+        worker.send("join")
+    await connect_all([phone_join(p, base) for p in posters], concurrency=10)
+    for worker in workers:
+        await worker.answer()  # "joined"
     seconds = time.perf_counter() - started
     done.set()
     await prober
     return {"seconds": seconds, "probe_ms": spread(rtts)}
+
+
+class PhoneWorker:
+    """A process of its own holding a share of the phones (receivers only), steered by messages:
+    join -> 'joined'; measure -> (CPU starts counting); report -> what its phones received."""
+
+    def __init__(self, base: str, tables: list[int]):
+        context = multiprocessing.get_context("spawn")
+        self.pipe, child = context.Pipe()
+        self.proc = context.Process(target=phone_worker, args=(child, base, tables), daemon=True)
+        self.proc.start()
+
+    def send(self, message: str) -> None:
+        self.pipe.send(message)
+
+    async def answer(self):
+        return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
+
+    def stop(self) -> None:
+        self.proc.join(10)
+        if self.proc.is_alive():
+            self.proc.kill()
+
+
+def phone_worker(pipe, base: str, tables: list[int]) -> None:
+    """The body of a PhoneWorker process."""
+    asyncio.run(_phone_worker(pipe, base, tables))
+
+
+async def _phone_worker(pipe, base: str, tables: list[int]) -> None:
+    loop = asyncio.get_running_loop()
+    stats = Stats()
+    phones = [Client("phone", table, stats) for table in tables]
+    assert await loop.run_in_executor(None, pipe.recv) == "join"
+    await connect_all([phone_join(p, base) for p in phones])
+    pipe.send("joined")
+    assert await loop.run_in_executor(None, pipe.recv) == "measure"
+    cpu = (time.perf_counter(), proc_cpu_seconds())
+    assert await loop.run_in_executor(None, pipe.recv) == "report"
+    pipe.send({
+        "cpu_share": (proc_cpu_seconds() - cpu[1]) / (time.perf_counter() - cpu[0]),
+        "latency": stats.latency["phone"],
+        "received": [(p.table, sorted(p.received)) for p in phones],
+        "duplicates": sum(p.duplicates for p in phones),
+        "disconnected": sum(p.disconnected for p in phones),
+    })
+    for phone in phones:
+        await phone.close()
 
 
 async def one_wall_joins(base: str, probe: Client, seq: int, stats: Stats) -> dict:
@@ -349,7 +428,7 @@ async def post_cards(args, phones, questions, stats: Stats) -> float:
         stats.table_of[card_id] = phone.table
         stats.send_lag.append(time.perf_counter() - due)
         payload = {"id": card_id, "question": questions[phone.table][i % len(questions[phone.table])],
-                   "text": f"Karte {i}: Mehr Grün"}
+                   "text": f"Karte {i}: Mehr Grün{DUE}{stamp(due)}"}
         try:
             ack = await phone.emit("card:post", payload)
         except asyncio.TimeoutError:
@@ -363,16 +442,17 @@ async def post_cards(args, phones, questions, stats: Stats) -> float:
     return time.perf_counter() - start
 
 
-def losses(clients: list[Client], cards_by_table: dict, all_cards: set) -> dict:
-    """Missing deliveries per receiver kind, and how many receivers missed anything."""
+def losses(receivers: list[tuple[str, int | None, set]], cards_by_table: dict, all_cards: set) -> dict:
+    """Missing deliveries per receiver kind, and how many receivers missed anything; each
+    receiver is (kind, table, the card ids it got)."""
     missing = {kind: 0 for kind in KINDS}
-    receivers = {kind: 0 for kind in KINDS}
-    for client in clients:
-        expected = all_cards if client.kind == "wall" else cards_by_table.get(client.table, set())
-        lost = len(expected - client.received)
-        missing[client.kind] += lost
-        receivers[client.kind] += bool(lost)
-    return {"missing": missing, "receivers_with_loss": receivers}
+    losers = {kind: 0 for kind in KINDS}
+    for kind, table, received in receivers:
+        expected = all_cards if kind == "wall" else cards_by_table.get(table, set())
+        lost = len(expected - received)
+        missing[kind] += lost
+        losers[kind] += bool(lost)
+    return {"missing": missing, "receivers_with_loss": losers}
 
 
 async def run(args, target: str = "app") -> dict:
@@ -380,6 +460,7 @@ async def run(args, target: str = "app") -> dict:
     server, tokens = start_server(args, target, data_dir)
     stats = Stats()
     clients: list[Client] = []
+    workers: list[PhoneWorker] = []
     try:
         base = server.url
         first = Client("wall", None, stats)
@@ -388,27 +469,41 @@ async def run(args, target: str = "app") -> dict:
         questions = {t: [q["id"] for q in snapshot["questions"] if q["table_id"] == t] for t in table_ids}
         walls = [Client("wall", None, stats) for _ in range(args.walls - 1)]
         tablets = [Client("tablet", t, stats) for t in table_ids]
-        phones = [Client("phone", table_ids[i % len(table_ids)], stats) for i in range(args.phones)]
-        clients = [first, *walls, *tablets, *phones]
-        joined = await join_everyone(base, tokens, walls, tablets, phones, first, snapshot["seq"])
+        # One phone per table posts (here); the others only read (in the worker processes).
+        phone_tables = [table_ids[i % len(table_ids)] for i in range(args.phones)]
+        posters = [Client("phone", t, stats) for t in phone_tables[:len(table_ids)]]
+        readers = phone_tables[len(table_ids):]
+        workers = [PhoneWorker(base, readers[n::args.procs]) for n in range(args.procs)]
+        clients = [first, *walls, *tablets, *posters]
+        joined = await join_everyone(base, tokens, walls, tablets, posters, workers, first, snapshot["seq"])
         memory_joined = proc_memory_mib(server.proc.pid)
         late_wall = await one_wall_joins(base, first, snapshot["seq"], stats)
 
         cpu = CpuShare(server.proc.pid)
-        post_seconds = await post_cards(args, phones, questions, stats)
+        for worker in workers:
+            worker.send("measure")
+        post_seconds = await post_cards(args, posters, questions, stats)
         await asyncio.sleep(args.settle)
         cpu_share = cpu.stop()
+        for worker in workers:
+            worker.send("report")
+        reports = [await worker.answer() for worker in workers]
+        cpu_share["phone workers"] = [r["cpu_share"] for r in reports]
+        for r in reports:
+            stats.latency["phone"].extend(r["latency"])
 
         cards_by_table: dict[int, set] = {}
         for card_id, table in stats.table_of.items():
             cards_by_table.setdefault(table, set()).add(card_id)
-        lost = losses(clients, cards_by_table, set(stats.due_at))
+        receivers = [(c.kind, c.table, c.received) for c in clients] + [
+            ("phone", table, set(ids)) for r in reports for table, ids in r["received"]]
+        lost = losses(receivers, cards_by_table, set(stats.due_at))
         memory = proc_memory_mib(server.proc.pid)
         expected = {"wall": len(stats.due_at) * args.walls, "tablet": len(stats.due_at),
-                    "phone": sum(len(cards_by_table[p.table]) for p in phones if p.table in cards_by_table)}
+                    "phone": sum(len(cards_by_table.get(t, ())) for t in phone_tables)}
         result = {
             "target": target,
-            "connections": len(clients),
+            "connections": len(clients) + len(readers),
             "join_seconds": joined["seconds"],
             "join_probe_ms": joined["probe_ms"],
             "wall_sync_seconds": late_wall["seconds"],
@@ -421,8 +516,8 @@ async def run(args, target: str = "app") -> dict:
             "delivered": {k: len(v) for k, v in stats.latency.items()},
             "missing": lost["missing"],
             "receivers_with_loss": lost["receivers_with_loss"],
-            "duplicates": sum(c.duplicates for c in clients),
-            "disconnected": sum(c.disconnected for c in clients),
+            "duplicates": sum(c.duplicates for c in clients) + sum(r["duplicates"] for r in reports),
+            "disconnected": sum(c.disconnected for c in clients) + sum(r["disconnected"] for r in reports),
             "latency_ms": {k: spread(v) for k, v in stats.latency.items()},
             "ack_ms": spread(stats.ack_latency),
             "send_lag_ms": spread(stats.send_lag),
@@ -435,6 +530,8 @@ async def run(args, target: str = "app") -> dict:
     finally:
         for client in clients:
             await client.close()
+        for worker in workers:
+            worker.stop()
         server.stop()
     return result
 
@@ -465,8 +562,11 @@ def report(name: str, args, result: dict) -> str:
     lines.append(f"  ack p50 {ack['p50']:.1f} / p99 {ack['p99']:.1f} / max {ack['max']:.1f} ms;  "
                  f"generator lag p99 {lag['p99']:.1f} / max {lag['max']:.1f} ms")
     cpu = result["cpu_share"]
-    lines.append(f"  CPU while posting: server {cpu['server']:.0%} of a core, generator {cpu['generator']:.0%}"
-                 + ("  (generator saturated: figures include its own delay)" if cpu["generator"] > 0.9 else ""))
+    workers = ", ".join(f"{share:.0%}" for share in cpu["phone workers"])
+    saturated = max([cpu["generator"], *cpu["phone workers"]]) > 0.9
+    lines.append(f"  CPU while posting: server {cpu['server']:.0%} of a core, generator {cpu['generator']:.0%}, "
+                 f"phone workers {workers}" + ("  (a generator saturated: figures include its own delay)"
+                                               if saturated else ""))
     lines.append(f"  server RSS after the join {result['server_rss_joined_mib']:.0f} MiB, "
                  f"peak {result['server_peak_rss_mib']:.0f} MiB")
     lines.append(f"  duplicates {result['duplicates']}, unexpected disconnects {result['disconnected']}")
@@ -526,6 +626,7 @@ def main() -> None:
     parser.add_argument("--prefill", type=int, help="cards already in the event before anyone joins")
     parser.add_argument("--settle", type=float, default=3.0, help="wait for stragglers after the last post")
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
+    parser.add_argument("--procs", type=int, default=1, help="processes for the reading phones")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--compare", type=int, default=0, metavar="N",
                         help="run the app and the bare server N times each, alternating, and print ratios")
