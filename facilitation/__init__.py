@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
-    from . import cli, realtime, web
+    from . import cli, embeddings, realtime, web
 
     app.register_blueprint(web.bp)
     cli.register(app)
@@ -92,6 +92,9 @@ def create_app(config: dict | None = None) -> Flask:
         serializer=realtime.TextPacket,
     )
     realtime.register(socketio)
+    app.extensions["embedding_refresher"] = embeddings.IdleRefresher(
+        lambda: commands_of(app).store, lambda: app.config.get("OFFLOAD"), socketio.sleep,
+        socketio.start_background_task, app.config["EMBED_QUIET_SECONDS"])
     app.extensions["phone_feed"] = PhoneFeed(socketio, app.config["PHONE_FEED_INTERVAL"],
                                              lambda event_id: [t["id"] for t in commands_of(app).store.tables(event_id)])
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import threading
 
 import numpy as np
@@ -101,3 +102,49 @@ def refresh(store, card_ids: list[str], offload=None) -> None:
             vectors_for(store, cards, offload)
     except Exception:  # derived data: a failure here must not touch the evening
         log.exception("card vectors not refreshed")
+
+
+class IdleRefresher:
+    """Vectors for posted or edited cards, computed once posting pauses.
+
+    Computed at once, each card cost ~6 ms of a second core and, through the GIL, stalled
+    the event loop: at 100 cards a second a wall's p99 went from 7 to 27 ms (issue 13,
+    bench/fanout.py --scenario S2B). Waiting for a quiet moment keeps suggestions warm on
+    an ordinary evening (a card every few seconds) and out of the way in a burst; a
+    suggestion computes whatever is still missing.
+    """
+
+    def __init__(self, store_of, offload_of, sleep, start, quiet: float, batch: int = 32, clock=time.monotonic):
+        self.store_of, self.offload_of, self.sleep, self.start = store_of, offload_of, sleep, start
+        self.quiet, self.batch, self.clock = quiet, batch, clock
+        self.pending: dict[str, None] = {}  # card ids, oldest first
+        self.last_note = float("-inf")
+        self.running = False
+
+    def note(self, card_ids: list[str]) -> None:
+        """Cards whose text is new: compute their vectors when nothing was posted for a while."""
+        self.pending.update(dict.fromkeys(card_ids))
+        self.last_note = self.clock()
+        if not self.running:
+            self.running = True
+            self.start(self.run)
+
+    def run(self) -> None:
+        """The background task: wait for quiet, work the backlog off, stop when it is empty."""
+        try:
+            while self.pending:
+                self.sleep(max(self.quiet, 0.05))
+                self.step()
+        finally:
+            self.running = False
+        if self.pending:  # noted between the last look and the end (threads)
+            self.running = True
+            self.start(self.run)
+
+    def step(self) -> None:
+        """Compute batches while it stays quiet (a new card pauses the work)."""
+        while self.pending and self.clock() - self.last_note >= self.quiet:
+            ids = list(self.pending)[:self.batch]
+            for card_id in ids:
+                self.pending.pop(card_id, None)
+            refresh(self.store_of(), ids, self.offload_of())

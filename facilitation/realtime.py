@@ -13,7 +13,7 @@ from flask_socketio import SocketIO, join_room
 from socketio.packet import Packet
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from . import access, commands_of, embeddings, feed_of, views
+from . import access, commands_of, feed_of, views
 from .commands import COMMANDS
 from .commands import signups
 from .commands.results import likely, suggest
@@ -48,7 +48,7 @@ def perform(app, actor: Actor, name: str, payload=None) -> Result:
             counts = occupancy(sio, commands_of(app).store, actor.event_id)
             feed.add(actor.event_id, [f"{actor.event_id}:phones"], counts, name="occupancy")
             feed.flush()
-        _refresh_vectors(app, sio, result)
+        _refresh_vectors(app, result)
     return result
 
 
@@ -69,12 +69,12 @@ def purge_hourly(app) -> None:
         sio.sleep(3600)
 
 
-def _refresh_vectors(app, sio: SocketIO, result: Result) -> None:
-    """Compute the sentence vectors of posted or edited cards in the background, so a
+def _refresh_vectors(app, result: Result) -> None:
+    """Have the sentence vectors of posted or edited cards computed once posting pauses, so a
     suggestion later finds them ready (the fingerprint skips cards whose text is unchanged)."""
     card_ids = [change["card"]["id"] for change in result.changes if change["type"] in TEXT_CHANGES]
     if card_ids:
-        sio.start_background_task(embeddings.refresh, commands_of(app).store, card_ids, app.config.get("OFFLOAD"))
+        app.extensions["embedding_refresher"].note(card_ids)
 
 
 def _starts_a_later_round(change: dict) -> bool:

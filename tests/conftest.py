@@ -45,7 +45,7 @@ def shared_app(tmp_path_factory):
     """One app per test module (building one costs ~20 ms); each test gets its own database."""
     data = tmp_path_factory.mktemp("app")
     app = create_app({"DATABASE": str(data / "first.db"), "DATA_DIR": data, "SECRET_KEY": "test-secret", "TESTING": True,
-                      "PHONE_FEED_INTERVAL": 0})
+                      "PHONE_FEED_INTERVAL": 0, "EMBED_QUIET_SECONDS": 0.05})
     app.test_client_class = FormClient
     yield app
     commands_of(app).store.close()
