@@ -413,6 +413,14 @@ async def one_wall_joins(base: str, probe: Client, seq: int, stats: Stats) -> di
     return {"seconds": seconds, "probe_ms": spread(rtts)}
 
 
+async def sample_rss(pid: int, every: float, series: list) -> None:
+    """The server's resident memory every ``every`` seconds while cards are posted (0: never)."""
+    started = time.perf_counter()
+    while every:
+        series.append((time.perf_counter() - started, proc_memory_mib(pid).get("VmRSS", float("nan"))))
+        await asyncio.sleep(every)
+
+
 async def post_cards(args, phones, questions, stats: Stats) -> float:
     """Each card is due at start + i / rate and sent from the next phone; returns how long
     posting took."""
@@ -461,6 +469,7 @@ async def run(args, target: str = "app") -> dict:
     stats = Stats()
     clients: list[Client] = []
     workers: list[PhoneWorker] = []
+    rss_series: list[tuple[float, float]] = []
     try:
         base = server.url
         first = Client("wall", None, stats)
@@ -482,8 +491,10 @@ async def run(args, target: str = "app") -> dict:
         cpu = CpuShare(server.proc.pid)
         for worker in workers:
             worker.send("measure")
+        sampler = asyncio.create_task(sample_rss(server.proc.pid, args.sample_rss, rss_series))
         post_seconds = await post_cards(args, posters, questions, stats)
         await asyncio.sleep(args.settle)
+        sampler.cancel()
         cpu_share = cpu.stop()
         for worker in workers:
             worker.send("report")
@@ -524,6 +535,7 @@ async def run(args, target: str = "app") -> dict:
             "cpu_share": cpu_share,
             "server_rss_joined_mib": memory_joined.get("VmRSS", float("nan")),
             "server_peak_rss_mib": memory.get("VmHWM", float("nan")),
+            "rss_series": rss_series,
             "errors": stats.errors[:5],
             "error_count": len(stats.errors),
         }
@@ -569,6 +581,9 @@ def report(name: str, args, result: dict) -> str:
                                                if saturated else ""))
     lines.append(f"  server RSS after the join {result['server_rss_joined_mib']:.0f} MiB, "
                  f"peak {result['server_peak_rss_mib']:.0f} MiB")
+    if result["rss_series"]:
+        lines.append("  server RSS while posting (s: MiB): " + ", ".join(
+            f"{t:.0f}: {mib:.0f}" for t, mib in result["rss_series"]))
     lines.append(f"  duplicates {result['duplicates']}, unexpected disconnects {result['disconnected']}")
     for error in result["errors"]:
         lines.append(f"  error: {error}")
@@ -627,6 +642,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=3.0, help="wait for stragglers after the last post")
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--procs", type=int, default=1, help="processes for the reading phones")
+    parser.add_argument("--sample-rss", type=float, default=0, metavar="SECONDS",
+                        help="print the server's RSS every SECONDS while posting (for hour-long runs)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--compare", type=int, default=0, metavar="N",
                         help="run the app and the bare server N times each, alternating, and print ratios")
