@@ -31,7 +31,7 @@ from facilitation import commands_of, create_app, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402
 from facilitation.domain import ADMIN, Actor  # noqa: E402
 from facilitation.links import announce_running, base_url, event_links, forget_running  # noqa: E402
-from facilitation.realtime import perform, purge_hourly  # noqa: E402
+from facilitation.realtime import flush_presence_often, perform, purge_hourly  # noqa: E402
 
 DEMO_EVENT = "demo"
 DEMO_TITLE = "Bürgerdialog Schwäbisch Gmünd (Demo)"
@@ -195,6 +195,7 @@ def main() -> None:
         links = event_links(commands_of(app), event_id, base_url(app.config))
         print(format_links(links, with_qr=True), flush=True)
     socketio_of(app).start_background_task(purge_hourly, app)
+    socketio_of(app).start_background_task(flush_presence_often, app)
     calm_garbage_collector()
     try:
         serve(ASYNC_MODE)

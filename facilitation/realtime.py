@@ -69,6 +69,21 @@ def purge_hourly(app) -> None:
         sio.sleep(3600)
 
 
+PRESENCE_FLUSH_SECONDS = 1.0
+
+
+def flush_presence_often(app) -> None:
+    """Write the phones noted present by page views once a second (started by app.py; every
+    read of presence writes them first too)."""
+    sio = app.extensions["socketio"]
+    while True:
+        sio.sleep(PRESENCE_FLUSH_SECONDS)
+        try:
+            commands_of(app).store.flush_presence()
+        except Exception:  # a full disk: tried again in a second, the page views go on
+            log.exception("presence not written")
+
+
 def _refresh_vectors(app, result: Result) -> None:
     """Have the sentence vectors of posted or edited cards computed once posting pauses, so a
     suggestion later finds them ready (the fingerprint skips cards whose text is unchanged)."""

@@ -566,7 +566,7 @@ def _form_command(event_id: str, table_id: int, name: str, payload: dict, done: 
 def _note_presence(store, event_id: str, pid: str) -> None:
     """Count this phone as present (readers count too); a page view never fails on it."""
     try:
-        store.note_presence(event_id, pid)
+        store.note_presence_soon(event_id, pid)
     except Exception:  # noqa: BLE001 - a read-only disk must not take the page away
         current_app.logger.exception("presence not noted")
 

@@ -281,7 +281,7 @@ def test_affiliations_count_only_groups_of_five_and_readers_count_too(app, comma
     from facilitation import export
 
     def phone(pid, affiliation=None, writes=False):
-        commands.store.note_presence(event["id"], pid)  # what opening the table page does
+        commands.store.note_presence_soon(event["id"], pid)  # what opening the table page does
         if affiliation is not None:
             commands.run("affiliation:set", participant(event, pid=pid), {"affiliation": affiliation})
         if writes:
@@ -321,3 +321,21 @@ def test_the_method_section_is_the_leads_and_the_rules_start_as_a_suggestion(app
     assert [label for label, _ in record["method"]] == ["Auftrag", "Ablauf des Abends", "Begleitgruppe"]
     refused("forbidden", commands.run, "method:set", moderator(event), {"mandate": "x"})
     refused("title_too_long", commands.run, "method:set", lead(event), {"rules": "x" * 4001})
+
+
+def test_a_page_view_notes_presence_without_a_disk_sync_of_its_own(app, commands, event):
+    """Issue 13: 2,000 phones opening their table page paid a write transaction each; now they
+    are written together (once a second by app.py, and before any read of presence)."""
+    import sqlite3
+
+    path = commands.store.db.execute("PRAGMA database_list").fetchone()[2]
+    for n in range(3):
+        assert app.test_client().get(f"/e/{event['id']}/t/{event['tables'][0]}").status_code == 200
+    with sqlite3.connect(path) as other:
+        assert other.execute("SELECT count(*) FROM presence").fetchone()[0] == 0
+    assert len(commands.store.presence(event["id"])) == 3  # a read writes them first
+    with sqlite3.connect(path) as other:
+        assert other.execute("SELECT count(*) FROM presence").fetchone()[0] == 3
+    commands.store.note_presence_soon("gone", "phone")  # an event deleted meanwhile: skipped, no error
+    commands.store.flush_presence()
+
