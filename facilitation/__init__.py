@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
-    from . import cli, embeddings, realtime, web
+    from . import cli, embeddings, realtime, views, web
 
     app.register_blueprint(web.bp)
     cli.register(app)
@@ -92,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
         serializer=realtime.TextPacket,
     )
     realtime.register(socketio)
+    views.SNAPSHOT_PAGE = app.config["SNAPSHOT_PAGE"]
     app.extensions["embedding_refresher"] = embeddings.IdleRefresher(
         lambda: commands_of(app).store, lambda: app.config.get("OFFLOAD"), socketio.sleep,
         socketio.start_background_task, app.config["EMBED_QUIET_SECONDS"])

@@ -44,6 +44,8 @@ def load_config(**overrides) -> dict:
         # Phones get a table's changes at most once per this many seconds, batched (feed.py);
         # walls and tablets always at once. 0: every change at once (tests).
         "PHONE_FEED_INTERVAL": float(os.environ.get("PHONE_FEED_INTERVAL", "1")),
+        # Cards per sync reply; a larger snapshot comes in pages (views.py).
+        "SNAPSHOT_PAGE": int(os.environ.get("SNAPSHOT_PAGE", "500")),
         # Sentence vectors of new cards are computed once nobody posted for this long (embeddings.py).
         "EMBED_QUIET_SECONDS": float(os.environ.get("EMBED_QUIET_SECONDS", "2")),
         # Cards one participant may post per minute (per session, never per IP:

@@ -557,6 +557,16 @@ class Store:
             sql, params = "WHERE event_id = ? AND table_id = ?", (event_id, table_id)
         return self._all(f"SELECT {CARD_COLUMNS} FROM cards {sql} ORDER BY created_at, id", params)
 
+    def cards_page(self, event_id: str, table_id: int | None, after: tuple | None, limit: int) -> list[dict]:
+        """Up to ``limit`` cards of an event (or one table) in the order of ``cards``, from just
+        after the card whose (created_at, id) is ``after``."""
+        sql, params = "WHERE event_id = ?", [event_id]
+        if table_id is not None:
+            sql, params = sql + " AND table_id = ?", params + [table_id]
+        if after is not None:
+            sql, params = sql + " AND (created_at, id) > (?, ?)", params + list(after)
+        return self._all(f"SELECT {CARD_COLUMNS} FROM cards {sql} ORDER BY created_at, id LIMIT ?", params + [limit])
+
     def card_vectors(self, card_ids: list[str]) -> dict[str, dict]:
         """Stored sentence vectors by card id: ``{fingerprint, vector}`` (raw bytes)."""
         found = {}

@@ -23,6 +23,9 @@ from .domain import DELETED, FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT
 
 # A client that is further behind than this gets a fresh snapshot instead.
 MAX_REPLAY = 2000
+# Cards per sync reply: a wall joining an event of 5,000 cards got them in one piece, and the
+# server served nobody else for 56 ms meanwhile (issue 13). The rest come page by page.
+SNAPSHOT_PAGE = 500
 
 PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank",
                       "lang", "translation", "source", "reactions")
@@ -231,8 +234,9 @@ SNAPSHOT_CACHE = 64
 _snapshots: OrderedDict = OrderedDict()
 
 
-def snapshot(store, actor: Actor) -> dict:
-    """The whole state an actor may see, with the seq it is valid at."""
+def snapshot(store, actor: Actor, limit: int | None = None) -> dict:
+    """The whole state an actor may see, with the seq it is valid at; with ``limit``, only
+    the first ``limit`` cards, and ``more``: where the next page starts (None: no more)."""
     event_id = actor.event_id
     level = level_of(actor)
     own_table = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
@@ -242,10 +246,10 @@ def snapshot(store, actor: Actor) -> dict:
         event = store.event(event_id)
         if event is None:
             raise fail("unknown_event")
-        key = (event_id, event["salt"], seq, level, own_table, results_table, actor.role == PARTICIPANT)
+        key = (event_id, event["salt"], seq, level, own_table, results_table, actor.role == PARTICIPANT, limit)
         shared = _snapshots.get(key)
         if shared is None:
-            shared = _shared_state(store, event, level, own_table, results_table, actor.role == PARTICIPANT)
+            shared = _shared_state(store, event, level, own_table, results_table, actor.role == PARTICIPANT, limit)
             _snapshots[key] = shared
             while len(_snapshots) > SNAPSHOT_CACHE:
                 _snapshots.popitem(last=False)
@@ -261,19 +265,52 @@ def snapshot(store, actor: Actor) -> dict:
     }
 
 
-def _shared_state(store, event: dict, level: str, own_table, results_table, phone: bool) -> dict:
+def _shared_state(store, event: dict, level: str, own_table, results_table, phone: bool, limit) -> dict:
     """What every reader of one audience sees alike (read inside the caller's store.reading())."""
     event_id = event["id"]
-    card_view = _SHAPES["card"][level]
     result_view = _SHAPES["result"][level]
+    if limit is None:
+        cards, more = _card_views(store.cards(event_id, own_table), level), None
+    else:
+        cards, more = _card_page(store, event_id, own_table, level, None, limit)
     return {
         "event": domain.event_state(event),
         "tables": [table_view(t) for t in store.tables(event_id)],
         "questions": [question_view(q) for q in store.questions(event_id)],
-        "cards": [view for view in map(card_view, store.cards(event_id, own_table)) if kept(view)],
+        "cards": cards,
+        "more": more,
         "results": [result_view(r) for r in store.results(event_id, results_table) if r["status"] != DELETED],
         "tallies": store.tallies(event_id) if not phone else {},
     }
+
+
+def _card_views(rows: list[dict], level: str) -> list[dict]:
+    return [view for view in map(_SHAPES["card"][level], rows) if kept(view)]
+
+
+def _card_page(store, event_id: str, own_table, level: str, after, limit: int) -> tuple[list[dict], list | None]:
+    """One page of card views and where the next starts (None: this was the last)."""
+    rows = store.cards_page(event_id, own_table, after, limit)
+    more = [rows[-1]["created_at"], rows[-1]["id"]] if rows and len(rows) == limit else None
+    return _card_views(rows, level), more
+
+
+def card_page(store, actor: Actor, after) -> dict:
+    """The next page of a paged snapshot: the cards after ``after`` as they are now.
+
+    A page read later than the first may show a card newer than the snapshot's seq; the
+    client applies the changes it buffered meanwhile (newer than that seq) after the last
+    page, and each change carries its thing's whole state, so it ends where the server is.
+    """
+    if not (isinstance(after, list) and len(after) == 2 and isinstance(after[0], (int, float))
+            and not isinstance(after[0], bool) and isinstance(after[1], str) and len(after[1]) <= 64):
+        raise fail("invalid_payload")
+    own_table = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
+    with store.reading():
+        if store.event(actor.event_id) is None:
+            raise fail("unknown_event")
+        cards, more = _card_page(store, actor.event_id, own_table, level_of(actor), tuple(after), SNAPSHOT_PAGE)
+    return {"cards": cards, "more": more}
 
 
 def _current(store, event_id: str, kind: str, ref_id: str) -> dict | None:
@@ -318,15 +355,18 @@ def replay(store, actor: Actor, since: int) -> dict:
 
 
 def sync(store, actor: Actor, payload) -> dict:
-    """Changes after ``since`` that the actor may see, or a fresh snapshot.
+    """Changes after ``since`` that the actor may see, or a fresh snapshot (its cards paged:
+    ``{"page": more}`` asks for the next page).
 
     A snapshot comes when the client is new (since 0), too far behind, or
     ahead of the server (the database was replaced).
     """
     payload = {} if payload is None else domain.payload_dict(payload)
+    if "page" in payload:
+        return card_page(store, actor, payload["page"])
     since = domain.check_int(payload.get("since", 0))
     last = store.last_seq(actor.event_id)
     if since == 0 or since > last or last - since > MAX_REPLAY:
-        state = snapshot(store, actor)
+        state = snapshot(store, actor, SNAPSHOT_PAGE)
         return {"snapshot": state, "seq": state["seq"], "now": time.time()}
     return {**replay(store, actor, since), "now": time.time()}

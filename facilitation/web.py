@@ -499,7 +499,8 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
     store = _commands().store
     if pid is not None:
         _note_presence(store, event["id"], pid)
-    state = views.snapshot(store, Actor(PARTICIPANT, event["id"], table["id"], pid))
+    show_cards = request.args.get("cards") == "all"
+    state = views.snapshot(store, Actor(PARTICIPANT, event["id"], table["id"], pid), None if show_cards else 0)
     questions = [q for q in state["questions"] if q["table_id"] == table["id"]]
     results = [r for r in state["results"] if r["table_id"] == table["id"]]
     boot = _boot(event["id"], PARTICIPANT, table["id"])
@@ -514,7 +515,7 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
         # The page's script gets the table's cards from its first sync: in the page too, they
         # would travel twice (61.6 + 80.6 KB at 250 cards, issue 13). Without a script, a link
         # inside <noscript> asks for them here (?cards=all).
-        table_cards=state["cards"] if request.args.get("cards") == "all" else None,
+        table_cards=state["cards"] if show_cards else None,
         results=results,
         kinds=domain.RESULT_KINDS,
         affiliations=domain.AFFILIATIONS,

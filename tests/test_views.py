@@ -270,3 +270,40 @@ def test_one_audience_at_one_seq_shares_one_snapshot_and_a_change_makes_a_new_on
         commands.run("card:post", participant(renewed, pid="b"), card_payload(renewed, text=text))
     again = views.snapshot(commands.store, participant(renewed, pid="p1"))
     assert again["seq"] == third["seq"] and [c["text"] for c in again["cards"]] == ["Neu eins", "Neu zwei"]
+
+
+def test_a_paged_snapshot_plus_the_changes_meanwhile_is_the_state_after(clients, commands, event, monkeypatch):
+    """Issue 13: a wall's snapshot comes in pages so one sync never holds up the server for
+    long. Cards changed, hidden or posted between the pages end as they are on the server
+    once the changes buffered meanwhile are applied (as live.js does)."""
+    from conftest import card_payload, changes
+
+    monkeypatch.setattr(views, "SNAPSHOT_PAGE", 2)
+    phone, mod = clients.phone(0), clients.moderator(0)
+    posted = [card_payload(event, text=f"Karte {n}") for n in range(5)]
+    for payload in posted:
+        assert phone.emit("card:post", payload, callback=True)["ok"]
+    wall = clients.wall()
+    wall.get_received()
+    first = wall.emit("sync", {"since": 0}, callback=True)
+    snap = first["snapshot"]
+    assert len(snap["cards"]) == 2 and snap["more"]
+    # Meanwhile: a card of the first page edited, one of a later page hidden, a new one posted.
+    mod.emit("card:edit", {"id": posted[0]["id"], "text": "Karte 0, berichtigt"}, callback=True)
+    mod.emit("card:hide", {"id": posted[3]["id"]}, callback=True)
+    assert phone.emit("card:post", card_payload(event, text="Karte 5"), callback=True)["ok"]
+    more, pages = snap["more"], 0
+    while more:
+        page = wall.emit("sync", {"page": more}, callback=True)
+        assert page["ok"] and len(page["cards"]) <= 2
+        snap["cards"] += page["cards"]
+        more, pages = page["more"], pages + 1
+    assert pages >= 2 and len({c["id"] for c in snap["cards"]}) == len(snap["cards"])  # no card twice
+    state = state_of(snap)
+    for change in changes(wall):
+        if change["seq"] > snap["seq"]:
+            apply(state, change)
+    assert state == state_of(views.snapshot(commands.store, Actor(WALL, event["id"])))
+    assert "Karte 0, berichtigt" in repr(state) and "Karte 3" not in repr(state) and "Karte 5" in repr(state)
+    refused = wall.emit("sync", {"page": ["x", 1]}, callback=True)
+    assert refused["error"]["code"] == "invalid_payload"

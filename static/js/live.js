@@ -106,6 +106,7 @@
     var state = emptyState();
     var lastSeq = 0;
     var synced = false;
+    var syncRound = 0;
     var buffered = [];
     var strings = boot.strings || {};
     var auth = { event: boot.event, role: boot.role };
@@ -123,31 +124,56 @@
       handlers.change(change, state);
     }
 
+    /* A sync that failed or timed out: drop the connection and let Socket.IO retry. */
+    function retry(err, res) {
+      if (err || !res || !res.ok) { socket.disconnect().connect(); return true; }
+      return false;
+    }
+
+    /* A large snapshot comes in pages (views.SNAPSHOT_PAGE cards each): fetch the rest. */
+    function fetchPages(snap, round, done) {
+      if (!snap.more) { done(); return; }
+      socket.timeout(ACK_TIMEOUT).emit("sync", { page: snap.more }, function (err, res) {
+        if (round !== syncRound || retry(err, res)) return;
+        snap.cards = snap.cards.concat(res.cards);
+        snap.more = res.more;
+        fetchPages(snap, round, done);
+      });
+    }
+
     function resync() {
       synced = false;
       var sentAt = Date.now();
+      // A reconnect starts a new round: answers to an older one (late, or timed out on the
+      // old connection) must neither apply nor cut the new connection.
+      var round = ++syncRound;
       socket.timeout(ACK_TIMEOUT).emit("sync", { since: lastSeq }, function (err, res) {
-        if (err || !res || !res.ok) {
-          // Timed out or refused: drop the connection and let Socket.IO retry.
-          socket.disconnect().connect();
-          return;
-        }
+        if (round !== syncRound || retry(err, res)) return;
         // The server's clock, not this device's: countdowns agree across screens.
         clockOffset = res.now * 1000 - (sentAt + Date.now()) / 2;
-        if (res.snapshot) {
+        if (!res.snapshot) {
+          res.changes.forEach(apply);
+          lastSeq = Math.max(lastSeq, res.seq);
+          caughtUp();
+          return;
+        }
+        // Changes that come while the pages load are buffered and applied after the last
+        // page: each carries its thing's whole state, so the state ends as the server's.
+        fetchPages(res.snapshot, round, function () {
           lastSeq = res.snapshot.seq;
           loadSnapshot(state, res.snapshot);
           handlers.snapshot(state);
-        } else {
-          res.changes.forEach(apply);
-          lastSeq = Math.max(lastSeq, res.seq);
-        }
-        buffered.sort(function (a, b) { return a.seq - b.seq; }).forEach(apply);
-        buffered = [];
-        synced = true;
-        status(strings.online || "", true);
-        if (handlers.ready) handlers.ready();
+          caughtUp();
+        });
       });
+    }
+
+    function caughtUp() {
+      buffered.sort(function (a, b) { return a.seq - b.seq; }).forEach(apply);
+      buffered = [];
+      synced = true;
+      status(strings.online || "", true);
+      if (handlers.ready) handlers.ready();
     }
 
     socket.on("connect", resync);
