@@ -6,12 +6,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench chromium libreoffice extract clean
+.PHONY: run test bench chromium libreoffice redis extract clean
 
 run: $(VENV)/.installed $(MO)
 	$(PY) app.py
 
-test: $(VENV)/.test-installed $(MO) chromium libreoffice
+test: $(VENV)/.test-installed $(MO) chromium libreoffice redis
 	$(PY) -m pytest
 
 bench: $(VENV)/.test-installed $(MO)
@@ -42,6 +42,12 @@ libreoffice:
 	@command -v soffice >/dev/null 2>&1 || { \
 	  echo "Installing Debian's LibreOffice Writer (no GUI) for the DOCX test"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends libreoffice-writer-nogui; }
+
+# Two server processes share their rooms through Redis in a test (tests/test_processes.py).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "Installing Debian's redis-server for the multi-process test"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends redis-server; }
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -i $< -o $@

@@ -1,15 +1,15 @@
 """Tischrunde: a live facilitation app for world-café citizen dialogues."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_socketio import SocketIO
-
-from .feed import PhoneFeed
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import delivery, languages
+from . import delivery, feed, languages
 from .commands import Commands
 from .config import ROOT, load_config
 from .guard import AddressThrottle
@@ -81,8 +81,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(web.bp)
     cli.register(app)
+    # Past one process, emits go through Redis (feed.QueueManager); else feed.LocalManager.
+    queue = app.config["MESSAGE_QUEUE"]
+    manager = feed.QueueManager(queue, channel="tischrunde") if queue else feed.LocalManager()
     socketio = SocketIO(
         app,
+        client_manager=manager,
         async_mode=app.config["ASYNC_MODE"],
         max_http_buffer_size=app.config["MAX_HTTP_BUFFER_SIZE"],
         # Same-origin only (the default); say it so nobody "fixes" it to '*'.
@@ -96,8 +100,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["embedding_refresher"] = embeddings.IdleRefresher(
         lambda: commands_of(app).store, lambda: app.config.get("OFFLOAD"), socketio.sleep,
         socketio.start_background_task, app.config["EMBED_QUIET_SECONDS"])
-    app.extensions["phone_feed"] = PhoneFeed(socketio, app.config["PHONE_FEED_INTERVAL"],
-                                             lambda event_id: [t["id"] for t in commands_of(app).store.tables(event_id)])
+    manager.feed = feed.PhoneFeed(manager.deliver, app.config["PHONE_FEED_INTERVAL"],
+                                  lambda event_id: [t["id"] for t in commands_of(app).store.tables(event_id)],
+                                  socketio.sleep, socketio.start_background_task)
+    app.extensions["emit_order"] = feed.EmitOrder(Path(app.config["DATA_DIR"]) / "emit.lock" if queue else None,
+                                                  socketio.sleep)
     return app
 
 
@@ -106,9 +113,9 @@ def commands_of(app: Flask) -> Commands:
     return app.extensions["tischrunde"]
 
 
-def feed_of(app: Flask) -> PhoneFeed:
+def feed_of(app: Flask) -> feed.PhoneFeed:
     """The phones' feed of an app (feed.py)."""
-    return app.extensions["phone_feed"]
+    return app.extensions["socketio"].server.manager.feed
 
 
 def socketio_of(app: Flask) -> SocketIO:

@@ -41,6 +41,9 @@ def load_config(**overrides) -> dict:
         # How Socket.IO may connect: "websocket,polling" (the default); "polling" for a proxy
         # that breaks WebSockets (the pages then fall back by themselves; tests check it).
         "SOCKETIO_TRANSPORTS": [t for t in os.environ.get("SOCKETIO_TRANSPORTS", "websocket,polling").split(",") if t],
+        # Several server processes share their rooms through Redis: "redis://127.0.0.1:6379/0"
+        # (feed.py; docs/performance.md). Empty: one process.
+        "MESSAGE_QUEUE": os.environ.get("MESSAGE_QUEUE", ""),
         # Phones get a table's changes at most once per this many seconds, batched (feed.py);
         # walls and tablets always at once. 0: every change at once (tests).
         "PHONE_FEED_INTERVAL": float(os.environ.get("PHONE_FEED_INTERVAL", "1")),

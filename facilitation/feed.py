@@ -1,20 +1,31 @@
-"""The phones' feed: every change a table's phones may see, at most one message per interval.
+"""How emits reach the connections: the phones' feed, and the order across processes.
 
-Walls and tablets get each change at once (views.deliveries). Phones are most of the
-connections and need no such haste: at a busy table a phone gets one ``changes`` message
-a second carrying everything since, instead of one ``change`` per card (issue 13 measured
-~10,500 deliveries a second at 2,000 phones). A quiet table's next change still goes out
-at once.
+The phones' feed. Walls and tablets get each change at once. Phones are most of the
+connections and need no such haste: at a busy table a phone gets one ``changes`` message a
+second carrying everything since, instead of one ``change`` per card (issue 13 measured
+~10,500 deliveries a second at 2,000 phones). A quiet table's next change still goes out at
+once (on the next turn of the event loop, so one command's changes travel together).
 
-Order: each table's phones have one queue that takes, in seq order, their table's cards,
-every result and the event's own changes; a batch goes out whole before the next. So a
-phone never receives a change older than one it already applied (live.js drops those).
-A signal that speaks of a change (``occupancy`` after a new round) queues behind it.
+Order. Each table's phones have one queue that takes, in seq order, their table's cards,
+every result, the event's own changes and the signals that speak of them (``occupancy``
+after a new round); a batch goes out whole before the next. So a phone never receives a
+change older than one it already applied (live.js drops those).
+
+Past one process (``MESSAGE_QUEUE=redis://…``), every emit goes through Redis and every
+process - the sender too - delivers it to its own connections in the order Redis gives,
+and realtime.perform holds a lock across processes from a command's commit to its publish
+(EmitOrder). So every connection sees changes in seq order whichever process made them;
+each process batches for its own phones.
 """
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from socketio import Manager, RedisManager
 
 
 def table_room(event_id: str, table_id: int) -> str:
@@ -27,57 +38,55 @@ def all_phones_room(event_id: str) -> str:
     return f"{event_id}:phones"
 
 
+def phone_room_event(room) -> str | None:
+    """The event of a phones' room ("<event>:phones" or "<event>:phones:<table>"), else None.
+    Event ids have no ':' (domain.check_event_id)."""
+    if not isinstance(room, str):
+        return None
+    parts = room.split(":")
+    return parts[0] if len(parts) in (2, 3) and parts[1] == "phones" else None
+
+
 class PhoneFeed:
     """Queues per table room; sends a room's queue at once when its last message is older
-    than ``interval`` seconds, else when it is (interval 0: always at once)."""
+    than ``interval`` seconds, else when it is (interval 0: always at once, synchronously)."""
 
-    def __init__(self, sio, interval: float, table_ids, clock=time.monotonic):
-        self.sio = sio
+    def __init__(self, deliver, interval: float, table_ids, sleep, start, clock=time.monotonic):
+        self.deliver = deliver  # (name, data, room): to this process's connections in the room
         self.interval = interval
         self.table_ids = table_ids  # event_id -> the ids of its tables
-        self.clock = clock
+        self.sleep, self.start, self.clock = sleep, start, clock
         self.pending: dict[str, list[tuple[str, dict]]] = {}  # room -> ("change" or a signal's name, data)
         self.last_sent: dict[str, float] = {}
         self.scheduled: set[str] = set()
         # Sends of one room must not overtake each other (threading mode has real threads).
         self.lock = threading.RLock()
 
-    def is_phone_room(self, event_id: str, room: str) -> bool:
-        """Whether a delivery to this room goes through the feed."""
-        return room == all_phones_room(event_id) or room.startswith(all_phones_room(event_id) + ":")
-
-    def add(self, event_id: str, rooms: list[str], view: dict, name: str = "change") -> None:
-        """Queue one change's view (or a signal: ``name`` and its data) for these phone rooms
-        (every table's, for all phones)."""
+    def add(self, rooms: list[str], name: str, data: dict) -> None:
+        """Queue an emit for these phone rooms (every table's, for all phones) and send or
+        schedule each room's queue."""
         with self.lock:
-            for room in self._table_rooms(event_id, rooms):
-                self.pending.setdefault(room, []).append((name, view))
+            for room in self._table_rooms(rooms):
+                self.pending.setdefault(room, []).append((name, data))
+                if self.interval <= 0:
+                    self._send(room, self.clock())
+                elif room not in self.scheduled:
+                    self.scheduled.add(room)
+                    wait = max(0.0, self.last_sent.get(room, float("-inf")) + self.interval - self.clock())
+                    self.start(self._send_later, room, wait)
 
-    def _table_rooms(self, event_id: str, rooms: list[str]) -> list[str]:
+    def _table_rooms(self, rooms: list[str]) -> list[str]:
         out: list[str] = []
         for room in rooms:
+            event_id = phone_room_event(room)
             if room == all_phones_room(event_id):
                 out.extend(table_room(event_id, t) for t in self.table_ids(event_id))
             else:
                 out.append(room)
         return list(dict.fromkeys(out))
 
-    def flush(self) -> None:
-        """Send every queue whose room may have a message now; schedule the others."""
-        with self.lock:
-            now = self.clock()
-            for room in list(self.pending):
-                if room in self.scheduled:
-                    continue
-                wait = self.last_sent.get(room, float("-inf")) + self.interval - now
-                if wait <= 0:
-                    self._send(room, now)
-                else:
-                    self.scheduled.add(room)
-                    self.sio.start_background_task(self._send_later, room, wait)
-
     def _send_later(self, room: str, wait: float) -> None:
-        self.sio.sleep(wait)
+        self.sleep(wait)
         with self.lock:
             self.scheduled.discard(room)
             self._send(room, self.clock())
@@ -93,8 +102,96 @@ class PhoneFeed:
                 changes.append(data)
                 continue
             if changes:
-                self.sio.emit("changes", changes, to=room)
+                self.deliver("changes", changes, room)
                 changes = []
-            self.sio.emit(name, data, to=room)
+            self.deliver(name, data, room)
         if changes:
-            self.sio.emit("changes", changes, to=room)
+            self.deliver("changes", changes, room)
+
+
+def _split(room) -> tuple[list, list]:
+    """(phone rooms, other rooms) of an emit's ``to``."""
+    rooms = room if isinstance(room, list) else [room]
+    phones = [r for r in rooms if phone_room_event(r)]
+    return phones, [r for r in rooms if r not in phones]
+
+
+class LocalManager(Manager):
+    """One process: emits to phone rooms go through the feed, the others at once."""
+
+    feed: PhoneFeed | None = None
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
+        phones, others = _split(to or room)
+        if not phones or self.feed is None or callback is not None or skip_sid is not None:
+            return super().emit(event, data, namespace=namespace, room=to or room, skip_sid=skip_sid,
+                                callback=callback, **kwargs)
+        self.feed.add(phones, event, data)
+        if others:
+            super().emit(event, data, namespace=namespace, room=others, **kwargs)
+
+    def deliver(self, name: str, data, room: str) -> None:
+        """To this process's connections in one room, past the feed."""
+        Manager.emit(self, name, data, namespace="/", room=room)
+
+
+# Published emits carry this instead of the sender's host id, so every process, the sender
+# too, delivers them from the queue, in the queue's order.
+EVERY_HOST = "every-host"
+
+
+class QueueManager(RedisManager):
+    """Several processes on one Redis: every emit is delivered by each process from the queue
+    (the sender's own connections too), phone rooms through each process's feed."""
+
+    feed: PhoneFeed | None = None
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
+        if kwargs.get("ignore_queue") or callback is not None or skip_sid is not None:
+            return super().emit(event, data, namespace=namespace, room=to or room, skip_sid=skip_sid,
+                                callback=callback, **kwargs)
+        self._publish({"method": "emit", "event": event, "data": [data], "binary": False,
+                       "namespace": namespace or "/", "room": to or room, "skip_sid": None, "callback": None,
+                       "host_id": EVERY_HOST})
+
+    def _handle_emit(self, message):
+        phones, others = _split(message.get("room"))
+        if not phones or self.feed is None:
+            return super()._handle_emit(message)
+        self.feed.add(phones, message["event"], message["data"][0])
+        if others:
+            super()._handle_emit({**message, "room": others})
+
+    def deliver(self, name: str, data, room: str) -> None:
+        """To this process's connections in one room, past the feed and the queue."""
+        Manager.emit(self, name, data, namespace="/", room=room)
+
+
+class EmitOrder:
+    """Held from a command's commit until its changes are published: with several processes
+    (a lock file beside the database), publishes leave in the order of the commits. One
+    process needs no more than its own lock (emits do not yield between commit and send)."""
+
+    def __init__(self, lock_file: Path | None, sleep):
+        self.local = threading.RLock()
+        self.path, self.sleep = lock_file, sleep
+        self.handle = None
+
+    @contextmanager
+    def held(self):
+        with self.local:
+            if self.path is None:
+                yield
+                return
+            if self.handle is None:
+                self.handle = open(self.path, "a")
+            while True:  # never block the event loop in flock: try, and let others run meanwhile
+                try:
+                    fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    self.sleep(0.0005)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.handle, fcntl.LOCK_UN)

@@ -13,12 +13,11 @@ from flask_socketio import SocketIO, join_room
 from socketio.packet import Packet
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from . import access, commands_of, feed_of, views
+from . import access, commands_of, views
 from .commands import COMMANDS
 from .commands import signups
 from .commands.results import likely, suggest
 from .domain import Actor, CommandError, Result, fail
-from .feed import PhoneFeed
 
 log = logging.getLogger(__name__)
 
@@ -35,19 +34,20 @@ class TextPacket(Packet):
 def perform(app, actor: Actor, name: str, payload=None) -> Result:
     """Run a command and send what it changed to exactly who may see it.
 
-    Broadcasting happens after the transaction committed (run returned).
+    Broadcasting happens after the transaction committed (run returned), before any other
+    command of the server (or, past one process, of any process) commits (feed.EmitOrder).
     """
-    result = commands_of(app).run(name, actor, payload)
     sio = app.extensions.get("socketio")
+    with app.extensions["emit_order"].held():
+        result = commands_of(app).run(name, actor, payload)
+        if sio is not None:
+            broadcast(sio, actor.event_id, result)
+            if any(_starts_a_later_round(change) for change in result.changes):
+                # Behind the round's change in the phones' feed: the phone shows the table
+                # change once it knows the round began.
+                sio.emit("occupancy", occupancy(sio, commands_of(app).store, actor.event_id),
+                         to=f"{actor.event_id}:phones")
     if sio is not None:
-        feed = feed_of(app)
-        broadcast(sio, feed, actor.event_id, result)
-        if any(_starts_a_later_round(change) for change in result.changes):
-            # Behind the round's change in the phones' feed: the phone shows the table change
-            # once it knows the round began.
-            counts = occupancy(sio, commands_of(app).store, actor.event_id)
-            feed.add(actor.event_id, [f"{actor.event_id}:phones"], counts, name="occupancy")
-            feed.flush()
         _refresh_vectors(app, result)
     return result
 
@@ -103,17 +103,12 @@ def occupancy(sio: SocketIO, store, event_id: str) -> dict:
             for t in store.tables(event_id)}
 
 
-def broadcast(sio: SocketIO, feed: PhoneFeed, event_id: str, result: Result) -> None:
-    """Emit a command's changes (in seq order) and signals: to screens at once, to phones
-    through their feed (one message for all of a command's changes, at most one a second)."""
+def broadcast(sio: SocketIO, event_id: str, result: Result) -> None:
+    """Emit a command's changes (in seq order) and signals; phones get theirs through their
+    feed (feed.py: batched, at most one message a second)."""
     for change in result.changes:
         for rooms, view in views.deliveries(event_id, change):
-            screens = [room for room in rooms if not feed.is_phone_room(event_id, room)]
-            if screens:
-                sio.emit("change", view, to=screens)
-            if len(screens) < len(rooms):
-                feed.add(event_id, [room for room in rooms if room not in screens], view)
-    feed.flush()
+            sio.emit("change", view, to=rooms)
     for signal in result.signals:
         if signal["type"] == "deleted":
             sio.emit("deleted", {"event": event_id}, to=event_id)

@@ -9,50 +9,54 @@ from facilitation import feed_of
 from facilitation.feed import PhoneFeed
 
 
-class FakeSocketIO:
-    """Records emits and background tasks instead of running them."""
+class Recorder:
+    """Stands in for a manager's deliver and for background tasks: records instead of running."""
 
     def __init__(self):
-        self.emitted, self.tasks = [], []
+        self.delivered, self.tasks = [], []
 
-    def emit(self, name, data, to):
-        self.emitted.append((name, [v["seq"] for v in data], to))
+    def deliver(self, name, data, room):
+        self.delivered.append((name, [v["seq"] for v in data] if name == "changes" else data, room))
 
-    def start_background_task(self, fn, *args):
+    def start(self, fn, *args):
         self.tasks.append((fn, args))
 
-    def sleep(self, seconds):
-        pass
+
+def feed_with(interval, now, tables=(1, 2)):
+    recorder = Recorder()
+    feed = PhoneFeed(recorder.deliver, interval, lambda event_id: list(tables), lambda s: None, recorder.start,
+                     clock=lambda: now[0])
+    return feed, recorder
+
+
+def run_tasks(recorder):
+    tasks, recorder.tasks = recorder.tasks, []
+    for fn, args in tasks:
+        fn(*args)
 
 
 def test_a_quiet_table_gets_a_change_at_once_and_a_busy_one_one_message_per_interval():
-    sio, now = FakeSocketIO(), [100.0]
-    feed = PhoneFeed(sio, 1.0, lambda event_id: [1, 2], clock=lambda: now[0])
-    feed.add("e", ["e:phones:1"], {"seq": 1})
-    feed.flush()
-    assert sio.emitted == [("changes", [1], "e:phones:1")] and not sio.tasks
+    now = [100.0]
+    feed, sent = feed_with(1.0, now)
+    feed.add(["e:phones:1"], "change", {"seq": 1})
+    assert [wait for _, (room, wait) in sent.tasks] == [0.0]  # at once: on the loop's next turn
+    run_tasks(sent)
+    assert sent.delivered == [("changes", [1], "e:phones:1")]
     now[0] += 0.2
-    feed.add("e", ["e:phones:1"], {"seq": 2})
-    feed.flush()
-    feed.add("e", ["e:phones"], {"seq": 3})  # an event's change: every table's phones
-    feed.flush()
-    # Table 1 sent 0.2 s ago: it waits (one task, scheduled for the rest of the second);
-    # table 2 has sent nothing yet: at once.
-    assert sio.emitted[1:] == [("changes", [3], "e:phones:2")]
-    [(send_later, (room, wait))] = sio.tasks
-    assert room == "e:phones:1" and abs(wait - 0.8) < 1e-9
+    feed.add(["e:phones:1"], "change", {"seq": 2})
+    feed.add(["e:phones"], "change", {"seq": 3})  # an event's change: every table's phones
+    # Table 1 sent 0.2 s ago: one task waits for the rest of its second; table 2 at once.
+    assert [(room, round(wait, 6)) for _, (room, wait) in sent.tasks] == [("e:phones:1", 0.8), ("e:phones:2", 0.0)]
     now[0] += 0.8
-    send_later(room, wait)
-    assert sio.emitted[2:] == [("changes", [2, 3], "e:phones:1")]  # both, in seq order, one message
+    run_tasks(sent)
+    assert sent.delivered[1:] == [("changes", [2, 3], "e:phones:1"), ("changes", [3], "e:phones:2")]
 
 
 def test_interval_zero_sends_every_change_at_once():
-    sio = FakeSocketIO()
-    feed = PhoneFeed(sio, 0, lambda event_id: [1])
+    feed, sent = feed_with(0, [0.0], tables=(1,))
     for seq in (1, 2):
-        feed.add("e", ["e:phones:1"], {"seq": seq})
-        feed.flush()
-    assert [seqs for _, seqs, _ in sio.emitted] == [[1], [2]] and not sio.tasks
+        feed.add(["e:phones:1"], "change", {"seq": seq})
+    assert [seqs for _, seqs, _ in sent.delivered] == [[1], [2]] and not sent.tasks
 
 
 def test_phones_get_batches_in_seq_order_while_walls_get_each_change_at_once(app, clients, event):
@@ -82,17 +86,12 @@ def test_phones_get_batches_in_seq_order_while_walls_get_each_change_at_once(app
 
 
 def test_a_signal_queues_behind_the_change_it_speaks_of():
-    sio, now = FakeSocketIO(), [100.0]
-    sio.emit = lambda name, data, to: sio.emitted.append((name, data, to))
-    feed = PhoneFeed(sio, 1.0, lambda event_id: [1], clock=lambda: now[0])
-    feed.add("e", ["e:phones:1"], {"seq": 1})
-    feed.flush()
-    feed.add("e", ["e:phones"], {"seq": 2, "event": {"phase": "round:2"}})
-    feed.add("e", ["e:phones"], {"1": 3}, name="occupancy")
-    feed.flush()
-    assert len(sio.emitted) == 1  # both wait for the table's next second
+    now = [100.0]
+    feed, sent = feed_with(1.0, now, tables=(1,))
+    feed.add(["e:phones:1"], "change", {"seq": 1})
+    run_tasks(sent)
+    feed.add(["e:phones"], "change", {"seq": 2, "event": {"phase": "round:2"}})
+    feed.add(["e:phones"], "occupancy", {"1": 3})
     now[0] += 1
-    send_later, args = sio.tasks[0]
-    send_later(*args)
-    assert [(name, data) for name, data, _ in sio.emitted[1:]] == [
-        ("changes", [{"seq": 2, "event": {"phase": "round:2"}}]), ("occupancy", {"1": 3})]
+    run_tasks(sent)
+    assert [(name, data) for name, data, _ in sent.delivered[1:]] == [("changes", [2]), ("occupancy", {"1": 3})]

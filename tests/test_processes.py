@@ -1,0 +1,122 @@
+"""Past one process (issue 13): two servers share their rooms through Redis
+(MESSAGE_QUEUE), every screen sees changes in seq order whichever process made them, and
+the clients of a killed process converge on the other one."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+import socketio
+from server import LiveServer, free_port
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """Debian's redis-server on a free port, for this test only (make test installs it)."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is missing: `make test` installs it (apt-get install redis-server)"
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)
+
+
+class Screen:
+    """A Socket.IO client with a session cookie, that keeps every change it receives."""
+
+    def __init__(self, server, page: str, auth: dict, cookie: str | None = None):
+        if cookie is None:
+            http = requests.Session()
+            http.get(server.url + page, timeout=5).raise_for_status()
+            cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        self.cookie, self.auth, self.received = cookie, auth, []
+        self.lock = threading.Lock()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("change", lambda change: self.keep([change]))
+        self.client.on("changes", self.keep)
+        self.client.connect(server.url, headers={"Cookie": cookie}, auth=auth, transports=["websocket"], wait_timeout=5)
+        self.state = self.client.call("sync", {"since": 0})["snapshot"]
+
+    def keep(self, changes):
+        with self.lock:
+            self.received.extend(changes)
+
+    def seqs(self) -> list[int]:
+        with self.lock:
+            return [c["seq"] for c in self.received]
+
+    def card_ids(self) -> set[str]:
+        with self.lock:
+            return {c["card"]["id"] for c in self.received if c.get("type") == "card.posted"}
+
+
+def wait_for(check, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+def test_two_processes_share_rooms_in_seq_order_and_a_killed_ones_clients_converge(tmp_path, redis_url):
+    first = LiveServer(tmp_path, MESSAGE_QUEUE=redis_url, PHONE_FEED_INTERVAL="0.3", CARDS_PER_MINUTE="1000").start()
+    second = LiveServer(tmp_path, MESSAGE_QUEUE=redis_url, PHONE_FEED_INTERVAL="0.3", CARDS_PER_MINUTE="1000").start()
+    try:
+        table = first.links()["tables"][0]["id"]
+        page, auth = f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table}
+        wall_auth = {"event": "demo", "role": "wall"}
+        phone_a, phone_b = Screen(first, page, auth), Screen(second, page, auth)
+        wall_a, wall_b = Screen(first, "/e/demo/wall", wall_auth), Screen(second, "/e/demo/wall", wall_auth)
+        question = [q["id"] for q in phone_a.state["questions"] if q["table_id"] == table][0]
+        posted: list[str] = []
+
+        def post(phone, count):
+            for n in range(count):
+                card_id = str(uuid.uuid4())
+                assert phone.client.call("card:post", {"id": card_id, "question": question, "text": f"Karte {n}"})["ok"]
+                posted.append(card_id)
+
+        # Cards from two phones on each process at once: their commits interleave.
+        phone_a2, phone_b2 = Screen(first, page, auth), Screen(second, page, auth)
+        posters = [threading.Thread(target=post, args=(phone, 25)) for phone in (phone_a, phone_b, phone_a2, phone_b2)]
+        for thread in posters:
+            thread.start()
+        for thread in posters:
+            thread.join()
+        for screen in (wall_a, wall_b, phone_a, phone_b):
+            assert wait_for(lambda s=screen: s.card_ids() == set(posted)), "a card did not arrive"
+            seqs = screen.seqs()
+            assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)), f"out of order: {seqs}"
+
+        # The first process dies; its phone comes back on the second and catches up.
+        first.kill9()
+        last_seen = max(phone_a.seqs())
+        post(phone_b, 3)
+        back = Screen(second, page, auth, cookie=phone_a.cookie)
+        replay = back.client.call("sync", {"since": last_seen})
+        assert {c["card"]["id"] for c in replay["changes"]} == set(posted[-3:])
+        assert wait_for(lambda: wall_b.card_ids() == set(posted))
+        mine = back.client.call("sync", {"since": 0})["snapshot"]["mine"]
+        assert len(mine) == 25  # the same phone (its cookie), on the other process
+        for screen in (phone_b, phone_b2, wall_b, back):
+            screen.client.disconnect()
+    finally:
+        first.stop()
+        second.stop()
