@@ -85,8 +85,8 @@ PROBE_EVERY = 0.02
 class Client:
     """One Socket.IO connection: connect with auth, emit with ack, keep the card ids it got."""
 
-    def __init__(self, kind: str, table: int | None, stats: "Stats"):
-        self.kind, self.table, self.stats = kind, table, stats
+    def __init__(self, kind: str, table: int | None, stats: "Stats", base: str = ""):
+        self.kind, self.table, self.stats, self.base = kind, table, stats, base
         self.acks: dict[int, asyncio.Future] = {}
         self.next_ack = 0
         self.ws = self.http = self.reader = None
@@ -95,8 +95,9 @@ class Client:
         self.closing = False
         self.disconnected = False
 
-    async def connect(self, base: str, page: str, auth: dict) -> None:
+    async def connect(self, page: str, auth: dict) -> None:
         """Load the page (cookie), open the WebSocket and authenticate, as live.js does."""
+        base = self.base
         # unsafe=True: keep cookies from an IP-address host (127.0.0.1).
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         async with self.http.get(base + page) as response:
@@ -113,11 +114,17 @@ class Client:
             raise RuntimeError(f"{self.kind} refused: {reply}")
         self.reader = asyncio.create_task(self.read())
 
-    async def join(self, base: str, page: str, auth: dict) -> dict:
-        """Connect, then ``sync`` from nothing like a fresh page; returns the snapshot."""
-        await self.connect(base, page, auth)
+    async def join(self, page: str, auth: dict) -> dict:
+        """Connect, then ``sync`` from nothing like a fresh page (and its pages, as live.js
+        does); returns the snapshot."""
+        await self.connect(page, auth)
         reply = await self.emit("sync", {"since": 0}, timeout=60)
-        return reply["snapshot"]
+        snapshot = reply["snapshot"]
+        while snapshot.get("more"):
+            page = await self.emit("sync", {"page": snapshot["more"]}, timeout=60)
+            snapshot["cards"] += page["cards"]
+            snapshot["more"] = page["more"]
+        return snapshot
 
     async def read(self) -> None:
         async for msg in self.ws:
@@ -253,16 +260,42 @@ class BareServer:
         self.proc.wait(10)
 
 
-def start_server(args, target: str, data_dir: Path):
-    """The server under test and each table's moderator token."""
+def start_servers(args, target: str, data_dir: Path) -> tuple[list, dict]:
+    """The server processes under test and each table's moderator token. With ``--servers N``
+    (the app only), N processes on one database share their rooms through a Redis of their own."""
     if target == "bare":
-        return BareServer(args.tables, args.prefill, args.port).start(), {t: "" for t in range(1, args.tables + 1)}
+        return [BareServer(args.tables, args.prefill, args.port).start()], {t: "" for t in range(1, args.tables + 1)}
     tokens = prepare_event(data_dir, args.tables, args.prefill)
     # One load generator is one address: lift the per-address throttle for new phones (guard.py),
     # which would otherwise let 300 in at once and then one a second.
-    server = LiveServer(data_dir, port=args.port, DEMO="0", CARDS_PER_MINUTE="1000",
-                        NEW_PARTICIPANTS_BURST="1000000").start(timeout=60)
-    return server, tokens
+    env = {"DEMO": "0", "CARDS_PER_MINUTE": "1000", "NEW_PARTICIPANTS_BURST": "1000000"}
+    servers = []
+    if args.servers > 1:
+        servers.append(RedisServer(data_dir).start())
+        env["MESSAGE_QUEUE"] = servers[0].url
+    for n in range(args.servers):
+        port = args.port + n if args.port else None
+        servers.append(LiveServer(data_dir, port=port, **env).start(timeout=60))
+    return servers, tokens
+
+
+class RedisServer:
+    """Debian's redis-server on a free port, for a multi-process run."""
+
+    def __init__(self, data_dir: Path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.data_dir = data_dir
+
+    def start(self) -> "RedisServer":
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.data_dir)], stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        return self
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
 def proc_memory_mib(pid: int) -> dict:
@@ -284,17 +317,23 @@ def proc_cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class CpuShare:
-    """CPU share of the generator (this process) and the server over a stretch of wall time."""
+def memory_of(pids: list[int]) -> dict:
+    """VmRSS and VmHWM of the server processes, added up (MiB)."""
+    each = [proc_memory_mib(pid) for pid in pids]
+    return {key: sum(m.get(key, float("nan")) for m in each) for key in ("VmRSS", "VmHWM")}
 
-    def __init__(self, server_pid: int):
-        self.pid = server_pid
-        self.start = (time.perf_counter(), proc_cpu_seconds(), proc_cpu_seconds(server_pid))
+
+class CpuShare:
+    """CPU share of the generator (this process) and the server processes over a stretch of wall time."""
+
+    def __init__(self, server_pids: list[int]):
+        self.pids = server_pids
+        self.start = (time.perf_counter(), proc_cpu_seconds(), sum(map(proc_cpu_seconds, server_pids)))
 
     def stop(self) -> dict:
         wall = time.perf_counter() - self.start[0]
         return {"generator": (proc_cpu_seconds() - self.start[1]) / wall,
-                "server": (proc_cpu_seconds(self.pid) - self.start[2]) / wall}
+                "server": (sum(map(proc_cpu_seconds, self.pids)) - self.start[2]) / wall}
 
 
 # -- one run --------------------------------------------------------------------------------
@@ -321,24 +360,23 @@ async def probe_loop(client: Client, until: asyncio.Event, seq: int, rtts: list[
         await asyncio.sleep(every)
 
 
-def phone_join(phone: Client, base: str):
-    return phone.join(base, f"/e/bench/t/{phone.table}", {"event": "bench", "role": "participant",
-                                                          "table": phone.table})
+def phone_join(phone: Client):
+    return phone.join(f"/e/bench/t/{phone.table}", {"event": "bench", "role": "participant", "table": phone.table})
 
 
-async def join_everyone(base: str, tokens: dict, walls, tablets, posters, workers, probe, seq: int) -> dict:
+async def join_everyone(tokens: dict, walls, tablets, posters, workers, probe, seq: int) -> dict:
     """Walls, then tablets, then the phones (here and in the worker processes, at once) join
     as browsers do while the probe measures stalls."""
     rtts: list[float] = []
     done = asyncio.Event()
     prober = asyncio.create_task(probe_loop(probe, done, seq, rtts))
     started = time.perf_counter()
-    await connect_all([w.join(base, "/e/bench/wall", {"event": "bench", "role": "wall"}) for w in walls])
-    await connect_all([t.join(base, f"/e/bench/m/{t.table}?k={tokens[t.table]}",
+    await connect_all([w.join("/e/bench/wall", {"event": "bench", "role": "wall"}) for w in walls])
+    await connect_all([t.join(f"/e/bench/m/{t.table}?k={tokens[t.table]}",
                               {"event": "bench", "role": "moderator", "table": t.table}) for t in tablets])
     for worker in workers:
         worker.send("join")
-    await connect_all([phone_join(p, base) for p in posters], concurrency=10)
+    await connect_all([phone_join(p) for p in posters], concurrency=10)
     for worker in workers:
         await worker.answer()  # "joined"
     seconds = time.perf_counter() - started
@@ -351,10 +389,10 @@ class PhoneWorker:
     """A process of its own holding a share of the phones (receivers only), steered by messages:
     join -> 'joined'; measure -> (CPU starts counting); report -> what its phones received."""
 
-    def __init__(self, base: str, tables: list[int]):
+    def __init__(self, phones: list[tuple[str, int]]):
         context = multiprocessing.get_context("spawn")
         self.pipe, child = context.Pipe()
-        self.proc = context.Process(target=phone_worker, args=(child, base, tables), daemon=True)
+        self.proc = context.Process(target=phone_worker, args=(child, phones), daemon=True)
         self.proc.start()
 
     def send(self, message: str) -> None:
@@ -369,17 +407,17 @@ class PhoneWorker:
             self.proc.kill()
 
 
-def phone_worker(pipe, base: str, tables: list[int]) -> None:
-    """The body of a PhoneWorker process."""
-    asyncio.run(_phone_worker(pipe, base, tables))
+def phone_worker(pipe, phones: list[tuple[str, int]]) -> None:
+    """The body of a PhoneWorker process: ``phones`` are (server URL, table) pairs."""
+    asyncio.run(_phone_worker(pipe, phones))
 
 
-async def _phone_worker(pipe, base: str, tables: list[int]) -> None:
+async def _phone_worker(pipe, pairs: list[tuple[str, int]]) -> None:
     loop = asyncio.get_running_loop()
     stats = Stats()
-    phones = [Client("phone", table, stats) for table in tables]
+    phones = [Client("phone", table, stats, base) for base, table in pairs]
     assert await loop.run_in_executor(None, pipe.recv) == "join"
-    await connect_all([phone_join(p, base) for p in phones])
+    await connect_all([phone_join(p) for p in phones])
     pipe.send("joined")
     assert await loop.run_in_executor(None, pipe.recv) == "measure"
     cpu = (time.perf_counter(), proc_cpu_seconds())
@@ -402,9 +440,9 @@ async def one_wall_joins(base: str, probe: Client, seq: int, stats: Stats) -> di
     done = asyncio.Event()
     prober = asyncio.create_task(probe_loop(probe, done, seq, rtts, every=0.005))
     await asyncio.sleep(0.1)
-    wall = Client("wall", None, stats)
+    wall = Client("wall", None, stats, base)
     started = time.perf_counter()
-    await wall.join(base, "/e/bench/wall", {"event": "bench", "role": "wall"})
+    await wall.join("/e/bench/wall", {"event": "bench", "role": "wall"})
     seconds = time.perf_counter() - started
     await asyncio.sleep(0.1)
     done.set()
@@ -413,11 +451,11 @@ async def one_wall_joins(base: str, probe: Client, seq: int, stats: Stats) -> di
     return {"seconds": seconds, "probe_ms": spread(rtts)}
 
 
-async def sample_rss(pid: int, every: float, series: list) -> None:
+async def sample_rss(pids: list[int], every: float, series: list) -> None:
     """The server's resident memory every ``every`` seconds while cards are posted (0: never)."""
     started = time.perf_counter()
     while every:
-        series.append((time.perf_counter() - started, proc_memory_mib(pid).get("VmRSS", float("nan"))))
+        series.append((time.perf_counter() - started, memory_of(pids)["VmRSS"]))
         await asyncio.sleep(every)
 
 
@@ -465,33 +503,39 @@ def losses(receivers: list[tuple[str, int | None, set]], cards_by_table: dict, a
 
 async def run(args, target: str = "app") -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="tischrunde-bench-"))
-    server, tokens = start_server(args, target, data_dir)
+    servers, tokens = start_servers(args, target, data_dir)
+    pids = [server.proc.pid for server in servers]
     stats = Stats()
     clients: list[Client] = []
     workers: list[PhoneWorker] = []
     rss_series: list[tuple[float, float]] = []
     try:
-        base = server.url
-        first = Client("wall", None, stats)
-        snapshot = await first.join(base, "/e/bench/wall", {"event": "bench", "role": "wall"})
+        # CPU and memory figures add up every server process (Redis too); clients go to the app's.
+        bases = [server.url for server in servers if not isinstance(server, RedisServer)]
+
+        def base(n: int) -> str:  # clients spread over the server processes in turn
+            return bases[n % len(bases)]
+
+        first = Client("wall", None, stats, base(0))
+        snapshot = await first.join("/e/bench/wall", {"event": "bench", "role": "wall"})
         table_ids = [t["id"] for t in snapshot["tables"]]
         questions = {t: [q["id"] for q in snapshot["questions"] if q["table_id"] == t] for t in table_ids}
-        walls = [Client("wall", None, stats) for _ in range(args.walls - 1)]
-        tablets = [Client("tablet", t, stats) for t in table_ids]
+        walls = [Client("wall", None, stats, base(n + 1)) for n in range(args.walls - 1)]
+        tablets = [Client("tablet", t, stats, base(n)) for n, t in enumerate(table_ids)]
         # One phone per table posts (here); the others only read (in the worker processes).
         phone_tables = [table_ids[i % len(table_ids)] for i in range(args.phones)]
-        posters = [Client("phone", t, stats) for t in phone_tables[:len(table_ids)]]
-        readers = phone_tables[len(table_ids):]
-        workers = [PhoneWorker(base, readers[n::args.procs]) for n in range(args.procs)]
+        posters = [Client("phone", t, stats, base(n)) for n, t in enumerate(phone_tables[:len(table_ids)])]
+        readers = [(base(n), t) for n, t in enumerate(phone_tables[len(table_ids):])]
+        workers = [PhoneWorker(readers[n::args.procs]) for n in range(args.procs)]
         clients = [first, *walls, *tablets, *posters]
-        joined = await join_everyone(base, tokens, walls, tablets, posters, workers, first, snapshot["seq"])
-        memory_joined = proc_memory_mib(server.proc.pid)
-        late_wall = await one_wall_joins(base, first, snapshot["seq"], stats)
+        joined = await join_everyone(tokens, walls, tablets, posters, workers, first, snapshot["seq"])
+        memory_joined = memory_of(pids)
+        late_wall = await one_wall_joins(base(0), first, snapshot["seq"], stats)
 
-        cpu = CpuShare(server.proc.pid)
+        cpu = CpuShare(pids)
         for worker in workers:
             worker.send("measure")
-        sampler = asyncio.create_task(sample_rss(server.proc.pid, args.sample_rss, rss_series))
+        sampler = asyncio.create_task(sample_rss(pids, args.sample_rss, rss_series))
         post_seconds = await post_cards(args, posters, questions, stats)
         await asyncio.sleep(args.settle)
         sampler.cancel()
@@ -509,7 +553,7 @@ async def run(args, target: str = "app") -> dict:
         receivers = [(c.kind, c.table, c.received) for c in clients] + [
             ("phone", table, set(ids)) for r in reports for table, ids in r["received"]]
         lost = losses(receivers, cards_by_table, set(stats.due_at))
-        memory = proc_memory_mib(server.proc.pid)
+        memory = memory_of(pids)
         expected = {"wall": len(stats.due_at) * args.walls, "tablet": len(stats.due_at),
                     "phone": sum(len(cards_by_table.get(t, ())) for t in phone_tables)}
         result = {
@@ -544,7 +588,8 @@ async def run(args, target: str = "app") -> dict:
             await client.close()
         for worker in workers:
             worker.stop()
-        server.stop()
+        for server in servers:
+            server.stop()
     return result
 
 
@@ -642,6 +687,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=3.0, help="wait for stragglers after the last post")
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--procs", type=int, default=1, help="processes for the reading phones")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="app processes sharing their rooms through Redis (needs redis-server)")
     parser.add_argument("--sample-rss", type=float, default=0, metavar="SECONDS",
                         help="print the server's RSS every SECONDS while posting (for hour-long runs)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
