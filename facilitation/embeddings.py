@@ -105,24 +105,26 @@ def refresh(store, card_ids: list[str], offload=None) -> None:
 
 
 class IdleRefresher:
-    """Vectors for posted or edited cards, computed once posting pauses.
+    """Vectors for posted or edited cards, computed once posting pauses, a trickle before.
 
     Computed at once, each card cost ~6 ms of a second core and, through the GIL, stalled
     the event loop: at 100 cards a second a wall's p99 went from 7 to 27 ms (issue 13,
-    bench/fanout.py --scenario S2B). Waiting for a quiet moment keeps suggestions warm on
-    an ordinary evening (a card every few seconds) and out of the way in a burst; a
-    suggestion computes whatever is still missing.
+    bench/fanout.py --scenario S2B). Now, every ``quiet`` seconds, the backlog is worked
+    off when nobody posted meanwhile, and otherwise only ``trickle`` cards (a few ms), so
+    an evening that never pauses still keeps up with a card every second or so, and a
+    burst is not slowed. A suggestion computes whatever is still missing.
     """
 
-    def __init__(self, store_of, offload_of, sleep, start, quiet: float, batch: int = 32, clock=time.monotonic):
+    def __init__(self, store_of, offload_of, sleep, start, quiet: float, batch: int = 32, trickle: int = 4,
+                 clock=time.monotonic):
         self.store_of, self.offload_of, self.sleep, self.start = store_of, offload_of, sleep, start
-        self.quiet, self.batch, self.clock = quiet, batch, clock
+        self.quiet, self.batch, self.trickle, self.clock = quiet, batch, trickle, clock
         self.pending: dict[str, None] = {}  # card ids, oldest first
         self.last_note = float("-inf")
         self.running = False
 
     def note(self, card_ids: list[str]) -> None:
-        """Cards whose text is new: compute their vectors when nothing was posted for a while."""
+        """Cards whose text is new: have their vectors computed soon."""
         self.pending.update(dict.fromkeys(card_ids))
         self.last_note = self.clock()
         if not self.running:
@@ -130,7 +132,7 @@ class IdleRefresher:
             self.start(self.run)
 
     def run(self) -> None:
-        """The background task: wait for quiet, work the backlog off, stop when it is empty."""
+        """The background task: a step every ``quiet`` seconds until the backlog is gone."""
         try:
             while self.pending:
                 self.sleep(max(self.quiet, 0.05))
@@ -142,9 +144,16 @@ class IdleRefresher:
             self.start(self.run)
 
     def step(self) -> None:
-        """Compute batches while it stays quiet (a new card pauses the work)."""
+        """All of the backlog in batches while it stays quiet, else a trickle."""
+        if self.clock() - self.last_note < self.quiet:
+            self._compute(self.trickle)
+            return
         while self.pending and self.clock() - self.last_note >= self.quiet:
-            ids = list(self.pending)[:self.batch]
-            for card_id in ids:
-                self.pending.pop(card_id, None)
+            self._compute(self.batch)
+
+    def _compute(self, count: int) -> None:
+        ids = list(self.pending)[:count]
+        for card_id in ids:
+            self.pending.pop(card_id, None)
+        if ids:
             refresh(self.store_of(), ids, self.offload_of())

@@ -387,22 +387,22 @@ def test_card_vectors_are_computed_when_posted_and_again_when_edited(app, comman
 
 
 def test_vectors_wait_until_posting_pauses(monkeypatch):
-    """Issue 13: computing each card's vector at once stalled the loop in a burst; the
-    refresher computes once nobody posted for `quiet` seconds, in batches."""
+    """Issue 13: computing each card's vector at once stalled the loop in a burst; while
+    cards keep coming the refresher computes only a trickle per step, the rest once nobody
+    posted for `quiet` seconds, in batches."""
     from facilitation import embeddings
 
     now, computed, started = [0.0], [], []
     monkeypatch.setattr(embeddings, "refresh", lambda store, ids, offload: computed.append(list(ids)))
     refresher = embeddings.IdleRefresher(lambda: None, lambda: None, lambda s: None, started.append, quiet=2.0,
-                                         batch=2, clock=lambda: now[0])
-    for i in range(3):  # a burst: a card every 10 ms
+                                         batch=2, trickle=1, clock=lambda: now[0])
+    for i in range(4):  # a burst: a card every 10 ms
         refresher.note([f"c{i}"])
-        now[0] += 0.01
-        refresher.step()
-    assert computed == [] and len(started) == 1  # one background task, nothing computed yet
+    refresher.step()
+    assert computed == [["c0"]] and len(started) == 1  # one background task, one card so far
     now[0] += 2.0
     refresher.step()
-    assert computed == [["c0", "c1"], ["c2"]] and not refresher.pending
+    assert computed == [["c0"], ["c1", "c2"], ["c3"]] and not refresher.pending
 
 
 def test_suggest_computes_only_missing_or_stale_vectors(app, commands, event, monkeypatch):
