@@ -14,9 +14,11 @@ run: $(VENV)/.installed $(MO)
 test: $(VENV)/.test-installed $(MO) chromium libreoffice redis
 	$(PY) -m pytest
 
-bench: $(VENV)/.test-installed $(MO)
-	$(PY) bench/fanout.py --scenario S1
-	$(PY) bench/fanout.py --scenario S2 --compare 1
+bench: $(VENV)/.test-installed $(MO) redis
+	$(PY) bench/fanout.py --scenario S1 --compare 1
+	$(PY) bench/fanout.py --scenario S2B --compare 1
+	$(PY) bench/fanout.py --scenario S2B --servers 2
+	$(PY) bench/snapshot_cost.py
 	$(PY) bench/phone_load.py
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when that is what is missing.

@@ -4,7 +4,8 @@
 
 Builds an event with ``--cards`` cards over ``--tables`` tables, then times the state
 (``views.snapshot``) that ``--phones`` phones at one table and 4 walls get when they join,
-with the per-audience snapshot cache and without it (SNAPSHOT_CACHE=0).
+with the per-audience snapshot cache and without it (SNAPSHOT_CACHE=0), and a wall's sync
+in pages (views.SNAPSHOT_PAGE).
 """
 from __future__ import annotations
 
@@ -53,6 +54,26 @@ def main() -> None:
         print(f"cache {cache:>2}: {args.phones} phones at one table ({args.cards // args.tables} cards there) "
               f"{phones * 1000:.0f} ms in all, {phones / args.phones * 1000:.1f} ms each; "
               f"4 walls ({args.cards} cards) {walls * 1000:.0f} ms in all")
+    paged_wall(commands.store)
+
+
+def paged_wall(store) -> None:
+    """A wall's sync as it is served: the first page, then each further page; the longest
+    single step is the longest the server is held up by it."""
+    views._snapshots.clear()
+    wall = Actor(WALL, "bench")
+    steps = []
+    started = time.perf_counter()
+    first = views.snapshot(store, wall, views.SNAPSHOT_PAGE)
+    steps.append(time.perf_counter() - started)
+    more, pages = first["more"], 1
+    while more:
+        started = time.perf_counter()
+        more = views.card_page(store, wall, more)["more"]
+        steps.append(time.perf_counter() - started)
+        pages += 1
+    print(f"a wall's sync in pages of {views.SNAPSHOT_PAGE}: {pages} pages, {sum(steps) * 1000:.0f} ms in all, "
+          f"the longest {max(steps) * 1000:.1f} ms (the state is built; JSON encoding and sending come on top)")
 
 
 if __name__ == "__main__":
