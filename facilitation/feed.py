@@ -109,6 +109,17 @@ class PhoneFeed:
             self.deliver("changes", changes, room)
 
 
+# Emitted to a room, this also closes the room's connections, in every process: a replaced
+# secret link must end every session that came through the old one (realtime._close_room).
+REVOKED = "revoked"
+
+
+def _close_local(manager, room) -> None:
+    """Disconnect this process's connections in a room (after they were told why)."""
+    for sid, _ in list(manager.get_participants("/", room)):
+        manager.server.disconnect(sid, namespace="/", ignore_queue=True)
+
+
 def _split(room) -> tuple[list, list]:
     """(phone rooms, other rooms) of an emit's ``to``."""
     rooms = room if isinstance(room, list) else [room]
@@ -124,8 +135,11 @@ class LocalManager(Manager):
     def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         phones, others = _split(to or room)
         if not phones or self.feed is None or callback is not None or skip_sid is not None:
-            return super().emit(event, data, namespace=namespace, room=to or room, skip_sid=skip_sid,
-                                callback=callback, **kwargs)
+            super().emit(event, data, namespace=namespace, room=to or room, skip_sid=skip_sid,
+                         callback=callback, **kwargs)
+            if event == REVOKED:
+                _close_local(self, to or room)
+            return
         self.feed.add(phones, event, data)
         if others:
             super().emit(event, data, namespace=namespace, room=others, **kwargs)
@@ -157,7 +171,10 @@ class QueueManager(RedisManager):
     def _handle_emit(self, message):
         phones, others = _split(message.get("room"))
         if not phones or self.feed is None:
-            return super()._handle_emit(message)
+            super()._handle_emit(message)
+            if message["event"] == REVOKED:
+                _close_local(self, message.get("room"))
+            return
         self.feed.add(phones, message["event"], message["data"][0])
         if others:
             super()._handle_emit({**message, "room": others})

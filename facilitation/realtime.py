@@ -18,6 +18,7 @@ from .commands import COMMANDS
 from .commands import signups
 from .commands.results import likely, suggest
 from .domain import Actor, CommandError, Result, fail
+from .feed import REVOKED
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +118,9 @@ def broadcast(sio: SocketIO, event_id: str, result: Result) -> None:
 
 
 def _close_room(sio: SocketIO, room: str) -> None:
-    """Disconnect every connection in a room (their grant was withdrawn)."""
-    sids = [sid for sid, _ in sio.server.manager.get_participants("/", room)]
-    for sid in sids:
-        sio.emit("revoked", {}, to=sid)
-        sio.server.disconnect(sid, namespace="/")
+    """Tell every connection in a room that its grant was withdrawn, and close it (the client
+    manager closes them, in every process: feed.REVOKED)."""
+    sio.emit(REVOKED, {}, to=room)
 
 
 def _error(err: CommandError) -> dict:

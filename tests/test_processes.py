@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -66,6 +67,11 @@ class Screen:
             return {c["card"]["id"] for c in self.received if c.get("type") == "card.posted"}
 
 
+def path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
+
+
 def wait_for(check, seconds=10.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -79,7 +85,8 @@ def test_two_processes_share_rooms_in_seq_order_and_a_killed_ones_clients_conver
     first = LiveServer(tmp_path, MESSAGE_QUEUE=redis_url, PHONE_FEED_INTERVAL="0.3", CARDS_PER_MINUTE="1000").start()
     second = LiveServer(tmp_path, MESSAGE_QUEUE=redis_url, PHONE_FEED_INTERVAL="0.3", CARDS_PER_MINUTE="1000").start()
     try:
-        table = first.links()["tables"][0]["id"]
+        links = first.links()
+        table = links["tables"][0]["id"]
         page, auth = f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table}
         wall_auth = {"event": "demo", "role": "wall"}
         phone_a, phone_b = Screen(first, page, auth), Screen(second, page, auth)
@@ -104,6 +111,13 @@ def test_two_processes_share_rooms_in_seq_order_and_a_killed_ones_clients_conver
             assert wait_for(lambda s=screen: s.card_ids() == set(posted)), "a card did not arrive"
             seqs = screen.seqs()
             assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)), f"out of order: {seqs}"
+
+        # A moderator link replaced by the lead on one process closes the tablet on the other.
+        tablet = Screen(second, path_of(links["tables"][0]["moderator"]), {"event": "demo", "role": "moderator",
+                                                                            "table": table})
+        lead = Screen(first, path_of(links["lead"]), {"event": "demo", "role": "lead"})
+        assert lead.client.call("link:replace", {"role": "moderator", "table": table})["ok"]
+        assert wait_for(lambda: not tablet.client.connected), "the replaced link's tablet is still connected"
 
         # The first process dies; its phone comes back on the second and catches up.
         first.kill9()
