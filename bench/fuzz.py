@@ -166,7 +166,8 @@ def fuzz(per_command: int = 200, seed: int = 1, quiet: bool = False) -> dict:
                 if rng.random() < 0.05:
                     payload = rng.choice(HOSTILE)  # not even an object
                 count_ack(counts, clients[role].emit(name, payload, callback=True), f"{role} {name} {payload!r}"[:200], quiet)
-            for sync in ({"since": rng.choice(HOSTILE)}, rng.choice(HOSTILE)):
+            for sync in ({"since": rng.choice(HOSTILE)}, rng.choice(HOSTILE), {"page": rng.choice(HOSTILE)},
+                         {"page": [rng.choice(HOSTILE), rng.choice(HOSTILE)]}):
                 count_ack(counts, clients["wall"].emit("sync", sync, callback=True), f"sync {sync!r}"[:200], quiet)
             commands.store.close()
     with tempfile.TemporaryDirectory() as tmp:
