@@ -94,6 +94,7 @@ class Client:
         self.duplicates = 0
         self.closing = False
         self.disconnected = False
+        self.messages = 0  # change/changes frames received (a batch is one)
 
     async def connect(self, page: str, auth: dict) -> None:
         """Load the page (cookie), open the WebSocket and authenticate, as live.js does."""
@@ -136,8 +137,10 @@ class Client:
             elif data.startswith("42"):
                 name, payload = json.loads(data[2:])
                 if name == "change":
+                    self.messages += 1
                     self.got(payload)
                 elif name == "changes":  # a batch, in seq order
+                    self.messages += 1
                     for change in payload:
                         self.got(change)
             elif data.startswith("43"):
@@ -428,6 +431,7 @@ async def _phone_worker(pipe, pairs: list[tuple[str, int]]) -> None:
         "received": [(p.table, sorted(p.received)) for p in phones],
         "duplicates": sum(p.duplicates for p in phones),
         "disconnected": sum(p.disconnected for p in phones),
+        "messages": sum(p.messages for p in phones),
     })
     for phone in phones:
         await phone.close()
@@ -571,6 +575,7 @@ async def run(args, target: str = "app") -> dict:
             "delivered": {k: len(v) for k, v in stats.latency.items()},
             "missing": lost["missing"],
             "receivers_with_loss": lost["receivers_with_loss"],
+            "phone_messages": sum(c.messages for c in clients if c.kind == "phone") + sum(r["messages"] for r in reports),
             "duplicates": sum(c.duplicates for c in clients) + sum(r["duplicates"] for r in reports),
             "disconnected": sum(c.disconnected for c in clients) + sum(r["disconnected"] for r in reports),
             "latency_ms": {k: spread(v) for k, v in stats.latency.items()},
@@ -615,6 +620,7 @@ def report(name: str, args, result: dict) -> str:
             f"p50 {lat['p50']:7.1f}  p99 {lat['p99']:7.1f}  max {lat['max']:7.1f} ms   "
             f"missing {result['missing'][kind]} at {result['receivers_with_loss'][kind]} receivers"
         )
+    lines.append(f"  messages the phones received: {result['phone_messages']} for {result['delivered']['phone']} cards")
     ack, lag = result["ack_ms"], result["send_lag_ms"]
     lines.append(f"  ack p50 {ack['p50']:.1f} / p99 {ack['p99']:.1f} / max {ack['max']:.1f} ms;  "
                  f"generator lag p99 {lag['p99']:.1f} / max {lag['max']:.1f} ms")
