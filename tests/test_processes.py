@@ -134,3 +134,30 @@ def test_two_processes_share_rooms_in_seq_order_and_a_killed_ones_clients_conver
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_write_survives_another_process_committing_after_it_read(tmp_path):
+    """Two connections to one database, as two processes have: the first reads inside its
+    transaction, the second commits meanwhile, the first writes. With a deferred BEGIN the
+    first failed at once with "database is locked" (a card refused as an internal error in
+    a two-process run); BEGIN IMMEDIATE makes the second wait instead."""
+    from facilitation.store import Store
+
+    path = str(tmp_path / "shared.db")
+    first, second = Store(path), Store(path)
+    done = threading.Event()
+
+    def other_process_writes():
+        second.write_problem()  # a write transaction of its own (the health row)
+        done.set()
+
+    with first.transaction():
+        first.db.execute("SELECT count(*) FROM events").fetchone()  # a read first
+        writer = threading.Thread(target=other_process_writes)
+        writer.start()
+        assert not done.wait(0.3)  # it waits for this transaction
+        first.db.execute("INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, 1.0)")
+    writer.join(5)
+    assert done.is_set()
+    first.close()
+    second.close()
