@@ -127,26 +127,38 @@ def _split(room) -> tuple[list, list]:
     return phones, [r for r in rooms if r not in phones]
 
 
-class LocalManager(Manager):
-    """One process: emits to phone rooms go through the feed, the others at once."""
+class _FeedRouting:
+    """What both managers do to deliver an emit to this process's connections: phone rooms
+    through the feed, the others at once; ``revoked`` then closes the room's connections."""
 
     feed: PhoneFeed | None = None
 
-    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
-        phones, others = _split(to or room)
-        if not phones or self.feed is None or callback is not None or skip_sid is not None:
-            super().emit(event, data, namespace=namespace, room=to or room, skip_sid=skip_sid,
-                         callback=callback, **kwargs)
-            if event == REVOKED:
-                _close_local(self, to or room)
-            return
-        self.feed.add(phones, event, data)
-        if others:
-            super().emit(event, data, namespace=namespace, room=others, **kwargs)
+    def _route(self, event, data, room, send) -> None:
+        """``send(rooms)`` delivers to rooms that are not the phones' the manager's own way."""
+        phones, others = _split(room) if self.feed is not None else ([], [])
+        if not phones:
+            send(room)  # as it came (None: everyone)
+        else:
+            self.feed.add(phones, event, data)
+            if others:
+                send(others)
+        if event == REVOKED:
+            _close_local(self, room)
 
     def deliver(self, name: str, data, room: str) -> None:
-        """To this process's connections in one room, past the feed."""
+        """To this process's connections in one room, past the feed (and any queue)."""
         Manager.emit(self, name, data, namespace="/", room=room)
+
+
+class LocalManager(_FeedRouting, Manager):
+    """One process: emits to phone rooms go through the feed, the others at once."""
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
+        if callback is not None or skip_sid is not None:
+            return super().emit(event, data, namespace=namespace, room=to or room, skip_sid=skip_sid,
+                                callback=callback, **kwargs)
+        self._route(event, data, to or room,
+                    lambda rooms: Manager.emit(self, event, data, namespace=namespace, room=rooms, **kwargs))
 
 
 # Published emits carry this instead of the sender's host id, so every process, the sender
@@ -154,11 +166,9 @@ class LocalManager(Manager):
 EVERY_HOST = "every-host"
 
 
-class QueueManager(RedisManager):
+class QueueManager(_FeedRouting, RedisManager):
     """Several processes on one Redis: every emit is delivered by each process from the queue
     (the sender's own connections too), phone rooms through each process's feed."""
-
-    feed: PhoneFeed | None = None
 
     def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         if kwargs.get("ignore_queue") or callback is not None or skip_sid is not None:
@@ -169,19 +179,8 @@ class QueueManager(RedisManager):
                        "host_id": EVERY_HOST})
 
     def _handle_emit(self, message):
-        phones, others = _split(message.get("room"))
-        if not phones or self.feed is None:
-            super()._handle_emit(message)
-            if message["event"] == REVOKED:
-                _close_local(self, message.get("room"))
-            return
-        self.feed.add(phones, message["event"], message["data"][0])
-        if others:
-            super()._handle_emit({**message, "room": others})
-
-    def deliver(self, name: str, data, room: str) -> None:
-        """To this process's connections in one room, past the feed and the queue."""
-        Manager.emit(self, name, data, namespace="/", room=room)
+        self._route(message["event"], message["data"][0], message.get("room"),
+                    lambda rooms: RedisManager._handle_emit(self, {**message, "room": rooms}))
 
 
 class EmitOrder:

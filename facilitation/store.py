@@ -423,11 +423,6 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            try:
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -240,7 +240,7 @@ def snapshot(store, actor: Actor, limit: int | None = None) -> dict:
     the first ``limit`` cards, and ``more``: where the next page starts (None: no more)."""
     event_id = actor.event_id
     level = level_of(actor)
-    own_table = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
+    own_table = _own_table(actor)
     results_table = actor.table_id if actor.role == MODERATOR else None
     with store.reading():
         seq = store.last_seq(event_id)
@@ -264,6 +264,11 @@ def snapshot(store, actor: Actor, limit: int | None = None) -> dict:
         "my_votes": votes,
         "my_reactions": reacted,
     }
+
+
+def _own_table(actor: Actor) -> int | None:
+    """The table whose cards alone an actor sees (moderators and phones), else None: all."""
+    return actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
 
 
 def _shared_state(store, event: dict, level: str, own_table, results_table, phone: bool, limit) -> dict:
@@ -307,7 +312,7 @@ def card_page(store, actor: Actor, after) -> dict:
             and not isinstance(after[0], bool) and math.isfinite(after[0]) and abs(after[0]) < 1e12):
         raise fail("invalid_payload")
     after = (float(after[0]), domain.check_uuid(after[1]))  # a card id (bench/fuzz.py found the holes)
-    own_table = actor.table_id if actor.role in (MODERATOR, PARTICIPANT) else None
+    own_table = _own_table(actor)
     with store.reading():
         if store.event(actor.event_id) is None:
             raise fail("unknown_event")
