@@ -60,14 +60,8 @@ TEXT_CHANGES = {"card.posted", "card.edited"}
 def purge_hourly(app) -> None:
     """Delete sign-ups whose deletion date has come: at start (a server that was off on the
     date deletes then) and every hour while it runs (started by app.py once the database
-    proved writable; socketio.sleep lets the server serve meanwhile)."""
-    sio = app.extensions["socketio"]
-    while True:
-        try:
-            signups.purge(commands_of(app).store)
-        except Exception:  # a failed purge is tried again next hour; the server goes on
-            log.exception("sign-up purge failed")
-        sio.sleep(3600)
+    proved writable)."""
+    _every(app, 3600, lambda: signups.purge(commands_of(app).store), "sign-up purge failed")
 
 
 PRESENCE_FLUSH_SECONDS = 1.0
@@ -76,13 +70,19 @@ PRESENCE_FLUSH_SECONDS = 1.0
 def flush_presence_often(app) -> None:
     """Write the phones noted present by page views once a second (started by app.py; every
     read of presence writes them first too)."""
+    _every(app, PRESENCE_FLUSH_SECONDS, lambda: commands_of(app).store.flush_presence(), "presence not written")
+
+
+def _every(app, seconds: float, work, failed: str) -> None:
+    """Do ``work`` now and every ``seconds`` for as long as the server runs (socketio.sleep
+    lets it serve meanwhile); a failure (a full disk, say) is logged and tried again next time."""
     sio = app.extensions["socketio"]
     while True:
-        sio.sleep(PRESENCE_FLUSH_SECONDS)
         try:
-            commands_of(app).store.flush_presence()
-        except Exception:  # a full disk: tried again in a second, the page views go on
-            log.exception("presence not written")
+            work()
+        except Exception:
+            log.exception(failed)
+        sio.sleep(seconds)
 
 
 def _refresh_vectors(app, result: Result) -> None:

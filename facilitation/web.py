@@ -500,7 +500,9 @@ def _participant_page(event: dict, table: dict, status: int = 200, form: dict | 
     if pid is not None:
         _note_presence(store, event["id"], pid)
     show_cards = request.args.get("cards") == "all"
-    state = views.snapshot(store, Actor(PARTICIPANT, event["id"], table["id"], pid), None if show_cards else 0)
+    # Without ?cards=all the page shares its state with the phones' first sync (one build per seq).
+    state = views.snapshot(store, Actor(PARTICIPANT, event["id"], table["id"], pid),
+                           None if show_cards else views.SNAPSHOT_PAGE)
     questions = [q for q in state["questions"] if q["table_id"] == table["id"]]
     results = [r for r in state["results"] if r["table_id"] == table["id"]]
     boot = _boot(event["id"], PARTICIPANT, table["id"])
