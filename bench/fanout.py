@@ -301,12 +301,16 @@ class RedisServer:
         self.proc.wait(10)
 
 
+MEMORY_FIELDS = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
+
+
 def proc_memory_mib(pid: int) -> dict:
-    """Resident memory now (VmRSS) and at its peak (VmHWM), in MiB."""
+    """Resident memory now (VmRSS), at its peak (VmHWM), and now split into the process's own
+    pages (RssAnon) and mapped files' pages (RssFile: shared, reclaimable page cache), in MiB."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in MEMORY_FIELDS:
             fields[key] = int(value.split()[0]) / 1024
     return fields
 
@@ -321,9 +325,9 @@ def proc_cpu_seconds(pid: int | None = None) -> float:
 
 
 def memory_of(pids: list[int]) -> dict:
-    """VmRSS and VmHWM of the server processes, added up (MiB)."""
+    """The server processes' memory figures (``proc_memory_mib``), added up (MiB)."""
     each = [proc_memory_mib(pid) for pid in pids]
-    return {key: sum(m.get(key, float("nan")) for m in each) for key in ("VmRSS", "VmHWM")}
+    return {key: sum(m.get(key, float("nan")) for m in each) for key in MEMORY_FIELDS}
 
 
 class CpuShare:
@@ -584,6 +588,9 @@ async def run(args, target: str = "app") -> dict:
             "cpu_share": cpu_share,
             "server_rss_joined_mib": memory_joined.get("VmRSS", float("nan")),
             "server_peak_rss_mib": memory.get("VmHWM", float("nan")),
+            "server_rss_split_mib": {moment: {key: m.get(key, float("nan")) for key in ("RssAnon", "RssFile")}
+                                     for moment, m in (("joined", memory_joined), ("end", memory))},
+            "server_rss_end_mib": memory.get("VmRSS", float("nan")),
             "rss_series": rss_series,
             "errors": stats.errors[:5],
             "error_count": len(stats.errors),
@@ -630,7 +637,10 @@ def report(name: str, args, result: dict) -> str:
     lines.append(f"  CPU while posting: server {cpu['server']:.0%} of a core, generator {cpu['generator']:.0%}, "
                  f"phone workers {workers}" + ("  (a generator saturated: figures include its own delay)"
                                                if saturated else ""))
-    lines.append(f"  server RSS after the join {result['server_rss_joined_mib']:.0f} MiB, "
+    split = {moment: f"{m['RssAnon']:.0f} own + {m['RssFile']:.0f} mapped files"
+             for moment, m in result["server_rss_split_mib"].items()}
+    lines.append(f"  server RSS after the join {result['server_rss_joined_mib']:.0f} MiB ({split['joined']}), "
+                 f"at the end {result['server_rss_end_mib']:.0f} MiB ({split['end']}), "
                  f"peak {result['server_peak_rss_mib']:.0f} MiB")
     if result["rss_series"]:
         lines.append("  server RSS while posting (s: MiB): " + ", ".join(

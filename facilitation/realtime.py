@@ -61,7 +61,7 @@ def purge_hourly(app) -> None:
     """Delete sign-ups whose deletion date has come: at start (a server that was off on the
     date deletes then) and every hour while it runs (started by app.py once the database
     proved writable)."""
-    _every(app, 3600, lambda: signups.purge(commands_of(app).store), "sign-up purge failed")
+    every(app, 3600, lambda: signups.purge(commands_of(app).store), "sign-up purge failed")
 
 
 PRESENCE_FLUSH_SECONDS = 1.0
@@ -70,10 +70,10 @@ PRESENCE_FLUSH_SECONDS = 1.0
 def flush_presence_often(app) -> None:
     """Write the phones noted present by page views once a second (started by app.py; every
     read of presence writes them first too)."""
-    _every(app, PRESENCE_FLUSH_SECONDS, lambda: commands_of(app).store.flush_presence(), "presence not written")
+    every(app, PRESENCE_FLUSH_SECONDS, lambda: commands_of(app).store.flush_presence(), "presence not written")
 
 
-def _every(app, seconds: float, work, failed: str) -> None:
+def every(app, seconds: float, work, failed: str) -> None:
     """Do ``work`` now and every ``seconds`` for as long as the server runs (socketio.sleep
     lets it serve meanwhile); a failure (a full disk, say) is logged and tried again next time."""
     sio = app.extensions["socketio"]
