@@ -437,9 +437,13 @@ class Store:
 
     def _all(self, sql: str, params=()) -> list[dict]:
         # Reads take the lock too: the one connection is shared, and a read
-        # from another thread must not see a transaction half-way.
+        # from another thread must not see a transaction half-way. Straight to the
+        # connection: sqlite_utils' query() wraps every read in a savepoint of its own
+        # (13 of a posted card's 26 statements, issue 13).
         with self._lock:
-            return list(self.db.query(sql, params))
+            cursor = self.db.conn.execute(sql, params)
+            keys = [column[0] for column in cursor.description]
+            return [dict(zip(keys, row)) for row in cursor]
 
     def _one(self, sql: str, params=()) -> dict | None:
         rows = self._all(sql, params)
@@ -612,7 +616,7 @@ class Store:
 
     def insert_card(self, card: dict) -> None:
         """Insert a new card row."""
-        self.db.table("cards").insert(card)
+        self._insert("cards", card)
 
     def update_card(self, card_id: str, **fields) -> None:
         """Update fields of a card and bump its version."""
@@ -653,11 +657,19 @@ class Store:
 
     def insert_result(self, result: dict) -> None:
         """Insert a new result row."""
-        self.db.table("results").insert(result)
+        self._insert("results", result)
 
     def update_result(self, result_id: str, **fields) -> None:
         """Update fields of a result and bump its version."""
         self._update("results", result_id, fields)
+
+    def _insert(self, table: str, row: dict) -> None:
+        # Lists and dicts are stored as JSON text, as sqlite_utils' insert() did; that one
+        # also looked the table up in sqlite_master twice for every card.
+        values = [json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list, tuple)) else v
+                  for v in row.values()]
+        columns = ", ".join(f'"{key}"' for key in row)
+        self.db.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})', values)
 
     def _update(self, table: str, row_id: str, fields: dict) -> None:
         fields = {**fields, "updated_at": time.time()}
@@ -806,7 +818,7 @@ class Store:
 
     def insert_signup(self, row: dict) -> None:
         """Insert a sign-up (inside a transaction)."""
-        self.db.table("signups").insert(row)
+        self._insert("signups", row)
 
     def delete_signup(self, result_id: str, participant_id: str) -> int:
         """Remove a phone's sign-up for a result (inside a transaction); how many went."""

@@ -23,6 +23,20 @@ def count_rows(commands, table):
     return commands.store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def test_a_posted_card_takes_few_statements(commands, event):
+    """The card path talks to SQLite straight: sqlite_utils wrapped every read in a savepoint
+    and looked the table up before every insert (26 statements a card; issue 13)."""
+    commands.run("card:post", participant(event), card_payload(event))  # warm: the event's first card
+    statements = []
+    commands.store.db.conn.set_trace_callback(statements.append)
+    try:
+        commands.run("card:post", participant(event), card_payload(event, text="Noch eine Bank"))
+    finally:
+        commands.store.db.conn.set_trace_callback(None)
+    assert not [s for s in statements if "SAVEPOINT" in s or "sqlite_master" in s], statements
+    assert len(statements) <= 14, statements
+
+
 def test_post_stores_card_and_logs_change(commands, event):
     payload = card_payload(event, name="Ayşe")
     result = commands.run("card:post", participant(event), payload)
