@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,14 +53,17 @@ _GERMAN = set("äöüßÄÖÜ")
 
 def script_of(text: str) -> str:
     """The script most letters of text are written in: latin, arabic, cyrillic, other or ''."""
-    counts: dict[str, int] = {}
-    for char in text:
-        if not char.isalpha():
-            continue
-        name = unicodedata.name(char, "")
-        script = next((s for s in ("LATIN", "ARABIC", "CYRILLIC") if name.startswith(s)), "OTHER")
-        counts[script] = counts.get(script, 0) + 1
-    return max(counts, key=counts.get).lower() if counts else ""
+    counts = Counter(filter(None, map(_script_of_char, text)))
+    return max(counts, key=counts.get) if counts else ""
+
+
+@lru_cache(maxsize=8192)
+def _script_of_char(char: str) -> str | None:
+    # Cached: every posted card runs through here, a few hundred distinct letters in all.
+    if not char.isalpha():
+        return None
+    name = unicodedata.name(char, "")
+    return next((s.lower() for s in ("LATIN", "ARABIC", "CYRILLIC") if name.startswith(s)), "other")
 
 
 def _script_of_language(code: str) -> str:
