@@ -19,6 +19,7 @@ bench: $(VENV)/.test-installed $(MO) redis
 	$(PY) bench/fanout.py --scenario S2B --compare 1
 	$(PY) bench/fanout.py --scenario S2B --servers 2
 	$(PY) bench/snapshot_cost.py
+	$(PY) bench/card_cost.py
 	$(PY) bench/phone_load.py
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when that is what is missing.
