@@ -94,7 +94,15 @@ def main() -> None:
     gc.set_threshold(50_000, 20, 100)
     listener = eventlet.listen(("127.0.0.1", args.port), backlog=1024, reuse_port=False)
     print("ready", flush=True)
-    eventlet.wsgi.server(NoDelay(listener), app, max_size=20000, log_output=False, socket_timeout=60)
+    eventlet.wsgi.server(NoDelay(listener), app, max_size=20000, log_output=False, socket_timeout=60,
+                         protocol=LeanProtocol)
+
+
+class LeanProtocol(eventlet.wsgi.HttpProtocol):
+    """4 KiB connection buffers, as app.py's lean_protocol."""
+
+    rbufsize = 4096
+    wbufsize = 4096
 
 
 class NoDelay:
