@@ -108,7 +108,7 @@ def test_small_connection_buffers_still_carry_long_headers_and_large_pages(serve
 
 def test_the_server_hands_freed_heap_pages_back_to_the_system(tmp_path):
     """Freed memory between live blocks stays with the process until it is trimmed: after a
-    join wave that was ~27 MiB at 2,000 phones (issue 13). The server trims every 30 s."""
+    join wave that was 27-357 MiB at 2,000 phones (issue 13). The server trims every 2 s."""
     import os
     import subprocess
     import sys
