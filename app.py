@@ -21,7 +21,6 @@ if ASYNC_MODE == "eventlet":
 
 import atexit  # noqa: E402
 import ctypes  # noqa: E402
-import ctypes.util  # noqa: E402
 import errno  # noqa: E402
 import gc  # noqa: E402
 import re  # noqa: E402
@@ -139,10 +138,13 @@ MEMORY_RETURN_SECONDS = 2.0
 
 
 def _malloc_trim():
-    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS).
+
+    Looked up among the symbols the process already has (``CDLL(None)``): finding libc by
+    name runs ldconfig in a subprocess at every import of this module, the CLI's too."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
-    except (OSError, AttributeError, TypeError):
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
         return None
 
 
