@@ -586,11 +586,7 @@ async def run(args, target: str = "app") -> dict:
             "ack_ms": spread(stats.ack_latency),
             "send_lag_ms": spread(stats.send_lag),
             "cpu_share": cpu_share,
-            "server_rss_joined_mib": memory_joined.get("VmRSS", float("nan")),
-            "server_peak_rss_mib": memory.get("VmHWM", float("nan")),
-            "server_rss_split_mib": {moment: {key: m.get(key, float("nan")) for key in ("RssAnon", "RssFile")}
-                                     for moment, m in (("joined", memory_joined), ("end", memory))},
-            "server_rss_end_mib": memory.get("VmRSS", float("nan")),
+            "server_memory_mib": {"joined": memory_joined, "end": memory},  # memory_of's figures
             "rss_series": rss_series,
             "errors": stats.errors[:5],
             "error_count": len(stats.errors),
@@ -637,11 +633,10 @@ def report(name: str, args, result: dict) -> str:
     lines.append(f"  CPU while posting: server {cpu['server']:.0%} of a core, generator {cpu['generator']:.0%}, "
                  f"phone workers {workers}" + ("  (a generator saturated: figures include its own delay)"
                                                if saturated else ""))
-    split = {moment: f"{m['RssAnon']:.0f} own + {m['RssFile']:.0f} mapped files"
-             for moment, m in result["server_rss_split_mib"].items()}
-    lines.append(f"  server RSS after the join {result['server_rss_joined_mib']:.0f} MiB ({split['joined']}), "
-                 f"at the end {result['server_rss_end_mib']:.0f} MiB ({split['end']}), "
-                 f"peak {result['server_peak_rss_mib']:.0f} MiB")
+    rss = {moment: f"{m['VmRSS']:.0f} MiB ({m['RssAnon']:.0f} own + {m['RssFile']:.0f} mapped files)"
+           for moment, m in result["server_memory_mib"].items()}
+    lines.append(f"  server RSS after the join {rss['joined']}, at the end {rss['end']}, "
+                 f"peak {result['server_memory_mib']['end']['VmHWM']:.0f} MiB")
     if result["rss_series"]:
         lines.append("  server RSS while posting (s: MiB): " + ", ".join(
             f"{t:.0f}: {mib:.0f}" for t, mib in result["rss_series"]))
@@ -687,7 +682,7 @@ def compare(args) -> int:
     print("  " + ratio("join", lambda r: r["join_seconds"]) + " s; "
           + ratio("probe max during the join", lambda r: r["join_probe_ms"]["max"]) + " ms; "
           + ratio("probe max during a wall's sync", lambda r: r["wall_sync_probe_ms"]["max"]) + " ms")
-    print("  " + ratio("peak RSS", lambda r: r["server_peak_rss_mib"]) + " MiB")
+    print("  " + ratio("peak RSS", lambda r: r["server_memory_mib"]["end"]["VmHWM"]) + " MiB")
     return status
 
 
