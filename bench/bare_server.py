@@ -8,7 +8,8 @@ and phones their table); ``sync`` from 0 returns a snapshot as large as the app'
 tables, questions and the cards the connection may see: all for a wall, its table's for
 the others; ``--prefill N`` cards made up at start), a later ``sync`` an empty replay;
 ``card:post`` acks and emits the card to the walls, the table's tablets and its phones -
-the same emits, with the same listener settings, as app.py.
+the same emits, with the same listener, buffer, collector and request-context settings
+as app.py.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ eventlet.monkey_patch()
 import eventlet.wsgi  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask import request  # noqa: E402
+from flask.ctx import RequestContext  # noqa: E402
 from flask_socketio import SocketIO, join_room  # noqa: E402
 
 
@@ -33,8 +35,22 @@ def made_up_card(i: int, tables: int) -> dict:
             "rank": 1764000000.0 + i, "lang": "de", "translation": "", "source": "phone", "reactions": 0}
 
 
+class EventContext(RequestContext):
+    """No URL matching for Socket.IO events, as facilitation.EventContext (the failed match's
+    NotFound and traceback are cyclic garbage the collector stops the server for)."""
+
+    def match_request(self) -> None:
+        if self.request.environ.get("PATH_INFO", "").rstrip("/") != "/socket.io":
+            super().match_request()
+
+
+class App(Flask):
+    def request_context(self, environ: dict) -> RequestContext:
+        return EventContext(self, environ)
+
+
 def build(tables: int, prefill: int = 0) -> tuple[Flask, SocketIO]:
-    app = Flask(__name__)
+    app = App(__name__)
     sio = SocketIO(app, async_mode="eventlet", cors_allowed_origins=None, manage_session=False)
     base = {"tables": [{"id": t, "name": f"Tisch {t}"} for t in range(1, tables + 1)],
             "questions": [{"id": t * 10 + q, "table_id": t} for t in range(1, tables + 1) for q in range(3)]}
