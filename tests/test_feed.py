@@ -45,11 +45,39 @@ def test_a_quiet_table_gets_a_change_at_once_and_a_busy_one_one_message_per_inte
     now[0] += 0.2
     feed.add(["e:phones:1"], "change", {"seq": 2})
     feed.add(["e:phones"], "change", {"seq": 3})  # an event's change: every table's phones
-    # Table 1 sent 0.2 s ago: one task waits for the rest of its second; table 2 at once.
-    assert [(room, round(wait, 6)) for _, (room, wait) in sent.tasks] == [("e:phones:1", 0.8), ("e:phones:2", 0.0)]
-    now[0] += 0.8
+    # Table 1 sent 0.2 s ago: its task waits for the table's send time, half a second to a
+    # second and a half after its last message; table 2 at once.
+    (room1, wait1), (room2, wait2) = [args for _, args in sent.tasks]
+    assert (room1, room2, wait2) == ("e:phones:1", "e:phones:2", 0.0) and 0.3 <= wait1 < 1.3
+    now[0] += wait1
     run_tasks(sent)
     assert sent.delivered[1:] == [("changes", [2, 3], "e:phones:1"), ("changes", [3], "e:phones:2")]
+
+
+def test_busy_tables_send_at_their_own_point_in_each_interval():
+    """Tables that turn busy together (the burst's 20 tables within 0.2 s) must not send
+    their batches together every second ever after: 2,000 phones' messages in the same
+    0.3 s held the walls' cards up by 10-28 ms (issue 13)."""
+    now = [100.0]
+    tables = range(1, 21)
+    feed, sent = feed_with(1.0, now, tables=tables)
+    feed.add(["e:phones"], "change", {"seq": 1})  # every table quiet: all at once
+    assert {wait for _, (_, wait) in sent.tasks} == {0.0}
+    run_tasks(sent)
+    now[0] = 100.05
+    feed.add(["e:phones"], "change", {"seq": 2})
+    due = {room: now[0] + wait for _, (room, wait) in sent.tasks}
+    assert all(100.5 <= t < 101.5 for t in due.values())  # at least half an interval apart
+    per_tenth = [sum(1 for t in due.values() if k / 10 <= t % 1 < (k + 1) / 10) for k in range(10)]
+    assert max(per_tenth) <= 3, per_tenth  # spread over the whole second
+    sent.tasks.clear()
+    for room, t in sorted(due.items(), key=lambda item: item[1]):
+        now[0] = t
+        feed._send_later(room, 0)
+        feed.add([room], "change", {"seq": 3})  # still busy: the next batch a whole interval on
+        (_, (again, wait)), = sent.tasks
+        sent.tasks.clear()
+        assert again == room and abs(wait - 1.0) < 1e-9
 
 
 def test_interval_zero_sends_every_change_at_once():
@@ -74,7 +102,7 @@ def test_phones_get_batches_in_seq_order_while_walls_get_each_change_at_once(app
         assert lead.emit("phase:set", {"phase": "round:1"}, callback=True)["ok"]
         assert phone.emit("card:post", cards[2], callback=True)["ok"]
         assert [c["type"] for c in changes(wall)] == ["card.posted", "card.posted", "event.updated", "card.posted"]
-        time.sleep(0.6)
+        time.sleep(0.7)  # the batch goes at the table's send time, within 0.2-0.6 s
         messages = [m for m in phone.get_received() if m["name"] in ("change", "changes")]
         assert [m["name"] for m in messages] == ["changes", "changes"]  # the first at once, the rest batched
         seqs = [c["seq"] for m in messages for c in m["args"][0]]
