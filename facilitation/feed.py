@@ -61,7 +61,9 @@ class PhoneFeed:
     synchronously)."""
 
     def __init__(self, deliver, interval: float, table_ids, sleep, start, clock=time.monotonic):
-        self.deliver = deliver  # (name, data, room): to this process's connections in the room
+        # (name, data, room, pause): to this process's connections in the room; with pause,
+        # a few connections at a time, pausing between (_FeedRouting.deliver)
+        self.deliver = deliver
         self.interval = interval
         self.table_ids = table_ids  # event_id -> the ids of its tables
         self.sleep, self.start, self.clock = sleep, start, clock
@@ -70,6 +72,9 @@ class PhoneFeed:
         self.scheduled: set[str] = set()
         # Sends of one room must not overtake each other (threading mode has real threads).
         self.lock = threading.RLock()
+        # A room's batch is delivered outside that lock, pausing (commands go on adding
+        # meanwhile); one delivery per room at a time keeps its batches in order.
+        self.delivering: dict[str, threading.Lock] = {}
 
     def add(self, rooms: list[str], name: str, data: dict) -> None:
         """Queue an emit for these phone rooms (every table's, for all phones) and send or
@@ -110,26 +115,33 @@ class PhoneFeed:
 
     def _send_later(self, room: str, wait: float) -> None:
         self.sleep(wait)
-        with self.lock:
-            self.scheduled.discard(room)
-            self._send(room, self.clock())
+        with self.delivering.setdefault(room, threading.Lock()):
+            with self.lock:
+                self.scheduled.discard(room)
+                messages = self._take(room, self.clock())
+            for name, data in messages:
+                self.deliver(name, data, room, self.sleep)
 
     def _send(self, room: str, now: float) -> None:
+        for name, data in self._take(room, now):
+            self.deliver(name, data, room, None)
+
+    def _take(self, room: str, now: float) -> list[tuple[str, object]]:
+        """A room's queue as the messages to send: runs of changes as one ``changes``
+        message, each signal on its own where it stands."""
         items = self.pending.pop(room, None)
         if not items:
-            return
+            return []
         self.last_sent[room] = now
-        changes: list[dict] = []
+        messages: list[tuple[str, object]] = []
         for name, data in items:
-            if name == "change":
-                changes.append(data)
-                continue
-            if changes:
-                self.deliver("changes", changes, room)
-                changes = []
-            self.deliver(name, data, room)
-        if changes:
-            self.deliver("changes", changes, room)
+            if name != "change":
+                messages.append((name, data))
+            elif messages and messages[-1][0] == "changes":
+                messages[-1][1].append(data)
+            else:
+                messages.append(("changes", [data]))
+        return messages
 
 
 # Emitted to a room, this also closes the room's connections, in every process: a replaced
@@ -150,6 +162,10 @@ def _split(room) -> tuple[list, list]:
     return phones, [r for r in rooms if r not in phones]
 
 
+# Phones sent a batch in one turn of the event loop (see _FeedRouting.deliver).
+DELIVERY_TURN = 20
+
+
 class _FeedRouting:
     """What both managers do to deliver an emit to this process's connections: phone rooms
     through the feed, the others at once; ``revoked`` then closes the room's connections."""
@@ -168,9 +184,20 @@ class _FeedRouting:
         if event == REVOKED:
             _close_local(self, room)
 
-    def deliver(self, name: str, data, room: str) -> None:
-        """To this process's connections in one room, past the feed (and any queue)."""
-        Manager.emit(self, name, data, namespace="/", room=room)
+    def deliver(self, name: str, data, room: str, pause=None) -> None:
+        """To this process's connections in one room, past the feed (and any queue). With
+        ``pause`` (the server's sleep), DELIVERY_TURN connections at a time, letting the
+        server serve others between: a wall's change then waits behind at most that many
+        phones' sends, not behind a whole table's (issue 13)."""
+        if pause is None:
+            Manager.emit(self, name, data, namespace="/", room=room)
+            return
+        sids = [sid for sid, _ in self.get_participants("/", room)]
+        for start in range(0, len(sids), DELIVERY_TURN):
+            if start:
+                pause(0)
+            # Each connection is a room of its own; one that left meanwhile is skipped.
+            Manager.emit(self, name, data, namespace="/", room=sids[start:start + DELIVERY_TURN])
 
 
 class LocalManager(_FeedRouting, Manager):

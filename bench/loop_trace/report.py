@@ -1,0 +1,39 @@
+"""Summarise a trace written by bench/loop_trace/sitecustomize.py (see there).
+
+    .venv/bin/python bench/loop_trace/report.py /tmp/trace.txt
+
+While the phones' feed sent (the app: from its first send to its last; else the whole
+trace): the garbage collections, the loop's late wake-ups, and in which tenth of a second
+the feed's sends fell.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+
+def main(path: str) -> None:
+    rows = [line.split() for line in open(path)]
+    sends = sorted(float(r[2]) for r in rows if r[0] == "send")
+    start, end = (sends[0], sends[-1]) if sends else (float("-inf"), float("inf"))
+    within = [r for r in rows if start <= float(r[2] if r[0] in ("gc", "send") else r[1]) <= end]
+    collections = [(int(r[1]), float(r[3]), int(r[4])) for r in within if r[0] == "gc"]
+    lags = [float(r[2]) for r in within if r[0] == "lag"]
+    print(f"window: {'the feed sending, %.1f s' % (end - start) if sends else 'the whole trace'}")
+    for generation in sorted({g for g, _, _ in collections}):
+        ms = [m for g, m, _ in collections if g == generation]
+        found = sum(n for g, _, n in collections if g == generation)
+        print(f"gc generation {generation}: {len(ms)} passes of 1 ms or more, longest {max(ms):.1f} ms, "
+              f"{sum(ms):.0f} ms in all, {found} objects in cycles")
+    if lags:
+        print(f"loop woke late (> 4 ms): {len(lags)} times, {sum(lags):.0f} ms in all, longest {max(lags):.1f} ms, "
+              f"{sum(1 for lag in lags if lag > 10)} over 10 ms")
+    else:
+        print("loop woke late (> 4 ms): never")
+    if sends:
+        tenths = Counter(int((t - start) % 1 * 10) for t in sends)
+        print("feed sends per tenth of a second:", " ".join(str(tenths.get(k, 0)) for k in range(10)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
