@@ -17,6 +17,10 @@ def main(path: str) -> None:
     sends = sorted(float(r[2]) for r in rows if r[0] == "send")
     start, end = (sends[0], sends[-1]) if sends else (float("-inf"), float("inf"))
     within = [r for r in rows if start <= float(r[2] if r[0] in ("gc", "send") else r[1]) <= end]
+    for kind, floor in (("commit", 1), ("perform", 2)):
+        ms = sorted(float(r[2]) for r in within if r[0] == kind)
+        if ms:
+            print(f"{kind}s of {floor} ms or more: {len(ms)}, median {ms[len(ms) // 2]:.1f}, longest {ms[-1]:.1f} ms")
     collections = [(int(r[1]), float(r[3]), int(r[4])) for r in within if r[0] == "gc"]
     lags = [float(r[2]) for r in within if r[0] == "lag"]
     print(f"window: {'the feed sending, %.1f s' % (end - start) if sends else 'the whole trace'}")

@@ -11,7 +11,10 @@ environment). It appends a line per event to the file:
   MS ms and found N objects in reference cycles (passes under 1 ms are left out);
 - ``lag T MS``: a green thread that sleeps 1 ms woke MS ms late (over 4 ms): the loop served
   nobody else meanwhile;
-- ``send TABLE T N``: the phones' feed took a table's queue, N messages, to send (the app only).
+- ``send TABLE T N``: the phones' feed took a table's queue, N messages, to send;
+- ``commit T MS``: a transaction's COMMIT (with its disk sync) took MS ms (1 ms or more);
+- ``perform T MS``: a command from a Socket.IO event, commit and emits included, took MS ms
+  (2 ms or more). The last three in the app only.
 
 It adds its own small load (a wake-up every millisecond), so compare figures with it on to
 figures with it on. Found with it (issue 13): Socket.IO events' cyclic garbage, and the
@@ -64,9 +67,40 @@ if OUT and sys.argv and sys.argv[0].endswith(("app.py", "bare_server.py")):
 
         feed.PhoneFeed._take = noted_take
 
+    def time_the_commits(store):
+        from contextlib import contextmanager
+
+        transaction = store.Store.transaction
+
+        @contextmanager
+        def timed_transaction(self):
+            with transaction(self) as inside:
+                yield inside
+                t = time.perf_counter()  # the work is done; leaving commits it
+            ms = (time.perf_counter() - t) * 1000
+            if ms >= 1:
+                trace.write(f"commit {t:.4f} {ms:.2f}\n")
+
+        store.Store.transaction = timed_transaction
+
+    def time_the_commands(realtime):
+        perform = realtime.perform
+
+        def timed_perform(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return perform(*args, **kwargs)
+            finally:
+                ms = (time.perf_counter() - t) * 1000
+                if ms >= 2:
+                    trace.write(f"perform {t:.4f} {ms:.2f}\n")
+
+        realtime.perform = timed_perform
+
     # After these modules load: flask_socketio comes after eventlet's monkey patching in both
     # servers, so the watcher is a green thread of the server's hub.
-    AFTER = {"flask_socketio": lambda module: watch_the_loop(), "facilitation.feed": time_the_feed}
+    AFTER = {"flask_socketio": lambda module: watch_the_loop(), "facilitation.feed": time_the_feed,
+             "facilitation.store": time_the_commits, "facilitation.realtime": time_the_commands}
 
     class Hook(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path, target=None):
