@@ -60,7 +60,7 @@ class EventContext(RequestContext):
 
     Flask-SocketIO pushes a request context built from the connection's handshake for every
     Socket.IO event. Matching that path against the app's routes can only fail, and the
-    failure is a NotFound kept with its traceback: a reference cycle of ~30 objects per
+    failure is a NotFound kept with its traceback: ~80 objects in reference cycles per
     event, and the cyclic garbage collector then stopped the server for 50-180 ms every few
     seconds at the burst (issue 13). Without a match, request.endpoint is None, as before.
     """

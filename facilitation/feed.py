@@ -36,6 +36,11 @@ def table_room(event_id: str, table_id: int) -> str:
     return f"{event_id}:phones:{table_id}"
 
 
+def table_of_room(room: str) -> int:
+    """The table id of a table's phones' room (table_room's inverse)."""
+    return int(room.rsplit(":", 1)[1])
+
+
 def all_phones_room(event_id: str) -> str:
     """The room of every phone of an event."""
     return f"{event_id}:phones"
@@ -100,7 +105,7 @@ class PhoneFeed:
 
     def _send_time(self, room: str, earliest: float) -> float:
         """The room's first send time at or after ``earliest``."""
-        phase = int(room.rsplit(":", 1)[1]) * GOLDEN % 1.0 * self.interval
+        phase = table_of_room(room) * GOLDEN % 1.0 * self.interval
         return phase + math.ceil((earliest - phase) / self.interval) * self.interval
 
     def _table_rooms(self, rooms: list[str]) -> list[str]:
