@@ -167,8 +167,10 @@ def _split(room) -> tuple[list, list]:
     return phones, [r for r in rooms if r not in phones]
 
 
-# Phones sent a batch in one turn of the event loop (see _FeedRouting.deliver).
+# Phones sent a batch in one turn of the event loop, and the wait before the next turn
+# (see _FeedRouting.deliver).
 DELIVERY_TURN = 20
+DELIVERY_PAUSE = 0.002
 
 
 class _FeedRouting:
@@ -193,14 +195,19 @@ class _FeedRouting:
         """To this process's connections in one room, past the feed (and any queue). With
         ``pause`` (the server's sleep), DELIVERY_TURN connections at a time, letting the
         server serve others between: a wall's change then waits behind at most that many
-        phones' sends, not behind a whole table's (issue 13)."""
+        phones' sends, not behind a whole table's (issue 13).
+
+        The pause is a real wait, not ``pause(0)``: a card takes three turns of the loop to
+        reach the walls (its frame is read, its command runs, the walls' sends), ~1.5 ms at
+        the burst. After ``pause(0)`` the batch's next turn comes first in every one of them.
+        """
         if pause is None:
             Manager.emit(self, name, data, namespace="/", room=room)
             return
         sids = [sid for sid, _ in self.get_participants("/", room)]
         for start in range(0, len(sids), DELIVERY_TURN):
             if start:
-                pause(0)
+                pause(DELIVERY_PAUSE)
             # Each connection is a room of its own; one that left meanwhile is skipped.
             Manager.emit(self, name, data, namespace="/", room=sids[start:start + DELIVERY_TURN])
 
