@@ -1,10 +1,11 @@
 """Summarise a trace written by bench/loop_trace/sitecustomize.py (see there).
 
-    .venv/bin/python bench/loop_trace/report.py /tmp/trace.txt
+    .venv/bin/python bench/loop_trace/report.py /tmp/trace.txt [--whole]
 
-While the phones' feed sent (the app: from its first send to its last; else the whole
-trace): the garbage collections, the loop's late wake-ups, and in which tenth of a second
-the feed's sends fell.
+While the phones' feed sent (the app: from its first send to its last; with ``--whole`` or
+without sends, the whole trace): the garbage collections, the loop's late wake-ups, the
+recurring tasks' slow rounds, and in which tenth of a second the feed's sends fell; with
+``--whole``, the ten latest wake-ups with what happened in the 50 ms before them.
 """
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ import sys
 from collections import Counter
 
 
-def main(path: str) -> None:
+def when(row: list[str]) -> float:
+    """A trace line's time (time.perf_counter); its place differs by kind."""
+    return float(row[2] if row[0] in ("gc", "send", "work") else row[1])
+
+
+def main(path: str, whole: bool = False) -> None:
     rows = [line.split() for line in open(path)]
     sends = sorted(float(r[2]) for r in rows if r[0] == "send")
-    start, end = (sends[0], sends[-1]) if sends else (float("-inf"), float("inf"))
-    within = [r for r in rows if start <= float(r[2] if r[0] in ("gc", "send") else r[1]) <= end]
+    start, end = (sends[0], sends[-1]) if sends and not whole else (float("-inf"), float("inf"))
+    within = [r for r in rows if start <= when(r) <= end]
     for kind, floor in (("commit", 1), ("perform", 2)):
         ms = sorted(float(r[2]) for r in within if r[0] == kind)
         if ms:
@@ -34,10 +40,22 @@ def main(path: str) -> None:
               f"{sum(1 for lag in lags if lag > 10)} over 10 ms")
     else:
         print("loop woke late (> 4 ms): never")
-    if sends:
+    works = Counter()
+    for r in within:
+        if r[0] == "work":
+            works[r[1]] = max(works[r[1]], float(r[3]))
+    for name, longest in works.items():
+        rounds = sum(1 for r in within if r[0] == "work" and r[1] == name)
+        print(f"{name}: {rounds} rounds of 1 ms or more, longest {longest:.1f} ms")
+    if whole:
+        for lag in sorted((r for r in within if r[0] == "lag"), key=lambda r: -float(r[2]))[:10]:
+            t = when(lag)
+            before = [" ".join(r) for r in within if r[0] != "lag" and t - 0.05 <= when(r) <= t + float(lag[2]) / 1000]
+            print(f"late {float(lag[2]):.1f} ms at {t:.3f}: " + ("; ".join(before) or "nothing traced"))
+    if sends and not whole:
         tenths = Counter(int((t - start) % 1 * 10) for t in sends)
         print("feed sends per tenth of a second:", " ".join(str(tenths.get(k, 0)) for k in range(10)))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], "--whole" in sys.argv[2:])

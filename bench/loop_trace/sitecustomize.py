@@ -14,7 +14,9 @@ environment). It appends a line per event to the file:
 - ``send TABLE T N``: the phones' feed took a table's queue, N messages, to send;
 - ``commit T MS``: a transaction's COMMIT (with its disk sync) took MS ms (1 ms or more);
 - ``perform T MS``: a command from a Socket.IO event, commit and emits included, took MS ms
-  (2 ms or more). The last three in the app only.
+  (2 ms or more);
+- ``work NAME T MS``: one round of a recurring task (``realtime.every``: handing free memory
+  back, writing presence, the purge) took MS ms (1 ms or more). The last four in the app only.
 
 It adds its own small load (a wake-up every millisecond), so compare figures with it on to
 figures with it on. Found with it (issue 13): Socket.IO events' cyclic garbage, and the
@@ -96,6 +98,23 @@ if OUT and sys.argv and sys.argv[0].endswith(("app.py", "bare_server.py")):
                     trace.write(f"perform {t:.4f} {ms:.2f}\n")
 
         realtime.perform = timed_perform
+        every = realtime.every
+
+        def timed_every(app, seconds, work, failed):
+            name = getattr(work, "__name__", "work").strip("<>")
+
+            def timed_work():
+                t = time.perf_counter()
+                try:
+                    return work()
+                finally:
+                    ms = (time.perf_counter() - t) * 1000
+                    if ms >= 1:
+                        trace.write(f"work {name} {t:.4f} {ms:.2f}\n")
+
+            return every(app, seconds, timed_work, failed)
+
+        realtime.every = timed_every
 
     # After these modules load: flask_socketio comes after eventlet's monkey patching in both
     # servers, so the watcher is a green thread of the server's hub.
