@@ -30,6 +30,7 @@ import sys  # noqa: E402
 
 from facilitation import commands_of, create_app, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402
+from facilitation.config import SettingError  # noqa: E402
 from facilitation.domain import ADMIN, Actor  # noqa: E402
 from facilitation.links import announce_running, base_url, event_links, forget_running  # noqa: E402
 from facilitation.realtime import every, flush_presence_often, perform, purge_hourly  # noqa: E402
@@ -37,7 +38,10 @@ from facilitation.realtime import every, flush_presence_often, perform, purge_ho
 DEMO_EVENT = "demo"
 DEMO_TITLE = "Bürgerdialog Schwäbisch Gmünd (Demo)"
 
-app = create_app({"ASYNC_MODE": ASYNC_MODE})
+try:
+    app = create_app({"ASYNC_MODE": ASYNC_MODE})
+except SettingError as err:
+    sys.exit(f"Tischrunde startet nicht: {err}")
 
 
 def ensure_demo_event() -> str:

@@ -25,6 +25,22 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+class SettingError(ValueError):
+    """A setting from the environment that cannot be used; the message names it (German, for
+    whoever starts the server)."""
+
+
+def _number(name: str, default: str, kind=int):
+    """The environment variable ``name`` as ``kind`` (int or float), else a SettingError that
+    names it: an empty or mistyped value would otherwise stop the start with a traceback."""
+    raw = os.environ.get(name, default)
+    try:
+        return kind(raw)
+    except ValueError:
+        wanted = "eine ganze Zahl" if kind is int else "eine Zahl (z. B. 1.5)"
+        raise SettingError(f"Die Einstellung {name}={raw!r} ist keine gültige Angabe; erwartet wird {wanted}.") from None
+
+
 def load_config(**overrides) -> dict:
     """The app settings: defaults, then environment, then ``overrides``."""
     data_dir = Path(overrides.get("DATA_DIR") or os.environ.get("DATA_DIR") or ROOT / "data")
@@ -32,11 +48,11 @@ def load_config(**overrides) -> dict:
         "DATA_DIR": data_dir,
         "DATABASE": os.environ.get("DATABASE") or str(data_dir / "tischrunde.db"),
         "HOST": os.environ.get("HOST", "0.0.0.0"),
-        "PORT": int(os.environ.get("PORT", "5000")),
+        "PORT": _number("PORT", "5000"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         # eventlet in production (app.py); tests use threading.
         "ASYNC_MODE": os.environ.get("ASYNC_MODE", "threading"),
-        "MAX_CONNECTIONS": int(os.environ.get("MAX_CONNECTIONS", "10000")),
+        "MAX_CONNECTIONS": _number("MAX_CONNECTIONS", "10000"),
         "MAX_HTTP_BUFFER_SIZE": 64 * 1024,
         # How Socket.IO may connect: "websocket,polling" (the default); "polling" for a proxy
         # that breaks WebSockets (the pages then fall back by themselves; tests check it).
@@ -46,24 +62,24 @@ def load_config(**overrides) -> dict:
         "MESSAGE_QUEUE": os.environ.get("MESSAGE_QUEUE", ""),
         # Phones get a table's changes at most once per this many seconds, batched (feed.py);
         # walls and tablets always at once. 0: every change at once (tests).
-        "PHONE_FEED_INTERVAL": float(os.environ.get("PHONE_FEED_INTERVAL", "1")),
+        "PHONE_FEED_INTERVAL": _number("PHONE_FEED_INTERVAL", "1", float),
         # Cards per sync reply; a larger snapshot comes in pages (views.py).
-        "SNAPSHOT_PAGE": int(os.environ.get("SNAPSHOT_PAGE", "500")),
+        "SNAPSHOT_PAGE": _number("SNAPSHOT_PAGE", "500"),
         # Sentence vectors of new cards are computed once nobody posted for this long (embeddings.py).
-        "EMBED_QUIET_SECONDS": float(os.environ.get("EMBED_QUIET_SECONDS", "2")),
+        "EMBED_QUIET_SECONDS": _number("EMBED_QUIET_SECONDS", "2", float),
         # Cards one participant may post per minute (per session, never per IP:
         # a whole venue shares one public address).
-        "CARDS_PER_MINUTE": int(os.environ.get("CARDS_PER_MINUTE", "20")),
+        "CARDS_PER_MINUTE": _number("CARDS_PER_MINUTE", "20"),
         # Edits and withdrawals, and dots given or taken back, per participant and minute.
-        "EDITS_PER_MINUTE": int(os.environ.get("EDITS_PER_MINUTE", "30")),
-        "DOTS_PER_MINUTE": int(os.environ.get("DOTS_PER_MINUTE", "60")),
+        "EDITS_PER_MINUTE": _number("EDITS_PER_MINUTE", "30"),
+        "DOTS_PER_MINUTE": _number("DOTS_PER_MINUTE", "60"),
         # How long the wall shows a table's cards before it moves on to those that did not fit.
-        "WALL_ROTATE_SECONDS": float(os.environ.get("WALL_ROTATE_SECONDS", "8")),
+        "WALL_ROTATE_SECONDS": _number("WALL_ROTATE_SECONDS", "8", float),
         # New participant ids per client address: a burst a venue behind one NAT never reaches.
-        "NEW_PARTICIPANTS_BURST": int(os.environ.get("NEW_PARTICIPANTS_BURST", "300")),
-        "NEW_PARTICIPANTS_PER_SECOND": float(os.environ.get("NEW_PARTICIPANTS_PER_SECOND", "1")),
+        "NEW_PARTICIPANTS_BURST": _number("NEW_PARTICIPANTS_BURST", "300"),
+        "NEW_PARTICIPANTS_PER_SECOND": _number("NEW_PARTICIPANTS_PER_SECOND", "1", float),
         # How many reverse proxies stand in front (0: none); their X-Forwarded-* headers are trusted.
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "TRUSTED_PROXIES": _number("TRUSTED_PROXIES", "0"),
         # A card form needs a few KiB; nothing a browser sends here needs more.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # CSRF tokens live as long as the session (a moderator's tablet stays open all evening).

@@ -257,6 +257,35 @@ def test_a_read_only_database_stops_the_start_with_a_clear_message(tmp_path):
     assert not (ROOT / "file:").exists()  # the URI was opened as one, not made into folders in the checkout
 
 
+def test_a_mistyped_setting_stops_the_start_with_a_message_that_names_it(tmp_path):
+    """An empty or mistyped number in the environment (PORT=, CARDS_PER_MINUTE=zwanzig) used
+    to stop the start with a Python traceback ending in "could not convert string"."""
+    import os
+    import subprocess
+    import sys
+
+    from server import ROOT
+
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "HOST": "127.0.0.1", "PORT": "0",
+           "EMBED_QUIET_SECONDS": ""}
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    assert "Die Einstellung EMBED_QUIET_SECONDS='' ist keine gültige Angabe" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_settings_read_numbers_and_name_the_one_that_is_not(monkeypatch):
+    from facilitation.config import SettingError, load_config
+
+    monkeypatch.setenv("CARDS_PER_MINUTE", "12")
+    monkeypatch.setenv("WALL_ROTATE_SECONDS", "2.5")
+    config = load_config(SECRET_KEY="s")
+    assert (config["CARDS_PER_MINUTE"], config["WALL_ROTATE_SECONDS"]) == (12, 2.5)
+    monkeypatch.setenv("CARDS_PER_MINUTE", "zwanzig")
+    with pytest.raises(SettingError, match="CARDS_PER_MINUTE='zwanzig'.*ganze Zahl"):
+        load_config(SECRET_KEY="s")
+
+
 # -- too many sockets ---------------------------------------------------------------------
 
 
