@@ -154,27 +154,6 @@ def _malloc_trim():
 
 MALLOC_TRIM = _malloc_trim()
 
-# Blocks this large or larger get pages of their own from the system, handed back when freed.
-LARGE_BLOCK = 64 * 1024
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-
-
-def large_blocks_from_the_system() -> bool:
-    """Have glibc map every block of LARGE_BLOCK or more on its own (False where it cannot).
-
-    A join wave's sync replies and their packets (80 KB for a phone's 250 cards, 150 KB for
-    a wall's page) otherwise land in the heap: glibc raises its threshold for that after
-    the first such block is freed. Between live blocks they stay until a trim hands them
-    back, and a trim stalls the loop as long as it has pages to give: 13-17 ms right after
-    2,000 phones joined an event of 5,000 cards, 19-30 ms after 4,000 (issue 13). A fixed
-    threshold also ends glibc's raising it.
-    """
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    return mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK) == 1
-
 
 def return_free_memory() -> bool:
     """Hand the C heap's free pages back to the system; False where that cannot be done.
@@ -262,7 +241,6 @@ def start_failure(err: OSError) -> str:
 
 def main() -> None:
     """Check the database, prepare the demo event, print its links and QR code, and serve."""
-    large_blocks_from_the_system()
     problem = commands_of(app).store.write_problem()
     if problem:
         sys.exit(f"Die Datenbank {app.config['DATABASE']} lässt sich nicht beschreiben ({problem}). "

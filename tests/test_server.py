@@ -106,36 +106,6 @@ def test_small_connection_buffers_still_carry_long_headers_and_large_pages(serve
     assert len(padded.content) == len(plain.content)
 
 
-def test_large_blocks_go_back_to_the_system_when_freed_without_a_trim(tmp_path):
-    """A join wave's replies (80-150 KB each) between smaller live blocks used to stay in the
-    heap until the next trim, which then stalled the server 13-30 ms (issue 13)."""
-    import os
-    import subprocess
-    import sys
-
-    from server import ROOT
-
-    probe = """
-import app
-def own_mib():
-    line = [l for l in open("/proc/self/status") if l.startswith("RssAnon")][0]
-    return int(line.split()[1]) / 1024
-print(app.large_blocks_from_the_system())
-before = own_mib()
-replies, kept = [], []
-for _ in range(800):                       # 80 MB of replies, a small live block after each
-    replies.append(bytearray(100_000))
-    kept.append(bytearray(2_000))
-del replies
-print(round(own_mib() - before))
-"""
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "DEMO": "0"}
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    applied, kept_mib = done.stdout.split()
-    assert applied == "True" and int(kept_mib) < 10, done.stdout
-
-
 def test_the_server_hands_freed_heap_pages_back_to_the_system(tmp_path):
     """Freed memory between live blocks stays with the process until it is trimmed: after a
     join wave that was 27-357 MiB at 2,000 phones (issue 13). The server trims every 2 s."""
