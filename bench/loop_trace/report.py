@@ -29,7 +29,7 @@ def main(path: str, whole: bool = False) -> None:
             print(f"{kind}s of {floor} ms or more: {len(ms)}, median {ms[len(ms) // 2]:.1f}, longest {ms[-1]:.1f} ms")
     collections = [(int(r[1]), float(r[3]), int(r[4])) for r in within if r[0] == "gc"]
     lags = [float(r[2]) for r in within if r[0] == "lag"]
-    print(f"window: {'the feed sending, %.1f s' % (end - start) if sends else 'the whole trace'}")
+    print(f"window: {'the feed sending, %.1f s' % (end - start) if sends and not whole else 'the whole trace'}")
     for generation in sorted({g for g, _, _ in collections}):
         ms = [m for g, m, _ in collections if g == generation]
         found = sum(n for g, _, n in collections if g == generation)
