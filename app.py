@@ -19,6 +19,15 @@ if ASYNC_MODE == "eventlet":
 
     eventlet.monkey_patch()
 
+if SERVING:
+    # python-socketio imports aiohttp, for its asyncio client, whenever it is installed, and
+    # the test requirements install it for bench/fanout.py's clients. The server never uses
+    # it: ~9 MiB that a server installed from requirements.txt alone does not load either,
+    # so the benchmark measures what a town's server holds (issue 13).
+    import sys
+
+    sys.modules.setdefault("aiohttp", None)
+
 import atexit  # noqa: E402
 import ctypes  # noqa: E402
 import errno  # noqa: E402

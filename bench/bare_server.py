@@ -14,10 +14,12 @@ as app.py.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import eventlet
 
 eventlet.monkey_patch()
+sys.modules.setdefault("aiohttp", None)  # as app.py: the benchmark's client library, not the server's
 
 import eventlet.wsgi  # noqa: E402
 from flask import Flask  # noqa: E402

@@ -94,6 +94,16 @@ print(app.lean_protocol().rbufsize, app.lean_protocol().wbufsize)
     assert done.stdout.split() == ["1", "50000", "True", "4096", "4096"]
 
 
+def test_the_server_leaves_the_benchmarks_client_library_out(server):
+    """python-socketio loads aiohttp whenever it is installed (the test requirements install it
+    for bench/fanout.py); the server never uses it, and it cost every benchmark run ~9 MiB
+    that a town's server, installed from requirements.txt, does not have (issue 13)."""
+    with open(f"/proc/{server.proc.pid}/maps") as maps:
+        mapped = maps.read()
+    assert "/aiohttp/" not in mapped and "/multidict/" not in mapped
+    assert server.links()["wall"]  # and it serves
+
+
 def test_small_connection_buffers_still_carry_long_headers_and_large_pages(server):
     """A 6 KB cookie header and a page of many KB pass the 4 KiB buffers whole."""
     import requests
