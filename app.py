@@ -6,6 +6,7 @@ development server). ``flask --app app ...`` imports this module for the
 command line and runs no server, so it does not monkey-patch.
 """
 import os
+import sys
 
 SERVING = __name__ == "__main__"
 ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet") if SERVING else "threading"
@@ -24,8 +25,6 @@ if SERVING:
     # the test requirements install it for bench/fanout.py's clients. The server never uses
     # it: ~9 MiB that a server installed from requirements.txt alone does not load either,
     # so the benchmark measures what a town's server holds (issue 13).
-    import sys
-
     sys.modules.setdefault("aiohttp", None)
 
 import atexit  # noqa: E402
@@ -35,7 +34,6 @@ import gc  # noqa: E402
 import re  # noqa: E402
 import resource  # noqa: E402
 import socket  # noqa: E402
-import sys  # noqa: E402
 
 from facilitation import commands_of, create_app, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402

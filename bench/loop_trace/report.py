@@ -21,7 +21,8 @@ def when(row: list[str]) -> float:
 def main(path: str, whole: bool = False) -> None:
     rows = [line.split() for line in open(path)]
     sends = sorted(float(r[2]) for r in rows if r[0] == "send")
-    start, end = (sends[0], sends[-1]) if sends and not whole else (float("-inf"), float("inf"))
+    windowed = bool(sends) and not whole
+    start, end = (sends[0], sends[-1]) if windowed else (float("-inf"), float("inf"))
     within = [r for r in rows if start <= when(r) <= end]
     for kind, floor in (("commit", 1), ("perform", 2)):
         ms = sorted(float(r[2]) for r in within if r[0] == kind)
@@ -29,7 +30,7 @@ def main(path: str, whole: bool = False) -> None:
             print(f"{kind}s of {floor} ms or more: {len(ms)}, median {ms[len(ms) // 2]:.1f}, longest {ms[-1]:.1f} ms")
     collections = [(int(r[1]), float(r[3]), int(r[4])) for r in within if r[0] == "gc"]
     lags = [float(r[2]) for r in within if r[0] == "lag"]
-    print(f"window: {'the feed sending, %.1f s' % (end - start) if sends and not whole else 'the whole trace'}")
+    print(f"window: {'the feed sending, %.1f s' % (end - start) if windowed else 'the whole trace'}")
     for generation in sorted({g for g, _, _ in collections}):
         ms = [m for g, m, _ in collections if g == generation]
         found = sum(n for g, _, n in collections if g == generation)
@@ -40,19 +41,18 @@ def main(path: str, whole: bool = False) -> None:
               f"{sum(1 for lag in lags if lag > 10)} over 10 ms")
     else:
         print("loop woke late (> 4 ms): never")
-    works = Counter()
+    works: dict[str, list[float]] = {}
     for r in within:
         if r[0] == "work":
-            works[r[1]] = max(works[r[1]], float(r[3]))
-    for name, longest in works.items():
-        rounds = sum(1 for r in within if r[0] == "work" and r[1] == name)
-        print(f"{name}: {rounds} rounds of 1 ms or more, longest {longest:.1f} ms")
+            works.setdefault(r[1], []).append(float(r[3]))
+    for name, ms in works.items():
+        print(f"{name}: {len(ms)} rounds of 1 ms or more, longest {max(ms):.1f} ms")
     if whole:
         for lag in sorted((r for r in within if r[0] == "lag"), key=lambda r: -float(r[2]))[:10]:
             t = when(lag)
             before = [" ".join(r) for r in within if r[0] != "lag" and t - 0.05 <= when(r) <= t + float(lag[2]) / 1000]
             print(f"late {float(lag[2]):.1f} ms at {t:.3f}: " + ("; ".join(before) or "nothing traced"))
-    if sends and not whole:
+    if windowed:
         tenths = Counter(int((t - start) % 1 * 10) for t in sends)
         print("feed sends per tenth of a second:", " ".join(str(tenths.get(k, 0)) for k in range(10)))
 
