@@ -35,7 +35,7 @@ import re  # noqa: E402
 import resource  # noqa: E402
 import socket  # noqa: E402
 
-from facilitation import commands_of, create_app, socketio_of  # noqa: E402
+from facilitation import commands_of, create_app, embeddings, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402
 from facilitation.config import SettingError  # noqa: E402
 from facilitation.domain import ADMIN, Actor  # noqa: E402
@@ -210,12 +210,6 @@ def serve_eventlet() -> None:
     # other request wait as long (bench/suggest_stall.py; SUGGEST_PAUSES=0 compares).
     if os.environ.get("SUGGEST_PAUSES", "1") == "1":
         app.config["PAUSE"] = eventlet.sleep
-    # Sentence vectors come from a C engine that lets go of the GIL: in a worker thread it
-    # runs beside the hub instead of stalling it (bench/suggest_stall.py measures both).
-    if os.environ.get("EMBED_OFFLOAD", "1") == "1":
-        from eventlet import tpool
-
-        app.config["OFFLOAD"] = tpool.execute
     budget = connection_budget(raise_open_files_limit())
     listener = eventlet.listen(
         (app.config["HOST"], app.config["PORT"]), backlog=1024, reuse_port=False
@@ -256,6 +250,7 @@ def main() -> None:
     if event_id:
         links = event_links(commands_of(app), event_id, base_url(app.config))
         print(format_links(links, with_qr=True), flush=True)
+    socketio_of(app).start_background_task(embeddings.start_worker)
     socketio_of(app).start_background_task(purge_hourly, app)
     socketio_of(app).start_background_task(flush_presence_often, app)
     socketio_of(app).start_background_task(every, app, MEMORY_RETURN_SECONDS, return_free_memory,

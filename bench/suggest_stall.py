@@ -3,13 +3,13 @@
     .venv/bin/python bench/suggest_stall.py [--cards 150 300] [--phones 150]
 
 Prints:
-- the time to embed one card (alone and in a batch of 300), in this process;
+- the time to embed one card (alone and in a batch of 300), in this process (the server
+  asks its model worker, a process of its own, facilitation/model_worker.py);
 - per card count, on a server with that many cards at one table and ``--phones`` phones
   connected, while a probe connection sends a `sync` every 10 ms: how long `suggest`
   took and the probe's longest and median wait, for
   * warm: every card's vector stored (the normal case: computed when the card was posted),
-  * cold: no vector stored, computed during the call in a worker thread (EMBED_OFFLOAD=1, the default),
-  * cold, not offloaded: the same on the event loop (EMBED_OFFLOAD=0), to compare.
+  * cold: no vector stored, computed during the call by the model worker.
 """
 from __future__ import annotations
 
@@ -64,9 +64,9 @@ def forget_vectors(db: Path) -> None:
         conn.execute("DELETE FROM card_vectors")
 
 
-def measure(cards: int, phones: int, warm: bool, offload: bool) -> dict:
+def measure(cards: int, phones: int, warm: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        live = LiveServer(Path(tmp), CARDS_PER_MINUTE="100000", EMBED_OFFLOAD="1" if offload else "0").start()
+        live = LiveServer(Path(tmp), CARDS_PER_MINUTE="100000").start()
         db = Path(tmp) / "tischrunde.db"
         try:
             table = live.links()["tables"][0]
@@ -116,8 +116,8 @@ def main() -> None:
     alone, batch = embed_cost()
     print(f"embedding: {alone:.1f} ms per card alone, {batch:.1f} ms per card in a batch of 300")
     for cards in args.cards:
-        for label, warm, offload in (("warm", True, True), ("cold", False, True), ("cold, not offloaded", False, False)):
-            r = measure(cards, args.phones, warm, offload)
+        for label, warm in (("warm", True), ("cold", False)):
+            r = measure(cards, args.phones, warm)
             print(f"{cards} cards, {args.phones} phones, {label}: suggest {r['suggest_ms']:.0f} ms ({r['groups']} groups); "
                   f"probe waited at most {r['probe_max_ms']:.0f} ms (median {r['probe_p50_ms']:.1f} ms)")
 

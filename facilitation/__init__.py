@@ -126,7 +126,7 @@ def create_app(config: dict | None = None) -> Flask:
     realtime.register(socketio)
     views.SNAPSHOT_PAGE = app.config["SNAPSHOT_PAGE"]
     app.extensions["embedding_refresher"] = embeddings.IdleRefresher(
-        lambda: commands_of(app).store, lambda: app.config.get("OFFLOAD"), socketio.sleep,
+        lambda: commands_of(app).store, socketio.sleep,
         socketio.start_background_task, app.config["EMBED_QUIET_SECONDS"])
     manager.feed = feed.PhoneFeed(manager.deliver, app.config["PHONE_FEED_INTERVAL"],
                                   lambda event_id: [t["id"] for t in commands_of(app).store.tables(event_id)],

@@ -161,12 +161,11 @@ def register(sio: SocketIO) -> None:
         return guarded(lambda actor: {"ok": True, **views.sync(commands_of(current_app).store, actor, payload)})
 
     def on_suggest(payload=None):
-        pause, offload = current_app.config.get("PAUSE"), current_app.config.get("OFFLOAD")
-        return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload, pause, offload)})
+        pause = current_app.config.get("PAUSE")
+        return guarded(lambda actor: {"ok": True, **suggest(commands_of(current_app), actor, payload, pause)})
 
     def on_likely(payload=None):
-        offload = current_app.config.get("OFFLOAD")
-        return guarded(lambda actor: {"ok": True, **likely(commands_of(current_app), actor, payload, offload)})
+        return guarded(lambda actor: {"ok": True, **likely(commands_of(current_app), actor, payload)})
 
     def command_handler(name):
         def handle(payload=None):

@@ -393,8 +393,8 @@ def test_vectors_wait_until_posting_pauses(monkeypatch):
     from facilitation import embeddings
 
     now, computed, started = [0.0], [], []
-    monkeypatch.setattr(embeddings, "refresh", lambda store, ids, offload: computed.append(list(ids)))
-    refresher = embeddings.IdleRefresher(lambda: None, lambda: None, lambda s: None, started.append, quiet=2.0,
+    monkeypatch.setattr(embeddings, "refresh", lambda store, ids: computed.append(list(ids)))
+    refresher = embeddings.IdleRefresher(lambda: None, lambda s: None, started.append, quiet=2.0,
                                          batch=2, trickle=1, clock=lambda: now[0])
     for i in range(4):  # a burst: a card every 10 ms
         refresher.note([f"c{i}"])
@@ -415,8 +415,8 @@ def test_suggest_computes_only_missing_or_stale_vectors(app, commands, event, mo
         commands.run("card:post", participant(event, pid=f"m{i}"), payload)  # no broadcast: nothing computed yet
         ids.append(payload["id"])
     embedded = []
-    real = embeddings.embed
-    monkeypatch.setattr(embeddings, "embed", lambda batch: embedded.append(list(batch)) or real(batch))
+    real = embeddings.compute
+    monkeypatch.setattr(embeddings, "compute", lambda batch: embedded.append(list(batch)) or real(batch))
     actor = Actor("lead", event["id"])
     first = suggest(commands, actor, {"table": event["tables"][0]})
     assert sorted(embedded.pop()) == sorted(texts)

@@ -280,11 +280,11 @@ def undo(c: Call, p: dict) -> Result:
     return Result(changes, {"undone": entry["label"]})
 
 
-def suggest(commands, actor: Actor, payload=None, pause=None, offload=None) -> dict:
+def suggest(commands, actor: Actor, payload=None, pause=None) -> dict:
     """Groups of similar unsorted cards of a table (a read: nothing is logged).
 
     Card vectors are computed when cards are posted; any still missing are computed
-    here through ``offload`` (app.py: a worker thread). ``pause`` (app.py passes
+    here by the model worker (embeddings.compute). ``pause`` (app.py passes
     eventlet.sleep) is called between the grouping's steps, so other connections are
     served meanwhile.
     """
@@ -295,11 +295,11 @@ def suggest(commands, actor: Actor, payload=None, pause=None, offload=None) -> d
         table_id = Call(commands, actor, None).cluster_table(payload)
         cards = [x for x in commands.store.cards(actor.event_id, table_id) if x["status"] == VISIBLE and x["result_id"] is None]
         positions = {q["id"]: q["position"] for q in commands.store.questions(actor.event_id)}
-    vectors = vectors_for(commands.store, cards, offload)
+    vectors = vectors_for(commands.store, cards)
     return {"groups": suggest_groups(cards, positions, pause, vectors)}
 
 
-def likely(commands, actor: Actor, payload=None, offload=None) -> dict:
+def likely(commands, actor: Actor, payload=None) -> dict:
     """The results of its table a card most likely belongs to (a read: nothing is logged),
     so the tablet can mark them while the moderator sorts the card."""
     if actor.role not in STAFF:
@@ -316,6 +316,6 @@ def likely(commands, actor: Actor, payload=None, offload=None) -> dict:
     members: dict[str, list[int]] = {}
     for i, other in enumerate(cards[1:], start=1):
         members.setdefault(other["result_id"], []).append(i)
-    vectors = vectors_for(commands.store, cards, offload)
+    vectors = vectors_for(commands.store, cards)
     sim = suggestions.similarity([c["text"] for c in cards], vectors, [c["lang"] or "de" for c in cards])
     return {"results": suggestions.likely_results(0, sim, members)}
