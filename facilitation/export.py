@@ -82,6 +82,7 @@ def build_record(store, event_id: str, internal: bool = False, topic: str | None
             "paper_votes": r["paper_votes"],
             "table": names[r["table_id"]],
             "merged_into": f"{merged['title']} ({names[merged['table_id']]})" if merged else "",
+            "also": [],  # results of other tables merged into this one (filled below)
             "cards": [card_entry(c) for c in sorted(cards, key=lambda c: c["rank"]) if c["result_id"] == r["id"]],
             **follow_up_entry(r),
             "topics": ", ".join(str(domain.TOPICS[t]) for t in views.tags(r)),
@@ -94,6 +95,10 @@ def build_record(store, event_id: str, internal: bool = False, topic: str | None
 
     language_names = catalogue.names()
 
+    entries = {r["id"]: result_entry(r) for r in results}
+    for r in results:
+        if entries[r["id"]]["merged_into"]:  # shown under its target, with its own table and cards
+            entries[r["merged_into"]]["also"].append(entries[r["id"]])
     table_entries = []
     for t in tables:
         qs = [q for q in questions if q["table_id"] == t["id"]]
@@ -102,7 +107,7 @@ def build_record(store, event_id: str, internal: bool = False, topic: str | None
             {
                 "name": t["name"],
                 "questions": [q["text"] for q in qs],
-                "results": [result_entry(r) for r in results if r["table_id"] == t["id"]],
+                "results": [entries[r["id"]] for r in results if r["table_id"] == t["id"]],
                 "unsorted": [
                     {"question": q["text"], "cards": [card_entry(c) for c in unsorted if c["question_id"] == q["id"]]}
                     for q in qs
@@ -142,6 +147,11 @@ def build_record(store, event_id: str, internal: bool = False, topic: str | None
         "topic": str(domain.TOPICS[topic]) if topic else "",
         "internal": internal,
     }
+
+
+def also_heading(merged: dict) -> str:
+    """The line over a result of another table merged into this one."""
+    return _("Auch an Tisch %(table)s: %(title)s", table=merged["table"], title=merged["title"])
 
 
 def presence_entry(store, event_id: str) -> dict:
@@ -326,6 +336,9 @@ def to_markdown(record: dict) -> str:
             out += [f"### {r['title']} ({r['table']})", ""]
             out += _result_lines(r, markdown=True)
             out += [f"- {_card_line(card, with_question=True)}" for card in r["cards"]] + [""]
+            for merged in r["also"]:
+                out += [f"#### {also_heading(merged)}", ""] + ([merged["description"], ""] if merged["description"] else [])
+                out += [f"- {_card_line(card, with_question=True)}" for card in merged["cards"]] + [""]
     out += [f"## {_('Anhang: nach Tischen')}", ""]
     for table in record["tables"]:
         out += [f"### {table['name']}", ""]
@@ -488,6 +501,12 @@ def to_docx(record: dict) -> bytes:
                 para(value, bold_label=label)
             for card in r["cards"]:
                 para(_card_line(card, with_question=True), "List Bullet")
+            for merged in r["also"]:
+                doc.add_heading(also_heading(merged), level=3)
+                if merged["description"]:
+                    para(merged["description"])
+                for card in merged["cards"]:
+                    para(_card_line(card, with_question=True), "List Bullet")
 
     doc.add_heading(_("Anhang: nach Tischen"), level=1)
     for table in record["tables"]:

@@ -10,7 +10,7 @@ import datetime
 import xml.etree.ElementTree as ET
 
 from . import domain, views
-from .domain import ACTIVE
+from .domain import ACTIVE, MERGED
 from .export import result_votes
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -24,8 +24,15 @@ def outcome(store, event_id: str) -> dict:
     results = [r for r in store.results(event_id) if r["status"] == ACTIVE]
     kinds = list(domain.RESULT_KINDS)
     entries = {r["id"]: _entry(r, result_votes(r, tallies), domain.signup_open(r, event)) for r in results}
+    table_rows = store.tables(event_id)
+    names = {t["id"]: t["name"] for t in table_rows}
+    for merged in store.results(event_id):  # another table's result, shown under the one it joined
+        if merged["status"] == MERGED and merged["merged_into"] in entries:
+            entries[merged["merged_into"]]["also"].append(
+                {"id": merged["id"], "title": merged["title"], "table": names[merged["table_id"]],
+                 "description": merged["description"]})
     tables = []
-    for table in store.tables(event_id):
+    for table in table_rows:
         mine = [entries[r["id"]] for r in results if r["table_id"] == table["id"]]
         mine.sort(key=lambda e: kinds.index(e["kind"]))  # stable: board order within a kind
         tables.append({"id": table["id"], "name": table["name"], "i18n": views.i18n(table), "results": mine})
@@ -43,7 +50,7 @@ def _entry(result: dict, votes: int, signup_open: bool) -> dict:
         "description": result["description"], "next_step": result["next_step"],
         "progress": result["progress"], "responsible": result["responsible"], "due": result["due"],
         "reason": result["reason"], "votes": votes, "table_id": result["table_id"],
-        "news": sorted(view["news"], key=lambda n: -n["at"]), "signup_open": signup_open,
+        "news": sorted(view["news"], key=lambda n: -n["at"]), "signup_open": signup_open, "also": [],
     }
 
 

@@ -349,3 +349,43 @@ def test_the_record_carries_translations_paper_dots_and_languages(tmp_path, comm
     other.run("event:import", Actor(ADMIN, ""), {"data": data})
     assert export.backup(other.store, e) == data
     assert data["tables"][0]["i18n"] == {"ar": "البناء والسكن"}
+
+
+def test_a_result_merged_across_tables_stays_in_every_format_and_unmerge_restores_it(app, commands, event):
+    """Issue 21: a Frauen result merged into an Arbeit result lost its cards from the
+    Markdown, HTML and Word record and from the public page."""
+    names = {t["id"]: t["name"] for t in commands.store.tables(event["id"])}
+    arbeit, frauen = (event["tables"].index(t) for t in names if names[t] in ("Arbeit", "Frauen"))
+    texts = [f"Kinderbetreuung beim Sprachkurs {n}" for n in range(5)]
+    cards = []
+    for n, text in enumerate(texts):
+        payload = card_payload(event, table_index=frauen, text=text)
+        commands.run("card:post", participant(event, table_index=frauen, pid=f"f{n}"), payload)
+        cards.append(payload["id"])
+    source, target = str(uuid.uuid4()), str(uuid.uuid4())
+    commands.run("result:create", mod_actor(event, frauen), {"id": source, "kind": "project_idea", "title": "Kurse mit Kita",
+                                                             "cards": cards})
+    commands.run("result:create", mod_actor(event, arbeit), {"id": target, "kind": "project_idea", "title": "Sprachkurse im Betrieb"})
+
+    def record():
+        data = export.build_record(commands.store, event["id"])
+        data.pop("made_at")
+        return data
+
+    before = record()
+    commands.run("result:merge", lead(event), {"source": source, "target": target})
+    with app.test_request_context():
+        from facilitation import web
+
+        outputs = {fmt: web.export_bytes(event["id"], fmt) for fmt in ("md", "html", "docx")}
+    from docx import Document
+
+    docx = "\n".join(p.text for p in Document(io.BytesIO(outputs["docx"])).paragraphs)
+    for text in (outputs["md"].decode(), outputs["html"].decode(), docx):
+        assert "Auch an Tisch Frauen: Kurse mit Kita" in text
+        assert all(text.count(card) == 1 for card in texts)
+    public = app.test_client().get(f"/e/{event['id']}/results").get_data(as_text=True)
+    under_target = public.split(f'id="result-{target}"', 1)[1].split("</article>", 1)[0]
+    assert "Auch an Tisch Frauen: Kurse mit Kita" in under_target
+    commands.run("result:unmerge", lead(event), {"id": source})
+    assert record() == before
