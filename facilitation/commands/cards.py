@@ -18,15 +18,13 @@ def table_moderation(event: dict, table: dict) -> str:
 def arrival(c: Call, table_id: int, text: str) -> dict:
     """Status and hold reason of a card a participant writes or rewrites.
 
-    PENDING while the table is pre-moderated; PENDING with its reason when it
-    holds a phone number, an e-mail or web address or a listed word (also in
-    post-moderation); else VISIBLE.
+    PENDING with its reason when it holds a phone number, an e-mail or web address
+    or a listed word (in both modes); PENDING while the table is pre-moderated;
+    else VISIBLE.
     """
-    if table_moderation(c.event, c.store.table(table_id)) == "pre":
-        return {"status": PENDING, "hold_reason": ""}
     reason = hold_reason(text, hold_words(c.event))
-    if reason:
-        return {"status": PENDING, "hold_reason": reason}
+    if reason or table_moderation(c.event, c.store.table(table_id)) == "pre":
+        return {"status": PENDING, "hold_reason": reason}  # the tablet says why, in both modes
     return {"status": PRIVATE if c.event["private_writing"] else VISIBLE, "hold_reason": ""}
 
 
@@ -134,6 +132,9 @@ def edit_card(c: Call, p: dict) -> Result:
         fields.update(arrival(c, card["table_id"], fields["text"]))
         if card["status"] == VISIBLE and fields["status"] == PRIVATE:
             fields["status"] = VISIBLE
+    elif c.actor.role == PARTICIPANT and card["status"] == PENDING:
+        # Still waiting, for the moderator to see why now (it waits either way).
+        fields["hold_reason"] = arrival(c, card["table_id"], fields["text"])["hold_reason"]
     if c.actor.role == PARTICIPANT and fields["text"] != card["text"]:
         # The author said something else: the old translation no longer fits it.
         fields.update(lang=card_language(fields["text"], _optional_code(p.get("lang")) or card["lang"]),
