@@ -86,7 +86,7 @@ def test_a_pre_moderated_table_says_why_a_card_waits(commands, event):
 def test_the_lead_console_folds_the_list_of_words(app, commands, event):
     """The console is often on the projector: the list of insults is folded until opened."""
     http = app.test_client()
-    page = http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}").get_data(as_text=True)
+    page = http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}", follow_redirects=True).get_data(as_text=True)
     fold = page.split('<details class="hold-words-fold">', 1)
     assert len(fold) == 2 and "Idiot" not in fold[0]
     assert "Idiot" in fold[1].split("</details>", 1)[0]  # inside the closed fold, not before or after it
