@@ -391,7 +391,18 @@ def clean_text(value) -> str:
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+    return "" if is_blank(text) else text.strip()
+
+
+# Characters that show nothing: fillers some keyboards type as "blank" letters.
+_BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u2800\u3164\uffa0")
+
+
+def is_blank(text: str) -> bool:
+    """True when nothing of the text would show: only spaces, format characters (U+FEFF,
+    soft hyphen, joiners, direction marks) and blank fillers. Such a card showed as an
+    empty card (issue 21); it is refused like empty text."""
+    return all(ch.isspace() or ch in _BLANK_LETTERS or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def check_card_text(value) -> str:

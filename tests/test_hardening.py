@@ -8,7 +8,8 @@ import uuid
 
 import pytest
 import requests
-from conftest import card_payload, create_event, participant
+from conftest import card_payload, create_event, lead, participant
+from test_commands import refused
 
 from facilitation import create_app, domain
 from facilitation.domain import LEAD, MODERATOR, CommandError
@@ -112,6 +113,21 @@ def test_noncharacters_and_controls_are_cleaned_at_the_door(commands, event):
     card = card_payload(event, text="Gut\ufffe\uffff\x85\U0010fffe zu wissen")
     commands.run("card:post", participant(event), card)
     assert commands.store.card(card["id"])["text"] == "Gut zu wissen"
+
+
+@pytest.mark.parametrize("blank", ["\ufeff", "\u00ad\u00ad", "\u200b\ufeff \u2060", "\u3164", "\u200e\u200f"])
+def test_text_that_shows_nothing_is_refused_like_empty_text(commands, event, blank):
+    """Issue 21: a card, a result title or a table name of only U+FEFF or soft hyphens was
+    stored and shown as an empty card."""
+    refused("empty_text", commands.run, "card:post", participant(event), card_payload(event, text=blank))
+    refused("title_empty", commands.run, "result:create", lead(event),
+            {"id": str(uuid.uuid4()), "kind": "solution", "title": blank, "table": event["tables"][0]})
+    with pytest.raises(CommandError):
+        commands.run("table:rename", lead(event), {"table": event["tables"][0], "name": blank})
+    assert commands.store.tables(event["id"])[0]["name"].strip()
+    kept = card_payload(event, text="Gut\u00adachten \ufeffzu Bänken")  # visible text keeps its soft hyphen
+    commands.run("card:post", participant(event, pid="p2"), kept)
+    assert commands.store.card(kept["id"])["text"] == "Gut\u00adachten \ufeffzu Bänken"
 
 
 def test_redeeming_a_link_with_extra_parameters_is_no_500(app, commands, event):
