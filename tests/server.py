@@ -22,6 +22,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_timeout(base: float = 30.0) -> float:
+    """How long a server may take to start here: 30 s on an idle machine, more in
+    proportion to the load per core (a suite beside a CPU hog took over 20 s to start one)."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return base * max(1.0, 1.0 + load)
+
+
 class LiveServer:
     """``python app.py`` on 127.0.0.1 with its own data directory."""
 
@@ -42,22 +49,32 @@ class LiveServer:
         }
         self.proc = None
 
-    def start(self, timeout: float = 20) -> "LiveServer":
+    def start(self, timeout: float | None = None) -> "LiveServer":
+        """Start app.py and wait until /healthz answers. The wait adapts to a busy machine
+        (start_timeout); a start that fails or times out stops what it started."""
         self.log = open(self.data_dir / f"server-{time.time():.0f}.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
             preexec_fn=self._limit_open_files if self.open_files else None,
         )
+        try:
+            self._wait_until_serving(start_timeout() if timeout is None else timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_serving(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.data_dir).glob('server-*.log')}")
+                raise RuntimeError(f"server exited with {self.proc.returncode}: see {self.log.name}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    return self
+                if requests.get(f"{self.url}/healthz", timeout=2).ok:
+                    return
             except requests.RequestException:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        raise RuntimeError(f"server did not answer /healthz within {timeout:.0f} s: see {self.log.name}")
 
     def _limit_open_files(self) -> None:
         import resource
@@ -66,15 +83,18 @@ class LiveServer:
 
     def kill9(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+        self.proc.wait()
 
     def stop(self) -> None:
+        """End the server (SIGTERM, then SIGKILL after 10 s) and close its log."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill9()
+        if getattr(self, "log", None):
+            self.log.close()
 
     def links(self) -> dict:
         """The demo event's links, as `flask event links --json` prints them."""

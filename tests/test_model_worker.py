@@ -167,6 +167,12 @@ def test_a_worker_killed_mid_suggestion_costs_nothing(tmp_path):
         assert live.proc.poll() is None and children_of(live.proc.pid) not in ([], [worker])
         again = tablet.call("suggest", {}, timeout=300)
         assert again["ok"] and again["groups"] == answers[0]["groups"]
+        [second] = children_of(live.proc.pid)
+        live.kill9()  # the worker ends with the server: it reads the end of its socket
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{second}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{second}").exists(), "the model worker outlived the server"
     finally:
         if tablet:
             tablet.disconnect()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from server import socket_client
 
 
@@ -141,3 +143,14 @@ print(app.return_free_memory(), round(before - own_mib()))
     assert done.returncode == 0, done.stderr
     returned, freed_mib = done.stdout.split()
     assert returned == "True" and int(freed_mib) > 40, done.stdout
+
+
+def test_a_start_that_times_out_stops_what_it_started(tmp_path):
+    """Issue 21: on a busy machine a server missed the fixed 20 s, the test errored, and the
+    harness left that app.py running for 20 minutes."""
+    from server import LiveServer
+
+    live = LiveServer(tmp_path)
+    with pytest.raises(RuntimeError, match="did not answer"):
+        live.start(timeout=0)
+    assert live.proc.poll() is not None  # stopped, not left behind
