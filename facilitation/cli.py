@@ -83,8 +83,22 @@ def export_command(event_id: str, fmt: str, output: str | None, internal: bool) 
         click.get_binary_stream("stdout").write(data)
         return
     path = Path(output or f"tischrunde-{event_id}.{fmt}")
-    path.write_bytes(data)
+    write_file(path, data)
     click.echo(str(path))
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a whole file or none (a half-written backup is worse than none), and say in a
+    sentence why not."""
+    if not path.parent.is_dir():
+        raise click.ClickException(f"Den Ordner {path.parent} gibt es nicht. Bitte einen vorhandenen Ordner angeben.")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"Die Datei {path} lässt sich nicht schreiben: {err.strerror or err}.") from None
 
 
 @event_cli.command("import")

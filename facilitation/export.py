@@ -725,6 +725,19 @@ def _check_card(c: dict, questions: set, results: dict, rounds: int) -> dict:
     return card
 
 
+def _merges_hold(results: list[dict]) -> bool:
+    """What result:merge can make: a merged result points to an active result of another
+    table (one level: no result merged into itself, no cycles), an active one to none."""
+    by_id = {r["id"]: r for r in results}
+    for r in results:
+        target = by_id.get(r["merged_into"]) if r["merged_into"] is not None else None
+        if (r["status"] == MERGED) != (target is not None):
+            return False
+        if target is not None and (target["status"] != ACTIVE or target["table"] == r["table"]):
+            return False
+    return True
+
+
 def check_backup(data) -> dict:
     """A backup with every value checked by the live commands' validators, else invalid_backup.
 
@@ -740,9 +753,7 @@ def check_backup(data) -> dict:
         questions = {(t["position"], q["position"]) for t in tables for q in t["questions"]}
         results = [_check_result(r, positions) for r in _check_list(data["results"], 100_000)]
         table_of = {r["id"]: r["table"] for r in results}
-        if len(table_of) != len(results) or any(
-            r["merged_into"] is not None and r["merged_into"] not in table_of for r in results
-        ):
+        if len(table_of) != len(results) or not _merges_hold(results):
             raise fail("invalid_backup")
         cards = [_check_card(c, questions, table_of, event["rounds"]) for c in _check_list(data["cards"], 1_000_000)]
         if len({c["id"] for c in cards}) != len(cards):
@@ -755,6 +766,8 @@ def check_backup(data) -> dict:
                      "affiliation": "" if not p["affiliation"] else
                      domain.check_choice(p["affiliation"], domain.AFFILIATIONS, "invalid_backup")}
                     for p in _check_list(data.get("presence", []), 1_000_000)]
+        if len({d["id"] for d in dots}) != len(dots) or len({p["participant_id"] for p in presence}) != len(presence):
+            raise fail("invalid_backup")
     except domain.CommandError as err:
         raise fail("invalid_backup") from err
     except (KeyError, TypeError, AttributeError, ValueError) as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import uuid
 
@@ -206,6 +207,23 @@ def test_cli_export_and_import(app, tmp_path, commands, full_event):
     assert result.exit_code != 0 and "keine Tischrunde-Sicherung" in result.output
 
 
+def test_the_command_line_answers_mistakes_with_a_sentence(app, tmp_path, commands, full_event):
+    """Issue 21: an export into a missing folder ended in a traceback."""
+    runner = app.test_cli_runner()
+    missing = tmp_path / "gibt-es-nicht" / "backup.json"
+    result = runner.invoke(args=["event", "export", full_event["event"]["id"], "--format", "json", "-o", str(missing)])
+    assert result.exit_code == 1 and "Den Ordner" in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (tmp_path / "schreibgeschützt").mkdir(mode=0o500)
+    locked = tmp_path / "schreibgeschützt" / "backup.json"
+    result = runner.invoke(args=["event", "export", full_event["event"]["id"], "--format", "json", "-o", str(locked)])
+    if os.geteuid() != 0:  # root writes anywhere
+        assert result.exit_code == 1 and "lässt sich nicht schreiben" in result.output
+    for title in ("", "\ufeff", "   "):
+        result = runner.invoke(args=["event", "create", "--title", title])
+        assert result.exit_code == 1 and "Der Titel darf nicht leer sein." in result.output
+
+
 def count_rows(commands, event_id):
     db = commands.store.db
     counts = {}
@@ -304,6 +322,17 @@ def test_the_public_record_has_no_contacts_the_internal_copy_has(app, commands, 
     assert "intern" in internal_download.headers["Content-Disposition"]
 
 
+DOT = str(uuid.uuid4())
+
+
+def merged(data: dict) -> dict:
+    return next(r for r in data["results"] if r["status"] == "merged")
+
+
+def target(data: dict) -> dict:
+    return next(r for r in data["results"] if r["id"] == merged(data)["merged_into"])
+
+
 @pytest.mark.parametrize("broken", [
     lambda d: d["results"][0].update(kind="nonsense"),
     lambda d: d["results"][0].update(addressee="mars"),
@@ -316,6 +345,13 @@ def test_the_public_record_has_no_contacts_the_internal_copy_has(app, commands, 
     lambda d: d["results"][0].update(merged_into="not-a-uuid"),
     lambda d: d["dots"][0].update(result_id="gone"),
     lambda d: d["tables"][0].update(name=""),
+    lambda d: d["tables"][0].update(name="\ufeff\u00ad"),
+    lambda d: merged(d).update(merged_into=merged(d)["id"]),  # into itself
+    lambda d: target(d).update(status="merged", merged_into=merged(d)["id"]),  # a cycle
+    lambda d: merged(d).update(table=target(d)["table"]),  # "across tables" within one table
+    lambda d: target(d).update(merged_into=merged(d)["id"]),  # active, yet merged
+    lambda d: d["presence"].extend([{"participant_id": "p1", "affiliation": ""}] * 2),
+    lambda d: d["dots"].extend([{"id": DOT, "participant_id": "v9", "result_id": target(d)["id"]}] * 2),
 ])
 def test_import_checks_every_value_like_the_live_commands(tmp_path, commands, full_event, broken):
     data = json.loads(export.backup_json(commands.store, full_event["event"]["id"]))
