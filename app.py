@@ -81,9 +81,30 @@ def raise_open_files_limit() -> int:
     return soft
 
 
+def socket_capacity(open_files: int) -> int:
+    """How many sockets the server can hold open at once (each is a file)."""
+    return max(16, open_files - FD_RESERVE)
+
+
 def connection_budget(open_files: int) -> int:
-    """How many connections to serve at once: MAX_CONNECTIONS, within the open-files limit."""
-    return max(8, min(app.config["MAX_CONNECTIONS"], open_files - FD_RESERVE - 32))
+    """How many connections to serve at once: MAX_CONNECTIONS, within half the sockets the
+    server can hold, so that one address's flood of half-sent requests (at most a budget's
+    worth, guard.AddressSockets) leaves the other half for everyone else."""
+    return max(8, min(app.config["MAX_CONNECTIONS"], socket_capacity(open_files) // 2))
+
+
+def refuse_at_once(conn) -> None:
+    """Answer 503 on a socket its address has no room for, and close it (its descriptor is
+    free again at once)."""
+    from facilitation.guard import BUSY_RESPONSE
+
+    try:
+        conn.settimeout(0.5)
+        conn.sendall(BUSY_RESPONSE)
+    except OSError:
+        pass
+    finally:
+        conn.close()
 
 
 class PatientListener:
@@ -93,8 +114,9 @@ class PatientListener:
     descriptors, the pending connection can simply wait in the backlog.
     """
 
-    def __init__(self, sock):
+    def __init__(self, sock, sockets=None):
         self.sock = sock
+        self.sockets = sockets  # guard.AddressSockets: each address's share of the descriptors
 
     def accept(self):
         import eventlet
@@ -102,6 +124,9 @@ class PatientListener:
         while True:
             try:
                 conn, address = self.sock.accept()
+                if self.sockets is not None and not self.sockets.admit(address[0], conn):
+                    refuse_at_once(conn)
+                    continue
                 # Acks and single cards are small: send them now, not after Nagle's wait
                 # (issue 13 measured ack p99 56 -> 40 ms with it).
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -203,22 +228,26 @@ def serve_eventlet() -> None:
     """
     import eventlet.wsgi
 
-    from facilitation.guard import ConnectionBudget
+    from facilitation.guard import AddressSockets, ConnectionBudget
 
     # Long computations (suggestions) pause between steps so the hub serves everyone else
     # meanwhile. A thread pool does not help pure Python here: the GIL convoy made every
     # other request wait as long (bench/suggest_stall.py; SUGGEST_PAUSES=0 compares).
     if os.environ.get("SUGGEST_PAUSES", "1") == "1":
         app.config["PAUSE"] = eventlet.sleep
-    budget = connection_budget(raise_open_files_limit())
+    open_files = raise_open_files_limit()
+    budget = connection_budget(open_files)
+    per_address = app.config["SOCKETS_PER_ADDRESS"] or budget
     listener = eventlet.listen(
         (app.config["HOST"], app.config["PORT"]), backlog=1024, reuse_port=False
     )
     announce()
     eventlet.wsgi.server(
-        PatientListener(listener),
+        PatientListener(listener, AddressSockets(per_address)),
         ConnectionBudget(app, budget),
-        max_size=budget + 32,
+        # A green thread for every socket that can be open: a socket waiting for its request
+        # must not hold up the next one (the 101st WebSocket hung there, issue 21).
+        max_size=socket_capacity(open_files),
         log=RedactedLog(sys.stderr),
         log_output=bool(os.environ.get("LOG_REQUESTS")),
         # An idle or half-sent request gives its slot back after a minute.

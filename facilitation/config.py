@@ -53,6 +53,9 @@ def load_config(**overrides) -> dict:
         # eventlet in production (app.py); tests use threading.
         "ASYNC_MODE": os.environ.get("ASYNC_MODE", "threading"),
         "MAX_CONNECTIONS": _number("MAX_CONNECTIONS", "10000"),
+        # Open sockets one client address may hold (0: the connection budget), so its flood
+        # leaves room for everyone else (issue 21).
+        "SOCKETS_PER_ADDRESS": _number("SOCKETS_PER_ADDRESS", "0"),
         "MAX_HTTP_BUFFER_SIZE": 64 * 1024,
         # How Socket.IO may connect: "websocket,polling" (the default); "polling" for a proxy
         # that breaks WebSockets (the pages then fall back by themselves; tests check it).

@@ -32,7 +32,7 @@ class ConnectionBudget:
             if not full:
                 self.active += 1
         if full:
-            body = "Der Server ist gerade voll. Bitte gleich noch einmal versuchen. / Server busy, please retry.\n".encode()
+            body = BUSY_BODY
             start_response("503 Service Unavailable", [
                 ("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "5"),
                 ("Content-Length", str(len(body))), ("Connection", "close"),
@@ -67,6 +67,39 @@ class _Releasing:
             release, self.release = self.release, None
             if release:
                 release()
+
+
+class AddressSockets:
+    """Open sockets per client address, so one address cannot take every file descriptor.
+
+    A flood of half-sent requests never reaches the WSGI budget (a request counts once its
+    headers are in): under ``ulimit -n 256`` 400 such sockets used up the descriptors, the
+    next WebSocket hung in the backlog instead of getting its 503, and /healthz timed out
+    (issue 21). The listener asks ``admit`` for each accepted socket; a socket counts until
+    it is closed (``fileno()`` is -1 then), so nothing has to report the close.
+    """
+
+    def __init__(self, per_address: int):
+        self.per_address = per_address
+        self._open: dict[str, list] = {}
+
+    def admit(self, address: str, sock) -> bool:
+        """Count sock for address; False (and not counted) when the address holds its share."""
+        still_open = [s for s in self._open.get(address, ()) if s.fileno() != -1]
+        if len(still_open) >= self.per_address:
+            self._open[address] = still_open
+            return False
+        still_open.append(sock)
+        self._open[address] = still_open
+        if len(self._open) > 10_000:  # forget addresses whose sockets are all closed
+            self._open = {a: socks for a, socks in self._open.items() if any(s.fileno() != -1 for s in socks)}
+        return True
+
+
+BUSY_BODY = "Der Server ist gerade voll. Bitte gleich noch einmal versuchen. / Server busy, please retry.\n".encode()
+# The same 503 as raw bytes, for a socket refused before any request was read.
+BUSY_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\n"
+                 b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(BUSY_BODY)) + BUSY_BODY
 
 
 class AddressThrottle:

@@ -335,6 +335,40 @@ def test_one_client_opening_sockets_cannot_end_the_evening(tmp_path):
         live.stop()
 
 
+def test_a_flood_from_one_address_leaves_room_for_everyone_else(tmp_path):
+    """Issue 21: under `ulimit -n 256` a 400-socket flood used up the descriptors, /healthz
+    timed out and the next WebSocket hung instead of getting its 503. The flood comes from
+    127.0.0.2, the venue from 127.0.0.1."""
+    live = LiveServer(tmp_path, open_files=256, MAX_CONNECTIONS="40", SOCKETS_PER_ADDRESS="60").start()
+    flood, walls = [], []
+    try:
+        refused_at_once = 0
+        for _ in range(400):
+            s = socket.create_connection(("127.0.0.1", live.port), timeout=5, source_address=("127.0.0.2", 0))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
+            flood.append(s)
+        for s in flood[60:]:
+            if s.recv(200).startswith(b"HTTP/1.1 503"):
+                refused_at_once += 1
+        assert refused_at_once == 340
+        started = time.monotonic()
+        assert requests.get(f"{live.url}/healthz", timeout=10).ok
+        assert time.monotonic() - started < 5
+        for _ in range(40):
+            walls.append(socket_client(live, "/e/demo/wall", {"event": "demo", "role": "wall"}))
+        with pytest.raises(Exception):
+            walls.append(socket_client(live, "/e/demo/wall", {"event": "demo", "role": "wall"}))
+        busy = requests.get(f"{live.url}/healthz", timeout=10)
+        assert busy.status_code == 503 and "voll" in busy.text  # an answer, not a hang
+        assert live.proc.poll() is None and all(w.connected for w in walls)
+    finally:
+        for s in flood:
+            s.close()
+        for w in walls:
+            w.disconnect()
+        live.stop()
+
+
 def test_past_the_connection_budget_new_requests_get_503(tmp_path):
     live = LiveServer(tmp_path, MAX_CONNECTIONS="4").start()
     walls = []
