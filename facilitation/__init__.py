@@ -105,7 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
-    from . import cli, embeddings, realtime, views, web
+    from . import cli, embeddings, health, realtime, views, web
 
     app.register_blueprint(web.bp)
     cli.register(app)
@@ -125,6 +125,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     realtime.register(socketio)
     views.SNAPSHOT_PAGE = app.config["SNAPSHOT_PAGE"]
+    app.extensions["storage_health"] = health.StorageHealth()
     app.extensions["embedding_refresher"] = embeddings.IdleRefresher(
         lambda: commands_of(app).store, socketio.sleep,
         socketio.start_background_task, app.config["EMBED_QUIET_SECONDS"])

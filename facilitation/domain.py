@@ -342,6 +342,7 @@ ERRORS = {
     "name_needed": _l("Bitte geben Sie einen Namen an."),
     "contact_needed": _l("Bitte geben Sie an, wie man Sie erreicht (Telefon oder E-Mail)."),
     "internal": _l("Ein Fehler im Server. Ihre Eingabe ist nicht verloren, bitte später erneut senden."),
+    "storage_unavailable": _l("Der Server kann gerade nicht speichern. Ihre Eingabe bleibt hier und wird gleich noch einmal gesendet."),
 }
 
 

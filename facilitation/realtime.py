@@ -7,8 +7,10 @@ handlers below, the no-JavaScript forms (web.py) and the command line
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_socketio import SocketIO, join_room
 from socketio.packet import Packet
 from socketio.exceptions import ConnectionRefusedError as Refused
@@ -17,7 +19,7 @@ from . import access, commands_of, views
 from .commands import COMMANDS
 from .commands import signups
 from .commands.results import likely, suggest
-from .domain import Actor, CommandError, Result, fail
+from .domain import MODERATOR, Actor, CommandError, Result, fail
 from .feed import REVOKED
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,24 @@ def _close_room(sio: SocketIO, room: str) -> None:
     sio.emit(REVOKED, {}, to=room)
 
 
+TROUBLE = "trouble"  # to the lead and the moderators: the server cannot store right now
+STORAGE_TROUBLE = _l("Der Server kann gerade nichts speichern (Speicherplatz voll oder Datenbank gesperrt). "
+                     "Eingaben warten auf den Geräten. Bitte die IT benachrichtigen.")
+
+
+def storage_failed(app, sio: SocketIO, event_id: str | None, error: Exception) -> CommandError:
+    """A write failed for lack of disk (or a read-only or locked database): note it for
+    /healthz, tell the event's lead and moderators, and answer with the retryable code."""
+    health = app.extensions["storage_health"]
+    health.note(error)
+    log.error("storage: %s", error)
+    if event_id and health.should_tell(event_id):
+        staff = [f"{event_id}:lead"] + [views.staff_room(event_id, MODERATOR, t["id"])
+                                         for t in commands_of(app).store.tables(event_id)]
+        sio.emit(TROUBLE, {"code": "storage_unavailable", "message": str(STORAGE_TROUBLE), "detail": str(error)}, to=staff)
+    return fail("storage_unavailable")
+
+
 def _error(err: CommandError) -> dict:
     return {"ok": False, "error": err.as_dict()}
 
@@ -153,6 +173,8 @@ def register(sio: SocketIO) -> None:
             return run(actor)
         except CommandError as err:
             return _error(err)
+        except sqlite3.OperationalError as err:  # disk full, read-only, locked: retryable
+            return _error(storage_failed(current_app, sio, actor.event_id, err))
         except Exception:  # whatever a payload does, the client gets an answer
             log.exception("handler failed")
             return _error(fail("internal"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sqlite3
 import time
 import uuid
 from functools import lru_cache
@@ -27,13 +28,13 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, outcomes, views
+from . import LANGUAGES, STAFF_PAGES, access, commands_of, domain, export, guard, languages, outcomes, socketio_of, views
 from .commands import Commands, signups
 from .domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, CommandError
 from .holds import hold_words
 from .links import base_url, event_links
 from .qr import qr_svg
-from .realtime import perform
+from .realtime import perform, storage_failed
 from .templates_library import TEMPLATES
 
 bp = Blueprint("web", __name__)
@@ -370,7 +371,7 @@ def index():
 @bp.get("/healthz")
 def healthz():
     """Health for the venue's admin: the database answers and can be written."""
-    problem = _commands().store.write_problem()
+    problem = _commands().store.write_problem() or current_app.extensions["storage_health"].problem()
     if problem:
         return {"ok": False, "database": problem}, 503
     return {"ok": True}
@@ -559,6 +560,9 @@ def _form_command(event_id: str, table_id: int, name: str, payload: dict, done: 
         perform(current_app, Actor(PARTICIPANT, event_id, table_id, pid), name, payload)
     except CommandError as err:
         return _participant_page(event, table, 400, form=form, error=str(err.message))
+    except sqlite3.OperationalError as err:  # disk full, read-only, locked: the text stays in the form
+        refusal = storage_failed(current_app, socketio_of(current_app), event_id, err)
+        return _participant_page(event, table, 503, form=form, error=str(refusal.message))
     except Exception:  # noqa: BLE001 - the person keeps their text whatever broke
         current_app.logger.exception("form %s failed", name)
         return _participant_page(event, table, 500, form=form, error=str(domain.ERRORS["internal"]))

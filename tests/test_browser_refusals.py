@@ -63,3 +63,42 @@ def test_a_phone_goes_live_over_long_polling_where_websockets_are_refused(browse
         wall_ctx.close()
     finally:
         live.stop()
+
+
+def test_a_phone_keeps_a_card_while_the_server_cannot_store_it(browser, server):
+    """Issue 21: on a full disk the phone gave up after three tries and showed the card as
+    "Nicht gesendet" although the server would take it later. The first four posts get
+    `storage_unavailable` (rewritten in the WebSocket); the fifth goes through."""
+    links = server.links()
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    page.clock.install()
+    refusals = []
+
+    def route(ws):
+        upstream = ws.connect_to_server()
+
+        def from_page(message):
+            if isinstance(message, str) and message.startswith("42") and '"card:post"' in message and len(refusals) < 4:
+                ack_id = message[2:message.index("[")]
+                refusals.append(ack_id)
+                ws.send("43" + ack_id + json.dumps([{"ok": False, "error": {
+                    "code": "storage_unavailable", "message": "Der Server kann gerade nicht speichern."}}]))
+                return
+            upstream.send(message)
+
+        ws.on_message(from_page)
+        upstream.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket("**/socket.io/**", route)
+    page.goto(links["tables"][0]["participant"])
+    page.wait_for_selector("#status.ok")
+    page.fill("#card-text", "Trotz voller Platte")
+    page.locator("#card-form button[type=submit]").first.click()
+    for tries in range(1, 5):
+        while len(refusals) < tries and page.locator("#refused .refused").count() == 0:
+            page.wait_for_timeout(50)  # the route's handler runs meanwhile
+        page.clock.run_for(11_000)  # the phone's next try
+    page.wait_for_selector("#mine .card:not(:has(.pending)) .card-text >> text=Trotz voller Platte")
+    assert len(refusals) == 4 and page.locator("#refused .refused").count() == 0
+    ctx.close()

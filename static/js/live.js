@@ -190,6 +190,8 @@
       status(text, false);
     }
 
+    // The server cannot store right now (a full disk): the lead and moderators see it at once.
+    socket.on("trouble", function (trouble) { status(trouble.message, false); });
     socket.on("deleted", function () {
       // The lead deleted the event: nothing more to wait for.
       stop(strings.event_deleted || "");

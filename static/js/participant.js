@@ -95,9 +95,10 @@
     });
   }
 
-  /* Worth sending again later: too fast now, or a server error (at most three tries). */
+  /* Worth sending again later: too fast now, the server cannot store right now (a full
+   * disk: as long as it takes, the card is not lost), or a server error (three tries). */
   function transient(item, code) {
-    if (code === "rate_limited") return true;
+    if (code === "rate_limited" || code === "storage_unavailable") return true;
     if (code !== "internal") return false;
     item.tries = (item.tries || 0) + 1;
     saveOutbox(outbox());
