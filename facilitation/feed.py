@@ -228,9 +228,78 @@ class LocalManager(_FeedRouting, Manager):
 EVERY_HOST = "every-host"
 
 
+# To every connection of a process whose queue came back: changes may have passed it by
+# while it delivered only its own (live.js loads a fresh snapshot).
+RESYNC = "resync"
+# How often a process whose queue is down tries it again (publishing and listening).
+QUEUE_RETRY_SECONDS = 2.0
+
+
 class QueueManager(_FeedRouting, RedisManager):
     """Several processes on one Redis: every emit is delivered by each process from the queue
-    (the sender's own connections too), phone rooms through each process's feed."""
+    (the sender's own connections too), phone rooms through each process's feed.
+
+    When Redis is unreachable, each process delivers its own emits to its own connections
+    (a wall on the same process still shows every card posted there), ``queue_state`` says
+    "down" for /healthz, and once the listener is subscribed again every connection of the
+    process is told to ``resync``: what other processes sent meanwhile never reached it.
+    Before (issue 21), with Redis stopped, cards were acked and stored but no screen showed
+    them, and they stayed missing until a screen reconnected.
+    """
+
+    def __init__(self, url, channel="socketio", clock=time.monotonic, **kwargs):
+        kwargs.setdefault("redis_options", {"socket_connect_timeout": 1})
+        super().__init__(url, channel=channel, **kwargs)
+        self.clock = clock
+        self.down_since: float | None = None
+        self._last_try = float("-inf")
+
+    def queue_state(self) -> str:
+        """'up' or 'down' (then each process serves only its own connections)."""
+        return "down" if self.down_since is not None else "up"
+
+    def _publish(self, data):
+        if self.down_since is None or self.clock() - self._last_try >= QUEUE_RETRY_SECONDS:
+            self._last_try = self.clock()
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                self.redis.publish(self.channel, self.json.dumps(data))
+                if self.down_since is None:
+                    return
+            except Exception as exc:  # noqa: BLE001 - any failure of the queue: deliver here
+                self.connected = False
+                self._went_down(exc)
+        if data.get("method") == "emit":
+            self._handle_emit(data)  # until the listener is back, this process's own connections
+
+    def _went_down(self, exc) -> None:
+        if self.down_since is None:
+            self.down_since = self.clock()
+            self._get_logger().error("message queue unreachable, delivering locally: %s", exc)
+
+    def _came_back(self) -> None:
+        if self.down_since is not None:
+            self.down_since = None
+            self._get_logger().error("message queue back: every connection here resyncs")
+            Manager.emit(self, RESYNC, {}, namespace="/", room=None)
+
+    def _redis_listen_with_retries(self):
+        """socketio's own loop, with a short retry (its backoff grew to 60 s) and the state
+        kept: down at the first failure, back once subscribed again."""
+        subscribed = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    self._came_back()
+                yield from self.pubsub.listen()
+            except Exception as exc:  # noqa: BLE001 - the queue's failures are all alike here
+                subscribed = False
+                self._went_down(exc)
+                time.sleep(QUEUE_RETRY_SECONDS)
 
     def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         if kwargs.get("ignore_queue") or callback is not None or skip_sid is not None:

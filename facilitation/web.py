@@ -374,7 +374,9 @@ def healthz():
     problem = _commands().store.write_problem() or current_app.extensions["storage_health"].problem()
     if problem:
         return {"ok": False, "database": problem}, 503
-    return {"ok": True}
+    manager = socketio_of(current_app).server.manager
+    # A queue that is down still leaves this process serving its own connections: 200.
+    return {"ok": True, **({"queue": manager.queue_state()} if hasattr(manager, "queue_state") else {})}
 
 
 @bp.get("/e/<event_id>")

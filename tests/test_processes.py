@@ -16,26 +16,50 @@ import socketio
 from server import LiveServer, free_port
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    """Debian's redis-server on a free port, for this test only (make test installs it)."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: `make test` installs it (apt-get install redis-server)"
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+class RedisServer:
+    """Debian's redis-server on a port of its own, which a test can stop and start again."""
+
+    def __init__(self, data_dir):
+        self.binary = shutil.which("redis-server")
+        assert self.binary, "redis-server is missing: `make test` installs it (apt-get install redis-server)"
+        self.port, self.data_dir, self.proc = free_port(), data_dir, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        import redis
+
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.data_dir)], stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port)
+        assert wait_for(lambda: _pings(client), seconds=60), "redis-server did not start"
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+
+def _pings(client) -> bool:
     import redis
 
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """Debian's redis-server on a free port, for this test only (make test installs it)."""
+    return redis_server.url
 
 
 class Screen:
@@ -161,3 +185,44 @@ def test_a_write_survives_another_process_committing_after_it_read(tmp_path):
     assert done.is_set()
     first.close()
     second.close()
+
+
+def test_with_the_queue_down_each_process_serves_its_own_and_all_resync_when_it_returns(tmp_path, redis_server):
+    """Issue 21: with Redis stopped, cards were acked and stored but no screen showed them,
+    /healthz said ok, and after Redis returned the missed changes never arrived."""
+    first = LiveServer(tmp_path, MESSAGE_QUEUE=redis_server.url, CARDS_PER_MINUTE="1000").start()
+    second = LiveServer(tmp_path, MESSAGE_QUEUE=redis_server.url, CARDS_PER_MINUTE="1000").start()
+    screens = []
+    try:
+        table = first.links()["tables"][0]["id"]
+        page, auth = f"/e/demo/t/{table}", {"event": "demo", "role": "participant", "table": table}
+        wall_auth = {"event": "demo", "role": "wall"}
+        phone_a, phone_b = Screen(first, page, auth), Screen(second, page, auth)
+        wall_a, wall_b = Screen(first, "/e/demo/wall", wall_auth), Screen(second, "/e/demo/wall", wall_auth)
+        screens = [phone_a, phone_b, wall_a, wall_b]
+        told = []
+        wall_a.client.on("resync", lambda *_: told.append(wall_a.client.call("sync", {"since": 0})["snapshot"]))
+        question = [q["id"] for q in phone_a.state["questions"] if q["table_id"] == table][0]
+        assert requests.get(f"{first.url}/healthz", timeout=10).json() == {"ok": True, "queue": "up"}
+
+        redis_server.stop()
+        posted = {}
+        for name, phone in (("a", phone_a), ("b", phone_b)):
+            posted[name] = str(uuid.uuid4())
+            ack = phone.client.call("card:post", {"id": posted[name], "question": question, "text": f"Ohne Redis {name}"})
+            assert ack["ok"], ack
+        assert wait_for(lambda: posted["a"] in wall_a.card_ids()), "the wall on the same process missed its card"
+        assert wait_for(lambda: posted["b"] in wall_b.card_ids())
+        health = requests.get(f"{first.url}/healthz", timeout=10)
+        assert health.status_code == 200 and health.json()["queue"] == "down"
+        assert posted["b"] not in wall_a.card_ids()  # from the other process: only after the queue is back
+
+        redis_server.start()
+        assert wait_for(lambda: told, seconds=60), "no resync after the queue came back"
+        assert posted["b"] in {c["id"] for c in told[-1]["cards"]}
+        assert wait_for(lambda: requests.get(f"{first.url}/healthz", timeout=10).json()["queue"] == "up")
+    finally:
+        for screen in screens:
+            screen.client.disconnect()
+        first.stop()
+        second.stop()

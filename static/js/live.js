@@ -190,6 +190,9 @@
       status(text, false);
     }
 
+    // The server's message queue came back: changes from other processes may have passed this
+    // screen by. A fresh snapshot, not "since": the missed ones may be older than the last seen.
+    socket.on("resync", function () { lastSeq = 0; resync(); });
     // The server cannot store right now (a full disk): the lead and moderators see it at once.
     socket.on("trouble", function (trouble) { status(trouble.message, false); });
     socket.on("deleted", function () {
