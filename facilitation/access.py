@@ -7,6 +7,9 @@ re-creating an event under the same id) ends every grant made through the old on
 """
 from __future__ import annotations
 
+import hashlib
+import re
+import sqlite3
 import uuid
 
 from flask import session
@@ -74,4 +77,26 @@ def actor_for(commands, auth) -> Actor:
     pid = participant_id()
     if pid is None:
         raise fail("not_authenticated")
-    return Actor(PARTICIPANT, event_id, table["id"], pid)
+    return Actor(PARTICIPANT, event_id, table["id"], device_participant(store, event_id, auth.get("device"), pid))
+
+
+DEVICE_SECRET = re.compile(r"^[0-9a-f]{32}$")
+# A phone has one secret per event; a few more (another browser on it) are no harm, a
+# script making thousands would only grow the table.
+DEVICES_PER_PARTICIPANT = 5
+
+
+def device_participant(store, event_id: str, secret, pid: str) -> str:
+    """Who a phone is: the participant its device secret first came with (so a new cookie
+    does not make it a stranger to its own cards), else the session's id.
+
+    The secret is 128 random bits that only the phone holds (localStorage, live.js); the
+    database keeps its hash, so neither a reader of the database nor another phone can
+    claim the cards. Without a secret (no JavaScript, no storage) the cookie decides."""
+    if not isinstance(secret, str) or not DEVICE_SECRET.match(secret):
+        return pid
+    secret_hash = hashlib.sha256(f"{event_id}\n{secret}".encode()).hexdigest()
+    try:
+        return store.device_participant(event_id, secret_hash, pid, DEVICES_PER_PARTICIPANT)
+    except sqlite3.Error:  # a full disk must not keep a phone out: the cookie decides
+        return pid

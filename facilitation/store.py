@@ -351,6 +351,24 @@ def m015_topics(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE results ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'")
 
 
+@migrations()
+def m016_devices(db: sqlite_utils.Database) -> None:
+    """A phone's device secret (only its hash) and the participant id it first came with, so
+    a phone whose cookie expired is still the author of its cards (issue 21)."""
+    db.executescript(
+        """
+        CREATE TABLE devices (
+            event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            secret_hash TEXT NOT NULL,
+            participant_id TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (event_id, secret_hash)
+        );
+        CREATE INDEX devices_by_participant ON devices (event_id, participant_id);
+        """
+    )
+
+
 # What a logged change refers to: the key of its data, and the field that holds the id.
 REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
@@ -683,7 +701,8 @@ class Store:
 
     def delete_event(self, event_id: str) -> None:
         """Remove an event and every row that belongs to it (inside a transaction)."""
-        for table in ("presence", "signups", "votes", "reactions", "undo_log", "changes", "cards", "results", "secrets"):
+        for table in ("devices", "presence", "signups", "votes", "reactions", "undo_log", "changes", "cards", "results",
+                      "secrets"):
             self.db.execute(f"DELETE FROM {table} WHERE event_id = ?", (event_id,))
         self.db.execute(
             "DELETE FROM questions WHERE table_id IN (SELECT id FROM tables WHERE event_id = ?)", (event_id,)
@@ -754,6 +773,23 @@ class Store:
         row = self._one("SELECT affiliation FROM presence WHERE event_id = ? AND participant_id = ?",
                         (event_id, participant_id or ""))
         return row["affiliation"] if row else ""
+
+    def device_participant(self, event_id: str, secret_hash: str, participant_id: str, most: int) -> str:
+        """The participant id a device secret belongs to: the one it first came with, bound
+        now when it is new (and the participant has fewer than ``most`` devices here)."""
+        row = self._one("SELECT participant_id FROM devices WHERE event_id = ? AND secret_hash = ?",
+                        (event_id, secret_hash))
+        if row:
+            return row["participant_id"]
+        with self.transaction():
+            count = self._one("SELECT count(*) AS n FROM devices WHERE event_id = ? AND participant_id = ?",
+                              (event_id, participant_id))["n"]
+            if count < most:
+                self.db.execute("INSERT OR IGNORE INTO devices (event_id, secret_hash, participant_id, created_at) "
+                                "VALUES (?, ?, ?, ?)", (event_id, secret_hash, participant_id, time.time()))
+        row = self._one("SELECT participant_id FROM devices WHERE event_id = ? AND secret_hash = ?",
+                        (event_id, secret_hash))
+        return row["participant_id"] if row else participant_id
 
     def presence(self, event_id: str) -> list[dict]:
         """Every present phone: participant id and affiliation (for counts and the backup)."""

@@ -33,6 +33,9 @@ def test_a_phone_whose_cookie_expired_gets_back_in_and_sends_its_outbox(browser,
     table = links["tables"][0]
     ctx, phone = open_page(browser, PHONE, table["participant"])
     question = int(phone.locator("input[name=question]").first.get_attribute("value"))
+    phone.fill("#card-text", "Vor dem Funkloch")
+    phone.locator("#card-form button[type=submit]").first.click()
+    phone.wait_for_selector("#mine .card:not(:has(.pending)) .card-text >> text=Vor dem Funkloch")
     waiting = {"key": "w", "name": "card:post", "payload": {"id": str(uuid.uuid4()), "question": question, "text": "Trotz Funkloch"}}
     phone.evaluate("([k, v]) => localStorage.setItem(k, v)", ["tischrunde:outbox:demo", json.dumps([waiting])])
     ctx.clear_cookies()  # the session cookie expired while the phone was in a pocket
@@ -41,6 +44,8 @@ def test_a_phone_whose_cookie_expired_gets_back_in_and_sends_its_outbox(browser,
     phone.wait_for_function("() => localStorage.getItem('tischrunde:outbox:demo') === '[]'", timeout=20000)
     phone.wait_for_selector("#mine .card:not(:has(.pending)) .card-text >> text=Trotz Funkloch")
     assert phone.locator("#status").inner_text() == "Verbunden"
+    # Still this phone's own card after the new cookie (its device secret, issue 21).
+    assert phone.locator("#mine .card-text >> text=Vor dem Funkloch").count() == 1
     ctx.close()
 
 

@@ -459,3 +459,34 @@ def test_a_start_failure_names_its_cause(server, tmp_path):
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0
     assert f"Port {server.port} ist schon belegt" in done.stderr
+
+
+def test_a_phone_whose_cookie_expired_still_owns_its_cards(app, clients, commands, event):
+    """Issue 21: a new cookie made a phone a stranger to its own cards (no edit, no withdraw).
+    Its device secret (held by the phone, stored hashed) keeps it their author; another
+    phone, or the same secret at another event, claims nothing."""
+    from facilitation import socketio_of
+
+    table = event["tables"][0]
+    secret, other = "a" * 32, "b" * 32
+
+    def phone(device):
+        http = app.test_client()  # a fresh cookie jar: a new participant id
+        assert http.get(f"/e/{event['id']}/t/{table}").status_code == 200
+        auth = {"event": event["id"], "role": "participant", "table": table, "device": device}
+        return socketio_of(app).test_client(app, flask_test_client=http, auth=auth)
+
+    first = phone(secret)
+    card = card_payload(event, text="Meine Karte")
+    assert first.emit("card:post", card, callback=True)["ok"]
+    first.disconnect()
+    back = phone(secret)  # the cookie expired: a new session, the same phone
+    mine = back.emit("sync", {"since": 0}, callback=True)["snapshot"]["mine"]
+    assert [c["id"] for c in mine] == [card["id"]]
+    assert back.emit("card:edit", {"id": card["id"], "text": "Meine Karte, besser"}, callback=True)["ok"]
+    stranger = phone(other)
+    assert stranger.emit("sync", {"since": 0}, callback=True)["snapshot"]["mine"] == []
+    assert stranger.emit("card:withdraw", {"id": card["id"]}, callback=True)["error"]["code"] == "forbidden"
+    assert back.emit("card:withdraw", {"id": card["id"]}, callback=True)["ok"]
+    stored = commands.store.db.execute("SELECT secret_hash FROM devices").fetchall()
+    assert stored and all(secret not in row[0] for row in stored)  # only hashes

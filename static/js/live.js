@@ -99,6 +99,24 @@
     }
   }
 
+  /* This phone's secret for an event (128 random bits, made once, kept in localStorage): the
+   * server knows the cards' author by it even when the session cookie has expired. */
+  function deviceSecret(eventId) {
+    var key = "tischrunde:device:" + eventId;
+    try {
+      var secret = localStorage.getItem(key);
+      if (!/^[0-9a-f]{32}$/.test(secret || "")) {
+        var bytes = new Uint8Array(16);
+        window.crypto.getRandomValues(bytes);
+        secret = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+        localStorage.setItem(key, secret);
+      }
+      return secret;
+    } catch (e) {
+      return null; // no storage (a private window): the cookie alone says who this is
+    }
+  }
+
   /* connect(boot, handlers): keeps the state; calls handlers.snapshot(state) after a fresh
    * snapshot, handlers.change(change, state) after each change is applied to it,
    * handlers.ready(), handlers.status(text, ok). */
@@ -111,6 +129,10 @@
     var strings = boot.strings || {};
     var auth = { event: boot.event, role: boot.role };
     if (boot.table) auth.table = boot.table;
+    if (boot.role === "participant") {
+      var device = deviceSecret(boot.event);
+      if (device) auth.device = device;
+    }
     // WebSocket first (two round trips fewer than starting with long-polling: on a 300 ms
     // venue Wi-Fi that is 0.6 s); where WebSockets are blocked, long-polling takes over.
     var socket = io({ auth: auth, reconnectionDelayMax: 5000, transports: ["websocket", "polling"], tryAllTransports: true });
