@@ -3,6 +3,7 @@ too many sockets. Each test fails without its fix."""
 from __future__ import annotations
 
 import socket
+import sqlite3
 import time
 import uuid
 
@@ -391,22 +392,24 @@ def test_past_the_connection_budget_new_requests_get_503(tmp_path):
         live.stop()
 
 
-def test_a_server_error_on_the_form_keeps_the_text_in_the_readers_language(app, event, monkeypatch):
-    import sqlite3
-
+@pytest.mark.parametrize("error, status, message", [
+    (RuntimeError("a bug"), 500, "Your input is not lost"),
+    (sqlite3.OperationalError("database or disk is full"), 503, "What you wrote stays here"),  # retryable
+])
+def test_a_server_error_on_the_form_keeps_the_text_in_the_readers_language(app, event, monkeypatch, error, status, message):
     from facilitation import web
 
-    def full_disk(*_args, **_kwargs):
-        raise sqlite3.OperationalError("database or disk is full")
+    def failing(*_args, **_kwargs):
+        raise error
 
     http = app.test_client()
     http.get(table_url(event) + "?lang=en")
-    monkeypatch.setattr(web, "perform", full_disk)
+    monkeypatch.setattr(web, "perform", failing)
     question = event["questions"][event["tables"][0]][0]
     response = http.post(f"{table_url(event)}/cards", data={"id": str(uuid.uuid4()), "question": question, "text": "Bitte behalten"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 500
-    assert "Bitte behalten" in html and "Your input is not lost" in html
+    assert response.status_code == status
+    assert "Bitte behalten" in html and message in html
 
 
 def test_request_logs_never_show_secret_tokens(tmp_path):
