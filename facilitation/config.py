@@ -68,6 +68,9 @@ def load_config(**overrides) -> dict:
         "PHONE_FEED_INTERVAL": _number("PHONE_FEED_INTERVAL", "1", float),
         # Cards per sync reply; a larger snapshot comes in pages (views.py).
         "SNAPSHOT_PAGE": _number("SNAPSHOT_PAGE", "500"),
+        # Every screen asks "what changed since I last knew all of it?" this often (phones 3x
+        # less): a change it missed (queue down, a crash between store and send) shows then.
+        "CATCH_UP_SECONDS": _number("CATCH_UP_SECONDS", "60", float),
         # Sentence vectors of new cards are computed once nobody posted for this long (embeddings.py).
         "EMBED_QUIET_SECONDS": _number("EMBED_QUIET_SECONDS", "2", float),
         # Cards one participant may post per minute (per session, never per IP:

@@ -183,6 +183,7 @@ def _boot(event_id: str, role: str, table_id: int | None = None) -> dict:
         "role": role,
         "table": table_id,
         "limits": domain.INPUT_LIMITS,
+        "catch_up": current_app.config["CATCH_UP_SECONDS"] * (3 if role == PARTICIPANT else 1),
         "lang": lang,
         "strings": _boot_strings(lang, role == PARTICIPANT),
     }

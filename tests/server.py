@@ -109,9 +109,9 @@ class LiveServer:
 
 def socket_client(server: LiveServer, page_path: str, auth: dict) -> socketio.Client:
     """A Socket.IO client that first opens ``page_path`` to get its session cookie."""
-    http = requests.Session()
-    http.get(server.url + page_path, timeout=5).raise_for_status()
-    cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+    with requests.Session() as http:  # closed at once: its socket would count against the address's cap
+        http.get(server.url + page_path, timeout=5).raise_for_status()
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
     client = socketio.Client(reconnection=False)
     client.connect(server.url, headers={"Cookie": cookie}, auth=auth, transports=["websocket"], wait_timeout=5)
     return client

@@ -113,3 +113,32 @@ def test_one_table_in_focus_on_the_wall(browser, server):
     wall.wait_for_selector("body:not(.focus)")
     wall_ctx.close()
     api.disconnect()
+
+
+def test_a_change_the_wall_was_never_sent_shows_at_the_next_catch_up(browser, tmp_path):
+    """Issue 21: a change stored but never sent (the queue was down, or the server died between
+    storing and sending) stayed missing on a screen until it reconnected, even once later
+    changes had arrived: asked from the last seq it had seen, the missed one was older."""
+    from facilitation.commands import Commands
+    from facilitation.domain import LEAD, Actor
+    from facilitation.store import Store
+    from server import SECRET_KEY
+
+    live = LiveServer(tmp_path, CATCH_UP_SECONDS="1").start()
+    try:
+        tables = live.links()["tables"]
+        seed_cards(live, tables[1]["id"], ["Eine Karte davor"])
+        ctx, wall = open_page(browser, WALL, live.links()["wall"])
+        # Another process stores a change whose sending is lost: the same database, no broadcast.
+        elsewhere = Store(str(tmp_path / "tischrunde.db"))
+        Commands(elsewhere, SECRET_KEY).run(
+            "table:rename", Actor(LEAD, "demo"), {"table": tables[1]["id"], "name": "Im Stillen umbenannt"})
+        elsewhere.close()
+        # A later change does arrive live: the wall has now seen a newer seq than the one it missed.
+        seed_cards(live, tables[0]["id"], ["Eine Karte danach"])
+        wall.wait_for_selector(".card-text >> text=Eine Karte danach")
+        assert wall.locator(".card-text >> text=Eine Karte danach").count() == 1
+        wall.wait_for_selector(f".wall-table[data-table='{tables[1]['id']}'] h2 >> text=Im Stillen umbenannt", timeout=15000)
+        ctx.close()
+    finally:
+        live.stop()

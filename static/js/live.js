@@ -1,9 +1,10 @@
 /* Tischrunde live client, shared by every page.
  *
- * Connects with the page's role, resyncs after every (re)connect with the
- * last seq it applied, buffers live changes until that resync is done, and
- * applies changes in seq order exactly once. Socket.IO delivers at most once,
- * so this replay is what makes a reconnecting screen whole again.
+ * Connects with the page's role, resyncs after every (re)connect from the
+ * last seq up to which it has every change, buffers live changes until that
+ * resync is done, and applies changes in seq order. Socket.IO delivers at most
+ * once, so this replay is what makes a reconnecting screen whole again; the same
+ * question, asked every boot.catch_up seconds, finds a change that never came.
  * Written for old phone browsers: no modules, no async/await, no ?. operator.
  */
 (function () {
@@ -122,8 +123,10 @@
    * handlers.ready(), handlers.status(text, ok). */
   function connect(boot, handlers) {
     var state = emptyState();
-    var lastSeq = 0;
+    var lastSeq = 0;   // the newest change applied
+    var sureSeq = 0;   // every change up to this one is applied (the last sync said so)
     var synced = false;
+    var buffering = false;
     var syncRound = 0;
     var buffered = [];
     var strings = boot.strings || {};
@@ -139,11 +142,15 @@
 
     function status(text, ok) { if (handlers.status) handlers.status(text, ok); }
 
+    function applyNow(change) {
+      applyChange(state, change);
+      handlers.change(change, state);
+    }
+
     function apply(change) {
       if (change.seq <= lastSeq) return;
       lastSeq = change.seq;
-      applyChange(state, change);
-      handlers.change(change, state);
+      applyNow(change);
     }
 
     /* A sync that failed or timed out: drop the connection and let Socket.IO retry. */
@@ -163,26 +170,30 @@
       });
     }
 
-    function resync() {
-      synced = false;
+    /* Ask for everything changed since sureSeq, the seq up to which this screen is known to
+     * have every change it may see. Live changes only move lastSeq: one that never came (the
+     * queue was down, the server died between storing and sending) is older than the last one
+     * seen, and only a question from sureSeq finds it. The answer gives each thing changed
+     * since then as it is now, in seq order, so applying all of them, also those seen live,
+     * leaves this screen as the server is. Live changes are buffered while the answer is out. */
+    function askSince(round) {
+      buffering = true;
       var sentAt = Date.now();
-      // A reconnect starts a new round: answers to an older one (late, or timed out on the
-      // old connection) must neither apply nor cut the new connection.
-      var round = ++syncRound;
-      socket.timeout(ACK_TIMEOUT).emit("sync", { since: lastSeq }, function (err, res) {
+      socket.timeout(ACK_TIMEOUT).emit("sync", { since: sureSeq }, function (err, res) {
         if (round !== syncRound || retry(err, res)) return;
         // The server's clock, not this device's: countdowns agree across screens.
         clockOffset = res.now * 1000 - (sentAt + Date.now()) / 2;
         if (!res.snapshot) {
-          res.changes.forEach(apply);
+          res.changes.forEach(applyNow);
           lastSeq = Math.max(lastSeq, res.seq);
+          sureSeq = res.seq;
           caughtUp();
           return;
         }
         // Changes that come while the pages load are buffered and applied after the last
         // page: each carries its thing's whole state, so the state ends as the server's.
         fetchPages(res.snapshot, round, function () {
-          lastSeq = res.snapshot.seq;
+          lastSeq = sureSeq = res.snapshot.seq;
           loadSnapshot(state, res.snapshot);
           handlers.snapshot(state);
           caughtUp();
@@ -190,18 +201,33 @@
       });
     }
 
+    function resync() {
+      synced = false;
+      // A reconnect starts a new round: answers to an older one (late, or timed out on the
+      // old connection) must neither apply nor cut the new connection.
+      askSince(++syncRound);
+    }
+
+    /* The periodic question (boot.catch_up seconds): what did this screen miss without knowing? */
+    function catchUp() {
+      if (synced && !buffering && socket.connected) askSince(syncRound);
+    }
+
     function caughtUp() {
       buffered.sort(function (a, b) { return a.seq - b.seq; }).forEach(apply);
       buffered = [];
-      synced = true;
-      status(strings.online || "", true);
-      if (handlers.ready) handlers.ready();
+      buffering = false;
+      if (!synced) {
+        synced = true;
+        status(strings.online || "", true);
+        if (handlers.ready) handlers.ready();
+      }
     }
 
     socket.on("connect", resync);
     Object.keys(handlers.events || {}).forEach(function (name) { socket.on(name, handlers.events[name]); });
     function receive(change) {
-      if (synced) apply(change); else buffered.push(change);
+      if (synced && !buffering) apply(change); else buffered.push(change);
     }
     socket.on("change", receive);
     // Phones get their table's changes batched, in seq order (facilitation/feed.py).
@@ -213,8 +239,9 @@
     }
 
     // The server's message queue came back: changes from other processes may have passed this
-    // screen by. A fresh snapshot, not "since": the missed ones may be older than the last seen.
-    socket.on("resync", function () { lastSeq = 0; resync(); });
+    // screen by; sureSeq predates them, so asking from it finds them now, not at the next catch-up.
+    socket.on("resync", resync);
+    if (boot.catch_up > 0) setInterval(catchUp, boot.catch_up * 1000);
     // The server cannot store right now (a full disk): the lead and moderators see it at once.
     socket.on("trouble", function (trouble) { status(trouble.message, false); });
     socket.on("deleted", function () {
