@@ -6,12 +6,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench chromium libreoffice redis extract clean
+.PHONY: run test bench chromium libreoffice redis nodejs extract clean
 
 run: $(VENV)/.installed $(MO)
 	$(PY) app.py
 
-test: $(VENV)/.test-installed $(MO) chromium libreoffice redis
+test: $(VENV)/.test-installed $(MO) chromium libreoffice redis nodejs
 	$(PY) -m pytest
 
 bench: $(VENV)/.test-installed $(MO) redis
@@ -45,6 +45,12 @@ libreoffice:
 	@command -v soffice >/dev/null 2>&1 || { \
 	  echo "Installing Debian's LibreOffice Writer (no GUI) for the DOCX test"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends libreoffice-writer-nogui; }
+
+# The pages' own update rule (static/js/live.js) runs under Node in tests/test_views.py.
+nodejs:
+	@command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs for the client-rule test"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs; }
 
 # Two server processes share their rooms through Redis in a test (tests/test_processes.py).
 redis:

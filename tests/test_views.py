@@ -2,7 +2,11 @@
 registered command and every audience; a replay gives the same; nothing hidden leaks."""
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 from conftest import changes
@@ -31,31 +35,30 @@ def state_of(snapshot: dict) -> dict:
     }
 
 
-def apply(state: dict, change: dict) -> None:
-    """Apply one change as the page scripts do (a tombstone or a deleted result removes)."""
-    if "card" in change:
-        card = change["card"]
-        if "text" in card or card["status"] == "private":
-            state["cards"][card["id"]] = card
-        else:
-            state["cards"].pop(card["id"], None)
-    elif "result" in change:
-        result = change["result"]
-        if result["status"] == "deleted":
-            state["results"].pop(result["id"], None)
-        else:
-            state["results"][result["id"]] = result
-    elif "event" in change:
-        state["event"] = change["event"]
-    elif "table" in change:
-        state["tables"][change["table"]["id"]] = change["table"]
-    elif "question" in change:
-        state["questions"][change["question"]["id"]] = change["question"]
-    elif "tally" in change:
-        tally = change["tally"]
-        state["tallies"][tally["result_id"]] = tally["votes"]
-        if not tally["votes"]:
-            del state["tallies"][tally["result_id"]]
+APPLY_CHANGES = Path(__file__).parent / "js" / "apply_changes.js"
+
+
+def live_js_states(cases: list[tuple[dict, list[dict]]]) -> list[dict]:
+    """What live.js's own rule (loadSnapshot, then applyChange for each change) makes of each
+    (snapshot, changes) case, run under Node, as state_of shows it."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    assert node, "Node.js is missing: `make test` installs Debian's nodejs"
+    payload = json.dumps([{"snapshot": snap, "changes": list(changed)} for snap, changed in cases])
+    done = subprocess.run([node, str(APPLY_CHANGES)], input=payload, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return [_shown(state) for state in json.loads(done.stdout)]
+
+
+def _shown(state: dict) -> dict:
+    """A live.js state in state_of's shape."""
+    return {
+        "event": state["event"],
+        "tables": {t["id"]: t for t in state["tables"]},
+        "questions": {q["id"]: q for q in state["questions"]},
+        "cards": {c["id"]: c for c in state["cards"].values()},
+        "results": {r["id"]: r for r in state["results"].values()},
+        "tallies": {k: v for k, v in state["tallies"].items() if v},
+    }
 
 
 def snapshot(client) -> dict:
@@ -175,6 +178,7 @@ def test_every_command_is_a_step_or_tested_elsewhere(event):
 
 def test_state_before_plus_changes_is_state_after_for_every_command_and_audience(event, screens):
     ids: dict = {}
+    cases, expected, labels = [], [], []
     for who, name, payload in evening(ids, event):
         before = {key: snapshot(client) for key, client in screens.items()}
         for client in screens.values():
@@ -183,17 +187,13 @@ def test_state_before_plus_changes_is_state_after_for_every_command_and_audience
         assert ack["ok"], (name, ack)
         for key, client in screens.items():
             after = state_of(snapshot(client))
-            live = state_of(before[key])
-            for change in changes(client):
-                apply(live, change)
-            assert live == after, f"{name}: live changes to {key} disagree with a fresh snapshot"
-            replayed = state_of(before[key])
+            cases.append((before[key], changes(client)))
             replay = client.emit("sync", {"since": before[key]["seq"]}, callback=True)
-            for change in replay.get("changes", []):
-                apply(replayed, change)
-            if "snapshot" in replay:
-                replayed = state_of(replay["snapshot"])
-            assert replayed == after, f"{name}: replay to {key} disagrees with a fresh snapshot"
+            cases.append((replay["snapshot"], []) if "snapshot" in replay else (before[key], replay["changes"]))
+            expected += [after, after]
+            labels += [f"{name}: live changes to {key}", f"{name}: replay to {key}"]
+    for label, got, after in zip(labels, live_js_states(cases), expected):
+        assert got == after, f"{label} disagree(s) with a fresh snapshot"
 
 
 def test_replay_never_carries_what_was_hidden_corrected_or_withdrawn(clients, event):
@@ -299,10 +299,7 @@ def test_a_paged_snapshot_plus_the_changes_meanwhile_is_the_state_after(clients,
         snap["cards"] += page["cards"]
         more, pages = page["more"], pages + 1
     assert pages >= 2 and len({c["id"] for c in snap["cards"]}) == len(snap["cards"])  # no card twice
-    state = state_of(snap)
-    for change in changes(wall):
-        if change["seq"] > snap["seq"]:
-            apply(state, change)
+    [state] = live_js_states([(snap, [c for c in changes(wall) if c["seq"] > snap["seq"]])])
     assert state == state_of(views.snapshot(commands.store, Actor(WALL, event["id"])))
     assert "Karte 0, berichtigt" in repr(state) and "Karte 3" not in repr(state) and "Karte 5" in repr(state)
     for page in (["x", 1], [2 ** 64, posted[0]["id"]], [1.0, "x\udfffy"], [float("nan"), posted[0]["id"]]):

@@ -76,7 +76,7 @@
 
   /* Apply one change: a card without text is a tombstone (hidden for this audience, or
    * withdrawn) and goes, but for a veiled private card; a deleted result goes; everything else replaces its thing by id.
-   * tests/test_views.py checks the same rule against fresh snapshots on the server. */
+   * tests/test_views.py runs this function under Node against fresh snapshots on the server. */
   function applyChange(state, change) {
     if (change.card) {
       var card = change.card;
@@ -497,6 +497,8 @@
   window.Tischrunde = {
     readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine, ask: ask,
     cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus, digits: digits, plural: plural,
-    serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar
+    serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar,
+    // The update rule on its own: tests/js/apply_changes.js runs it under Node.
+    stateRule: { emptyState: emptyState, loadSnapshot: loadSnapshot, applyChange: applyChange }
   };
 })();
