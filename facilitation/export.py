@@ -116,10 +116,9 @@ def build_record(store, event_id: str, internal: bool = False, topic: str | None
         )
     for entry in (e for t in table_entries for e in t["results"]):
         entry["facts"] = result_facts(entry)
-    ranking = sorted(
-        (e for t in table_entries for e in t["results"] if not e["merged_into"]),
-        key=lambda e: (-e["votes"], e["title"].lower()),
-    )
+    # A merged result is ranked with its target, unless the target is not in this record.
+    ranked = views.ranking([r for r in results if not entries[r["id"]]["merged_into"]], lambda r: entries[r["id"]]["votes"])
+    ranking = [entries[r["id"]] for r in ranked]
     # By kind, in board order within a table and table order across (the sort is stable).
     in_order = [e for t in table_entries for e in t["results"] if not e["merged_into"]]
     by_kind = [{"kind": kind, "label": str(label), "results": [e for e in in_order if e["kind"] == kind]}

@@ -37,7 +37,8 @@ def outcome(store, event_id: str) -> dict:
         mine.sort(key=lambda e: kinds.index(e["kind"]))  # stable: board order within a kind
         tables.append({"id": table["id"], "name": table["name"], "i18n": views.i18n(table), "results": mine})
     progress = {key: sum(e["progress"] == key for e in entries.values()) for key in domain.PROGRESS}
-    ranking = sorted((e for e in entries.values() if e["votes"]), key=lambda e: (-e["votes"], e["title"].lower()))
+    ranking = [entries[r["id"]] for r in views.ranking(results, lambda r: entries[r["id"]]["votes"])
+               if entries[r["id"]]["votes"]]
     news = sorted(({**item, "result": e} for e in entries.values() for item in e["news"]), key=lambda n: -n["at"])
     return {"event": event, "tables": tables, "progress": progress, "ranking": ranking, "news": news,
             "updated": max([event["created_at"]] + [r["updated_at"] for r in results])}

@@ -103,6 +103,13 @@ def public_result(result: dict) -> dict:
             "news": news(result), "tags": tags(result)}
 
 
+def ranking(results, dots) -> list[dict]:
+    """Results in ranking order, the one rule of every screen and format: most dots first
+    (``dots(result)``: digital and paper), at equal dots the result made first, then by id
+    (numbers and ASCII ids, so live.js's ranking() sorts exactly alike: tests/test_ranking.py)."""
+    return sorted(results, key=lambda r: (-dots(r), r["created_at"], r["id"]))
+
+
 def moderator_result(result: dict) -> dict:
     """What moderators and the lead see of a result: everything."""
     return {**{k: v for k, v in result.items() if k != "event_id"}, "i18n": i18n(result), "news": news(result),

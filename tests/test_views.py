@@ -2,14 +2,11 @@
 registered command and every audience; a replay gives the same; nothing hidden leaks."""
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 from conftest import changes
+from node import run_js
 
 from facilitation import views
 from facilitation.commands import COMMANDS
@@ -35,18 +32,11 @@ def state_of(snapshot: dict) -> dict:
     }
 
 
-APPLY_CHANGES = Path(__file__).parent / "js" / "apply_changes.js"
-
-
 def live_js_states(cases: list[tuple[dict, list[dict]]]) -> list[dict]:
     """What live.js's own rule (loadSnapshot, then applyChange for each change) makes of each
     (snapshot, changes) case, run under Node, as state_of shows it."""
-    node = shutil.which("node") or shutil.which("nodejs")
-    assert node, "Node.js is missing: `make test` installs Debian's nodejs"
-    payload = json.dumps([{"snapshot": snap, "changes": list(changed)} for snap, changed in cases])
-    done = subprocess.run([node, str(APPLY_CHANGES)], input=payload, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return [_shown(state) for state in json.loads(done.stdout)]
+    states = run_js("apply_changes.js", [{"snapshot": snap, "changes": list(changed)} for snap, changed in cases])
+    return [_shown(state) for state in states]
 
 
 def _shown(state: dict) -> dict:

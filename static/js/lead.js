@@ -98,9 +98,9 @@
   function renderRanking() {
     var list = document.getElementById("lead-ranking");
     list.innerHTML = "";
-    Object.keys(results).map(function (id) { return results[id]; })
-      .filter(function (r) { return r.status === "active" && (T.dots(r, tallies) || r.votes); })
-      .sort(function (a, b) { return T.dots(b, tallies) - T.dots(a, tallies); })
+    var voted = Object.keys(results).map(function (id) { return results[id]; })
+      .filter(function (r) { return r.status === "active" && (T.dots(r, tallies) || r.votes); });
+    T.ranking(voted, function (r) { return T.dots(r, tallies); })
       .forEach(function (r) {
         var paper = r.paper_votes ? " (" + r.paper_votes + " " + S.on_paper + ")" : "";
         list.appendChild(el("li", { dir: "auto", text: r.title + " – " + T.plural(S.dots_n, T.dots(r, tallies)) + paper }));

@@ -373,6 +373,14 @@
   document.addEventListener("focusin", function (ev) { lastFocus = focusKey(ev.target) || lastFocus; });
 
   /* Dots on a result: the phones' live count plus those counted on paper. */
+  /* Results in ranking order, views.ranking's rule: most dots first (dotsOf(result), as the
+   * page knows them), at equal dots the result made first, then by id. */
+  function ranking(list, dotsOf) {
+    return list.slice().sort(function (a, b) {
+      return dotsOf(b) - dotsOf(a) || a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    });
+  }
+
   function dots(result, tallies) {
     return (tallies[result.id] || 0) + (result.paper_votes || 0);
   }
@@ -497,7 +505,7 @@
   window.Tischrunde = {
     readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine, ask: ask,
     cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus, digits: digits, plural: plural,
-    serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar,
+    ranking: ranking, serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar,
     // The update rule on its own: tests/js/apply_changes.js runs it under Node.
     stateRule: { emptyState: emptyState, loadSnapshot: loadSnapshot, applyChange: applyChange }
   };

@@ -373,9 +373,9 @@
   function renderClosing() {
     var panel = document.getElementById("closing-panel");
     var over = run && ((run.phase === "market" && !run.voting_open) || run.phase === "closing" || run.status !== "open");
-    var ranked = Object.keys(results).map(function (id) { return results[id]; })
-      .filter(function (r) { return r.status === "active" && (r.votes || r.paper_votes); })
-      .sort(function (a, b) { return (b.votes + b.paper_votes) - (a.votes + a.paper_votes); });
+    var voted = Object.keys(results).map(function (id) { return results[id]; })
+      .filter(function (r) { return r.status === "active" && (r.votes || r.paper_votes); });
+    var ranked = T.ranking(voted, function (r) { return r.votes + r.paper_votes; });
     panel.hidden = !over;
     if (!over) return;
     var note = document.getElementById("publish-note");

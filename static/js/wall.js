@@ -65,9 +65,9 @@
 
   /* Market place and closing: every active result, most dots first. */
   function renderRanking(grid) {
-    var list = Object.keys(results).map(function (id) { return results[id]; })
-      .filter(function (r) { return r.status === "active"; })
-      .sort(function (a, b) { return T.dots(b, tallies) - T.dots(a, tallies) || a.title.localeCompare(b.title); });
+    var active = Object.keys(results).map(function (id) { return results[id]; })
+      .filter(function (r) { return r.status === "active"; });
+    var list = T.ranking(active, function (r) { return T.dots(r, tallies); });
     var top = Math.max(1, list.length ? T.dots(list[0], tallies) : 1);
     var box = el("ol", { "class": "ranking" });
     list.forEach(function (r) {
