@@ -16,6 +16,8 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import changes
+
 migrations = Migrations("tischrunde")
 
 
@@ -370,7 +372,6 @@ def m016_devices(db: sqlite_utils.Database) -> None:
 
 
 # What a logged change refers to: the key of its data, and the field that holds the id.
-REF_KEYS = {"card": "id", "result": "id", "event": "id", "table": "id", "question": "id", "tally": "result_id"}
 
 CARD_COLUMNS = (
     "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
@@ -919,12 +920,13 @@ class Store:
         change returned carries the row for the live broadcast.
         """
         (kind, row), = data.items()
+        changes.declared(type_, kind)
         self.db.execute("UPDATE events SET last_seq = last_seq + 1 WHERE id = ?", (event_id,))
         seq = self._one("SELECT last_seq FROM events WHERE id = ?", (event_id,))["last_seq"]
         self.db.execute(
             "INSERT INTO changes (event_id, seq, type, table_id, data, created_at, ref_kind, ref_id) "
             "VALUES (?, ?, ?, ?, '{}', ?, ?, ?)",
-            (event_id, seq, type_, table_id, time.time(), kind, str(row[REF_KEYS[kind]])),
+            (event_id, seq, type_, table_id, time.time(), kind, str(row[changes.THINGS[kind].ref])),
         )
         return {"seq": seq, "type": type_, "table_id": table_id, **data}
 

@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 
 from . import domain
+from .changes import FULL, INTERPRETING, PUBLIC, PUBLIC_CARD_FIELDS, thing_of
 from .domain import DELETED, FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, PENDING, PRIVATE, VISIBLE, WALL, WITHDRAWN, Actor, fail
 
 # A client that is further behind than this gets a fresh snapshot instead.
@@ -28,9 +29,6 @@ MAX_REPLAY = 2000
 # server served nobody else for 56 ms meanwhile (issue 13). The rest come page by page.
 SNAPSHOT_PAGE = 500
 
-PUBLIC_CARD_FIELDS = ("id", "table_id", "question_id", "text", "name", "status", "created_at", "result_id", "rank",
-                      "lang", "translation", "source", "reactions")
-FULL, INTERPRETING, PUBLIC = "full", "interpreter", "public"
 
 
 # -- one thing, one audience -----------------------------------------------------------
@@ -158,18 +156,19 @@ _SHAPES = {
 
 def shaped(change: dict, level: str) -> dict:
     """A change with its thing in the view of one level (FULL, INTERPRETING, PUBLIC)."""
-    for key, views_by_level in _SHAPES.items():
-        if key in change:
-            return {**change, key: views_by_level[level](change[key])}
+    key = thing_of(change).key
+    if key in _SHAPES:
+        return {**change, key: _SHAPES[key][level](change[key])}
     return dict(change)
 
 
 def view_for(change: dict, actor: Actor) -> dict | None:
     """A change as this actor may see it, or None when it is not theirs."""
     table_id = change.get("table_id")
-    if table_id is not None and not sees_table(actor, table_id, "result" in change):
+    key = thing_of(change).key
+    if table_id is not None and not sees_table(actor, table_id, key == "result"):
         return None
-    if "tally" in change and actor.role == PARTICIPANT:
+    if key == "tally" and actor.role == PARTICIPANT:
         return None  # phones never show live dots (they show the ranking stored at closing)
     return shaped(change, level_of(actor))
 
@@ -208,28 +207,16 @@ def staff_room(event_id: str, role: str, table_id: int | None) -> str:
 
 
 def deliveries(event_id: str, change: dict) -> list[tuple[list[str], dict]]:
-    """(rooms, view) pairs that send a stored change to exactly who may see it.
+    """(rooms, view) pairs that send a stored change to exactly who may see it: its
+    thing's audience as facilitation/changes.py declares it.
 
     Agrees with view_for for every actor (tests/test_views.py checks it). The rooms
     "<event>:phones" and "<event>:phones:<table>" are served by the phones' feed (feed.py),
     every other room at once; "<event>:screens" is every screen but the phones.
     """
-    table_id = change.get("table_id")
-    e = event_id
-    if "tally" in change:  # live dots: every screen but the phones (~70 % of an evening's updates)
-        return [([f"{e}:screens"], shaped(change, PUBLIC))]
-    if table_id is None:
-        return [([f"{e}:screens", f"{e}:phones"], shaped(change, PUBLIC))]
-    if "result" in change:  # every phone votes on every result; interpreters translate titles
-        return [
-            ([f"{e}:lead", f"{e}:mod:{table_id}"], shaped(change, FULL)),
-            ([f"{e}:wall", f"{e}:phones", f"{e}:interpret"], shaped(change, PUBLIC)),
-        ]
-    return [
-        ([f"{e}:lead", f"{e}:mod:{table_id}"], shaped(change, FULL)),
-        ([f"{e}:interpret"], shaped(change, INTERPRETING)),
-        ([f"{e}:wall", f"{e}:phones:{table_id}"], shaped(change, PUBLIC)),
-    ]
+    table = change.get("table_id")
+    return [([f"{event_id}:{room.format(table=table)}" for room in rooms], shaped(change, level))
+            for rooms, level in thing_of(change).audience]
 
 
 # -- reading: the whole state, and the replay -------------------------------------------

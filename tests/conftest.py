@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from flask_socketio.test_client import SocketIOTestClient
 
 from facilitation import commands_of, create_app, socketio_of
+from facilitation.changes import FULL, INTERPRETING, PUBLIC
+from facilitation.changes import check as check_change
 from facilitation.commands.core import RateLimiter
 from facilitation.guard import AddressThrottle
 from facilitation.store import Store
@@ -111,6 +113,12 @@ def card_payload(event, table_index=0, question_index=0, text="Mehr Bänke am Ma
     return {"id": str(uuid.uuid4()), "question": event["questions"][table][question_index], "text": text, **extra}
 
 
+def _viewing(view: str, client):
+    """Mark a test client with the view its audience gets (changes() checks against it)."""
+    client.view = view
+    return client
+
+
 class Clients:
     """Socket.IO test clients with real session cookies, one per role."""
 
@@ -122,39 +130,39 @@ class Clients:
         http = self.app.test_client()
         table = self.event["tables"][table_index]
         assert http.get(f"/e/{self.event['id']}/t/{table}").status_code == 200
-        return self.sio.test_client(
+        return _viewing(PUBLIC, self.sio.test_client(
             self.app, flask_test_client=http, auth={"event": self.event["id"], "role": PARTICIPANT, "table": table}
-        )
+        ))
 
     def moderator(self, table_index=0):
         http = self.app.test_client()
         table = self.event["tables"][table_index]
         token = self.commands.token(self.event["id"], MODERATOR, table)
         assert http.get(f"/e/{self.event['id']}/m/{table}?k={token}").status_code == 303
-        return self.sio.test_client(
+        return _viewing(FULL, self.sio.test_client(
             self.app, flask_test_client=http, auth={"event": self.event["id"], "role": MODERATOR, "table": table}
-        )
+        ))
 
     def lead(self):
         http = self.app.test_client()
         token = self.commands.token(self.event["id"], LEAD)
         assert http.get(f"/e/{self.event['id']}/lead?k={token}").status_code == 303
-        return self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": LEAD})
+        return _viewing(FULL, self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": LEAD}))
 
     def interpreter(self):
         http = self.app.test_client()
         token = self.commands.token(self.event["id"], INTERPRETER)
         assert http.get(f"/e/{self.event['id']}/i?k={token}").status_code == 303
-        return self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": INTERPRETER})
+        return _viewing(INTERPRETING, self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": INTERPRETER}))
 
     def follower(self):
         http = self.app.test_client()
         token = self.commands.token(self.event["id"], FOLLOWER)
         assert http.get(f"/e/{self.event['id']}/f?k={token}").status_code == 303
-        return self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": FOLLOWER})
+        return _viewing(PUBLIC, self.sio.test_client(self.app, flask_test_client=http, auth={"event": self.event["id"], "role": FOLLOWER}))
 
     def wall(self):
-        return self.sio.test_client(self.app, auth={"event": self.event["id"], "role": "wall"})
+        return _viewing(PUBLIC, self.sio.test_client(self.app, auth={"event": self.event["id"], "role": "wall"}))
 
 
 @pytest.fixture
@@ -164,13 +172,16 @@ def clients(app, commands, event):
 
 def changes(client) -> list[dict]:
     """The changes a test client received since the last call: one by one ('change', screens)
-    or batched ('changes', phones), in the order they came."""
+    or batched ('changes', phones), in the order they came. Each is checked against its
+    declaration (facilitation/changes.py), in the view its client's audience gets."""
     out = []
     for msg in client.get_received():
         if msg["name"] == "change":
             out.append(msg["args"][0])
         elif msg["name"] == "changes":
             out.extend(msg["args"][0])
+    for change in out:
+        check_change(change, getattr(client, "view", None))
     return out
 
 

@@ -9,6 +9,7 @@ from conftest import changes
 from node import run_js
 
 from facilitation import views
+from facilitation.changes import CHANGE_TYPES
 from facilitation.commands import COMMANDS
 from facilitation.domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor
 
@@ -117,6 +118,9 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
         ("lead", "moderation:set", lambda: {"mode": "pre"}),
         ("phone0", "card:post", lambda: card("e", text="wartet")),
         ("lead", "moderation:set", lambda: {"mode": "post"}),
+        ("mod1", "moderation:set", lambda: {"mode": "pre"}),  # one table's own mode
+        ("phone1", "card:post", lambda: card("f", table=t1, text="wartet am Tisch")),
+        ("mod1", "moderation:set", lambda: {"mode": "event", "queue": "release"}),
         ("lead", "phase:set", lambda: {"phase": "round:1"}),
         ("lead", "timer:start", lambda: {}),
         ("lead", "timer:pause", lambda: {}),
@@ -184,6 +188,8 @@ def test_state_before_plus_changes_is_state_after_for_every_command_and_audience
             labels += [f"{name}: live changes to {key}", f"{name}: replay to {key}"]
     for label, got, after in zip(labels, live_js_states(cases), expected):
         assert got == after, f"{label} disagree(s) with a fresh snapshot"
+    # Every declared change type is sent by some command (and changes() checked each one).
+    assert {change["type"] for _, sent in cases for change in sent} == set(CHANGE_TYPES)
 
 
 def test_replay_never_carries_what_was_hidden_corrected_or_withdrawn(clients, event):
@@ -214,8 +220,12 @@ def test_deliveries_agree_with_view_for_every_actor(commands, event):
     card = {"id": "c", "table_id": t0, "status": "hidden", "text": "x", "name": "", "author_id": "p", "event_id": "test"}
     result = {"id": "r", "table_id": t0, "status": "active", "contact": "c", "event_id": "test", "title": "t"}
     pending = {**card, "id": "p", "status": "pending"}
-    for change in ({"seq": 1, "table_id": t0, "card": card}, {"seq": 4, "table_id": t0, "card": pending}, {"seq": 2, "table_id": t0, "result": result},
-                   {"seq": 3, "table_id": None, "tally": {"result_id": "r", "votes": 1}}):
+    table = {"id": t1, "position": 1, "name": "Arbeit", "moderation": "open", "i18n": {}}
+    for change in ({"seq": 1, "type": "card.hidden", "table_id": t0, "card": card},
+                   {"seq": 4, "type": "card.hidden", "table_id": t0, "card": pending},
+                   {"seq": 2, "type": "result.created", "table_id": t0, "result": result},
+                   {"seq": 3, "type": "vote.tally", "table_id": None, "tally": {"result_id": "r", "votes": 1}},
+                   {"seq": 5, "type": "table.renamed", "table_id": None, "table": table}):
         sent = views.deliveries("test", change)
         for actor in actors:
             got = [view for rooms, view in sent if set(rooms) & set(views.rooms_of(actor))]
