@@ -1,7 +1,6 @@
 """HTTP pages, secret-link redemption, the no-JavaScript card forms and QR images."""
 from __future__ import annotations
 
-import datetime
 import json
 import sqlite3
 import time
@@ -690,7 +689,7 @@ def lead(event_id: str):
         saved_templates=commands.store.saved_templates(), new_event_limits=(domain.NEW_EVENT_TABLES, domain.NEW_EVENT_QUESTIONS),
         round_tables=[r for r in commands.store.results(event_id) if r["kind"] == "round_table" and r["status"] == domain.ACTIVE],
         dialog=commands.store.dialog(event["dialog_id"]) if event["dialog_id"] else None,
-        suggested_delete_on=(datetime.date.today() + datetime.timedelta(days=365)).isoformat(),
+        suggested_delete_on=signups.in_a_year(),
         event=event,
         links=links,
         tables=commands.store.tables(event_id),

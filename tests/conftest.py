@@ -210,7 +210,11 @@ def server(tmp_path):
 
 
 def pytest_collection_modifyitems(items):
-    """Mark tests that start the real server or a browser, so `-m "not browser"` runs only the fast ones."""
+    """Mark tests that start the real server or a browser, so `-m "not browser"` runs only the
+    fast ones. With pytest-xdist they all go to one worker, one after the other, as they ran
+    before: two servers and two browsers at once on a 2-core machine would slow each other
+    past the waits they measure; the fast tests run beside them on the other worker."""
     for item in items:
         if {"browser", "server"} & set(getattr(item, "fixturenames", ())) or "LiveServer" in item.function.__code__.co_names:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))

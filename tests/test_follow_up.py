@@ -339,3 +339,35 @@ def test_a_page_view_notes_presence_without_a_disk_sync_of_its_own(app, commands
     commands.store.note_presence_soon("gone", "phone")  # an event deleted meanwhile: skipped, no error
     commands.store.flush_presence()
 
+
+
+def test_sign_ups_go_when_their_day_begins_not_a_second_sooner(app, commands, round_table, monkeypatch):
+    """Date boundaries on a fake clock (issue 22): the deletion day is a local date; the purge
+    keeps sign-ups until its first second, the lead's page purges before it shows them, and
+    setting today deletes at once while tomorrow keeps them."""
+    import datetime as dt
+    import time
+
+    from facilitation.commands import signups as signup_commands
+
+    def at(text):  # the server's local time
+        moment = dt.datetime.fromisoformat(text).timestamp()
+        monkeypatch.setattr(time, "time", lambda: moment)
+
+    signup(commands, round_table)
+    commands.run("signups:delete_on", lead(round_table), {"date": "2027-04-01"})
+    at("2027-03-31T23:59:59")
+    assert signup_commands.today() == "2027-03-31" and signup_commands.in_a_year() == "2028-03-30"
+    assert signup_commands.purge(commands.store) == 0
+    http = app.test_client()
+    assert http.get(f"/e/{round_table['id']}/lead?k={commands.token(round_table['id'], domain.LEAD)}").status_code == 303
+    assert "aylin@example.org" in http.get(f"/e/{round_table['id']}/lead").get_data(as_text=True)
+    at("2027-04-01T00:00:00")
+    assert "aylin@example.org" not in http.get(f"/e/{round_table['id']}/lead").get_data(as_text=True)  # purged first
+    assert commands.store.signups(round_table["id"]) == []
+
+    commands.run("signups:delete_on", lead(round_table), {"date": "2027-04-02"})  # tomorrow: kept
+    signup(commands, round_table)
+    assert len(commands.store.signups(round_table["id"])) == 1
+    commands.run("signups:delete_on", lead(round_table), {"date": "2027-04-01"})  # today: deleted at once
+    assert commands.store.signups(round_table["id"]) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
@@ -28,8 +28,14 @@ def consent_text(event: dict) -> str:
 
 
 def today() -> str:
-    """Today as 'YYYY-MM-DD' (the server's local date: deletion dates are days, not instants)."""
-    return date.today().isoformat()
+    """Today as 'YYYY-MM-DD' (the server's local date: deletion dates are days, not instants).
+    From time.time(), so a test's fake clock moves it too."""
+    return date.fromtimestamp(time.time()).isoformat()
+
+
+def in_a_year() -> str:
+    """The deletion date the lead is offered: a year from today."""
+    return (date.fromtimestamp(time.time()) + timedelta(days=365)).isoformat()
 
 
 def purge(store) -> int:
