@@ -22,8 +22,8 @@ LANGUAGES = languages.codes()
 
 # Pages for moderators, the lead and interpreters: shown in a language only where its
 # catalogue covers them, else in German, left to right (never half translated and mirrored).
-STAFF_PAGES = {"web.moderator", "web.lead", "web.lead_board", "web.followup", "web.interpreter", "web.posters", "web.sheets",
-               "web.record", "web.howto"}
+STAFF_PAGES = {"staff.moderator", "lead.lead", "lead.lead_board", "staff.followup", "staff.interpreter", "lead.posters", "lead.sheets",
+               "lead.record", "lead.howto"}
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -107,7 +107,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import cli, embeddings, health, realtime, views, web
 
-    app.register_blueprint(web.bp)
+    web.register(app)
     cli.register(app)
     # Past one process, emits go through Redis (feed.QueueManager); else feed.LocalManager.
     queue = app.config["MESSAGE_QUEUE"]

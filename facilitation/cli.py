@@ -14,7 +14,7 @@ from .domain import ADMIN, LEAD, Actor, CommandError
 from .links import event_links, running_base_url
 from .qr import qr_text
 from .realtime import perform
-from .web import export_bytes
+from .web.lead import export_bytes
 from .templates_library import TEMPLATES
 
 event_cli = AppGroup("event", help="Veranstaltungen anlegen und ihre Links zeigen.")

@@ -100,7 +100,7 @@ def load_config(**overrides) -> dict:
     }
     config.update(overrides)
     config["PUBLIC_URL"] = (config.get("PUBLIC_URL") or "").rstrip("/")
-    # Served over https: cookies only over https, and browsers remember to use it (HSTS, web.py).
+    # Served over https: cookies only over https, and browsers remember to use it (HSTS, web/site.py).
     config.setdefault("SESSION_COOKIE_SECURE", config["PUBLIC_URL"].startswith("https://"))
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(Path(config["DATA_DIR"]))

@@ -39,7 +39,7 @@ MAX_CONTACT_LENGTH = 120
 MAX_NEWS_LENGTH = 500
 MAX_REASON_LENGTH = 300
 MAX_CARDS_PER_COMMAND = 300
-# Every length limit a form or script needs, sent to the pages from here (web.page_globals, boot).
+# Every length limit a form or script needs, sent to the pages from here (web.site.page_globals, web.base.boot_data).
 INPUT_LIMITS = {
     "card": MAX_CARD_LENGTH, "name": MAX_NAME_LENGTH, "title": MAX_TITLE_LENGTH, "question": MAX_QUESTION_LENGTH,
     "description": MAX_DESCRIPTION_LENGTH, "next_step": MAX_NEXT_STEP_LENGTH, "contact": MAX_CONTACT_LENGTH,

@@ -1,7 +1,7 @@
 """Socket.IO: authorise connections, join rooms, and perform(): run a command, then broadcast.
 
 perform() is the one door for every change, whoever makes it: the Socket.IO
-handlers below, the no-JavaScript forms (web.py) and the command line
+handlers below, the no-JavaScript forms (web/) and the command line
 (cli.py). Which rooms get which view of a change is views.deliveries'.
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@ def N_(text: str) -> str:
     """Mark a template's table name or question for translation, but store it as written.
 
     Events keep their German wording; pages show a translation of it beside the
-    original while it is still the template's text (see web.local_text).
+    original while it is still the template's text (see web.base.local_text).
     """
     return text
 

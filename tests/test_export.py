@@ -411,9 +411,9 @@ def test_a_result_merged_across_tables_stays_in_every_format_and_unmerge_restore
     before = record()
     commands.run("result:merge", lead(event), {"source": source, "target": target})
     with app.test_request_context():
-        from facilitation import web
+        from facilitation.web.lead import export_bytes
 
-        outputs = {fmt: web.export_bytes(event["id"], fmt) for fmt in ("md", "html", "docx")}
+        outputs = {fmt: export_bytes(event["id"], fmt) for fmt in ("md", "html", "docx")}
     from docx import Document
 
     docx = "\n".join(p.text for p in Document(io.BytesIO(outputs["docx"])).paragraphs)

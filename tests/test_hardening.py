@@ -398,7 +398,7 @@ def test_past_the_connection_budget_new_requests_get_503(tmp_path):
     (sqlite3.OperationalError("database or disk is full"), 503, "What you wrote stays here"),  # retryable
 ])
 def test_a_server_error_on_the_form_keeps_the_text_in_the_readers_language(app, event, monkeypatch, error, status, message):
-    from facilitation import web
+    from facilitation.web import phone as web
 
     def failing(*_args, **_kwargs):
         raise error

@@ -18,7 +18,7 @@ from docx import Document
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from facilitation import web
+from facilitation.web.lead import export_bytes
 from facilitation.domain import ACTIVE, LEAD, MERGED, PARTICIPANT, VISIBLE, Actor, CommandError
 
 EXAMPLES = 200
@@ -125,7 +125,7 @@ def docx_text(data: bytes) -> str:
 
 def formats(app, event_id: str) -> dict[str, str]:
     with app.test_request_context():
-        record = {fmt: web.export_bytes(event_id, fmt) for fmt in ("html", "md", "csv", "docx")}
+        record = {fmt: export_bytes(event_id, fmt) for fmt in ("html", "md", "csv", "docx")}
     return {"html": record["html"].decode(), "md": record["md"].decode(), "csv": record["csv"].decode("utf-8-sig"),
             "docx": docx_text(record["docx"]),
             "public": app.test_client().get(f"/e/{event_id}/results").get_data(as_text=True)}

@@ -316,7 +316,7 @@ def test_counted_phrases_follow_each_languages_plural_rules(app, lang, n, expect
     Intl.PluralRules picks in the browser (babel's rule is the same CLDR data)."""
     from babel import Locale
 
-    from facilitation.web import plural_forms
+    from facilitation.web.strings import plural_forms
 
     with app.test_request_context(f"/?lang={lang}"):
         forms = plural_forms("%(num)d Karte", "%(num)d Karten")
