@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import commands_of, domain, export
+from . import commands_of, domain, record
 from .commands.results import suggest
 from .domain import ADMIN, LEAD, Actor, CommandError
 from .links import event_links, running_base_url
@@ -69,7 +69,7 @@ def links_command(event_id: str, as_json: bool) -> None:
 
 @event_cli.command("export")
 @click.argument("event_id")
-@click.option("--format", "fmt", required=True, type=click.Choice(sorted(export.FORMATS)))
+@click.option("--format", "fmt", required=True, type=click.Choice(sorted(record.FORMATS)))
 @click.option("-o", "--output", default=None, help="Datei (Standard: tischrunde-<event>.<format>; - für die Ausgabe).")
 @click.option("--internal", is_flag=True, help="Interne Fassung: mit den Kontakten der Ergebnisse.")
 def export_command(event_id: str, fmt: str, output: str | None, internal: bool) -> None:

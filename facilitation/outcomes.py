@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 from . import domain, views
 from .domain import ACTIVE, MERGED
-from .export import result_votes
+from .record import result_votes
 
 ATOM = "http://www.w3.org/2005/Atom"
 

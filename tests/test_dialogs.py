@@ -122,7 +122,7 @@ def test_the_dialog_page_shows_every_event_and_the_combined_record_is_a_leads(ap
 
 
 def test_topic_tags_filter_the_record(app, commands, event):
-    from facilitation import export
+    from facilitation import record as records
 
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     commands.run("result:create", moderator(event), {"id": a, "kind": "solution", "title": "Sprachcafé"})
@@ -132,7 +132,7 @@ def test_topic_tags_filter_the_record(app, commands, event):
     assert commands.store.result(a)["tags"] == '["gemeinschaft", "lernen"]'  # the map's order
     refused("forbidden", commands.run, "result:update", moderator(event), {"id": b, "tags": []})
     refused("unknown_topic", commands.run, "result:update", lead(event), {"id": b, "tags": ["Verkehr"]})
-    record = export.build_record(commands.store, event["id"], topic="lernen")
+    record = records.build_record(commands.store, event["id"], topic="lernen")
     assert [r["title"] for r in record["who_does_what"]] == ["Sprachcafé"]
     assert record["topic"] == "Lernen"
     assert ["Themen", "Gemeinschaft, Lernen"] in record["tables"][0]["results"][0]["facts"]

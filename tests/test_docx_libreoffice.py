@@ -11,7 +11,7 @@ import pypdfium2
 from browser_kit import SHOTS
 from conftest import card_payload, lead, moderator, participant
 
-from facilitation import export
+from facilitation import record as records
 
 ARABIC = "نحتاج إلى مقاعد في الحديقة"
 
@@ -31,7 +31,7 @@ def test_libreoffice_opens_the_record_and_keeps_its_words_whole(app, commands, e
                                                 "due": "2027-03-31", "progress": "in_progress"})
     docx = tmp_path / "record.docx"
     with app.test_request_context("/"):
-        docx.write_bytes(export.to_docx(export.build_record(commands.store, event["id"])))
+        docx.write_bytes(records.to_docx(records.build_record(commands.store, event["id"])))
     done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--norestore",
                            "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
                           capture_output=True, text=True, timeout=180)

@@ -13,7 +13,8 @@ from conftest import card_payload, create_event, lead, participant
 from test_commands import refused
 from test_results import mod_actor
 
-from facilitation import commands_of, create_app, export
+from facilitation import backup, commands_of, create_app
+from facilitation import record as records
 from facilitation.domain import ADMIN, RESULT_KINDS, Actor
 
 ARABIC = "نحتاج إلى دورات لغة في المساء"
@@ -67,7 +68,7 @@ def full_event(commands, event):
 
 
 def test_record_leaves_out_hidden_withdrawn_and_counts_right(commands, full_event):
-    record = export.build_record(commands.store, full_event["event"]["id"])
+    record = records.build_record(commands.store, full_event["event"]["id"])
     counts = record["counts"]
     assert {k: counts[k] for k in ("participants", "cards", "results", "tables")} == {
         "participants": 12, "cards": 8, "results": 5, "tables": 5}  # not "shy": withdrew
@@ -86,7 +87,7 @@ def test_record_leaves_out_hidden_withdrawn_and_counts_right(commands, full_even
 def test_docx_structure(commands, full_event):
     from docx import Document
 
-    doc = Document(io.BytesIO(export.to_docx(export.build_record(commands.store, full_event["event"]["id"]))))
+    doc = Document(io.BytesIO(records.to_docx(records.build_record(commands.store, full_event["event"]["id"]))))
     headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == ("Title", "Ergebnisprotokoll")
     level1 = [t for s, t in headings if s == "Heading 1"]
@@ -119,7 +120,7 @@ def test_docx_structure(commands, full_event):
 
 
 def test_csv_opens_in_excel_with_umlauts(commands, full_event):
-    data = export.to_csv(export.build_record(commands.store, full_event["event"]["id"]))
+    data = records.to_csv(records.build_record(commands.store, full_event["event"]["id"]))
     assert data.startswith("\ufeff".encode("utf-8"))  # the BOM Excel needs for UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Tisch", "Frage", "Runde", "Karte", "Sprache", "Deutsche Übersetzung", "Name", "Ergebnis", "Art", "Status"]
@@ -132,8 +133,8 @@ def test_csv_opens_in_excel_with_umlauts(commands, full_event):
 
 
 def test_markdown_and_html(app, commands, full_event):
-    record = export.build_record(commands.store, full_event["event"]["id"])
-    md = export.to_markdown(record)
+    record = records.build_record(commands.store, full_event["event"]["id"])
+    md = records.to_markdown(record)
     assert md.startswith("# Ergebnisprotokoll: Bürgerdialog Test")
     assert "## Wer macht was bis wann" in md and "## Runde Tische" in md and "### Bauen & Wohnen" in md
     assert "| Wohnungswirtschaft/Mieterbund | 31.03.2027 | in Arbeit |" in md
@@ -151,11 +152,11 @@ def test_markdown_and_html(app, commands, full_event):
 
 def test_json_backup_marks_hidden_cards_and_round_trips(tmp_path, commands, full_event):
     e = full_event["event"]["id"]
-    data = export.backup(commands.store, e)
+    data = backup.backup(commands.store, e)
     cards = {c["id"]: c for c in data["cards"]}
     assert cards[full_event["hidden"]]["hidden"] is True and cards[full_event["hidden"]]["status"] == "hidden"
     assert full_event["withdrawn"] not in cards
-    assert json.loads(export.backup_json(commands.store, e)) == data
+    assert json.loads(backup.backup_json(commands.store, e)) == data
 
     other = commands_of(create_app({"DATABASE": str(tmp_path / "other.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
 
@@ -163,12 +164,12 @@ def test_json_backup_marks_hidden_cards_and_round_trips(tmp_path, commands, full
         return other.run("event:import", Actor(ADMIN, event_id or ""), {"data": data, "id": event_id}).ack["event_id"]
 
     assert restore(data) == e
-    assert export.backup(other.store, e) == data  # the same event on the other server
-    assert export.build_record(other.store, e)["ranking"][0]["votes"] == 2
+    assert backup.backup(other.store, e) == data  # the same event on the other server
+    assert records.build_record(other.store, e)["ranking"][0]["votes"] == 2
     assert other.redeem(other.token(e, "lead"))["role"] == "lead"
     refused("event_exists", restore, data)
     copy = restore(data, "copy")  # a copy on the same server: new card and result ids
-    assert export.build_record(other.store, copy)["tables"] == export.build_record(other.store, e)["tables"]
+    assert records.build_record(other.store, copy)["tables"] == records.build_record(other.store, e)["tables"]
     refused("invalid_backup", restore, {"format": "something else"})
     refused("invalid_backup", restore, {**data, "tables": "nonsense"}, "broken")
     assert other.store.event("broken") is None  # a failed import leaves nothing behind
@@ -199,7 +200,7 @@ def test_cli_export_and_import(app, tmp_path, commands, full_event):
     result = runner.invoke(args=["event", "import", str(target), "--id", "kopie"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "kopie"
-    original, copy = (export.build_record(commands.store, i) for i in (e, "kopie"))
+    original, copy = (records.build_record(commands.store, i) for i in (e, "kopie"))
     assert copy["tables"] == original["tables"] and copy["counts"] == original["counts"]
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
@@ -290,30 +291,30 @@ def test_exports_carry_no_formulas_markup_or_bad_xml(commands, event):
     bad = card_payload(event, text="vorher")
     commands.run("card:post", participant(event, pid="old"), bad)
     commands.store.db.execute("UPDATE cards SET text = ? WHERE id = ?", ("alt\ufffe\uffff text", bad["id"]))
-    record = export.build_record(commands.store, event["id"])
+    record = records.build_record(commands.store, event["id"])
 
-    rows = list(csv.reader(io.StringIO(export.to_csv(record).decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(records.to_csv(record).decode("utf-8-sig")), delimiter=";"))
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
     assert "'=HYPERLINK(\"http://x\",\"klick\")" in cells
 
-    md = export.to_markdown(record)
+    md = records.to_markdown(record)
     assert not re.search(r"(?<!\\)<img", md) and "](javascript:" not in md
     assert "\\<img src=x onerror=alert\\(1\\)\\>" in md
 
     from docx import Document
 
-    doc = Document(io.BytesIO(export.to_docx(record)))
+    doc = Document(io.BytesIO(records.to_docx(record)))
     assert "alt text" in "\n".join(p.text for p in doc.paragraphs)
 
 
 def test_the_public_record_has_no_contacts_the_internal_copy_has(app, commands, full_event):
     e = full_event["event"]["id"]
-    public = export.build_record(commands.store, e)
+    public = records.build_record(commands.store, e)
     assert not any(r["contact"] for t in public["tables"] for r in t["results"])
-    assert "Kontakt 0" not in export.to_markdown(public)
-    internal = export.build_record(commands.store, e, internal=True)
-    assert "Kontakt 0" in export.to_markdown(internal)
+    assert "Kontakt 0" not in records.to_markdown(public)
+    internal = records.build_record(commands.store, e, internal=True)
+    assert "Kontakt 0" in records.to_markdown(internal)
     http = app.test_client()
     http.get(f"/e/{e}/lead?k={commands.token(e, 'lead')}")
     assert "Kontakt 0" not in http.get(f"/e/{e}/lead/record").get_data(as_text=True)
@@ -354,7 +355,7 @@ def target(data: dict) -> dict:
     lambda d: d["dots"].extend([{"id": DOT, "participant_id": "v9", "result_id": target(d)["id"]}] * 2),
 ])
 def test_import_checks_every_value_like_the_live_commands(tmp_path, commands, full_event, broken):
-    data = json.loads(export.backup_json(commands.store, full_event["event"]["id"]))
+    data = json.loads(backup.backup_json(commands.store, full_event["event"]["id"]))
     broken(data)
     other = commands_of(create_app({"DATABASE": str(tmp_path / "o.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
     refused("invalid_backup", other.run, "event:import", Actor(ADMIN, ""), {"data": data})
@@ -369,21 +370,21 @@ def test_the_record_carries_translations_paper_dots_and_languages(tmp_path, comm
     commands.run("text:translate", lead(full_event["event"]), {"kind": "table", "id": full_event["event"]["tables"][0], "lang": "ar", "text": "البناء والسكن"})
     table0_q = full_event["event"]["questions"][full_event["event"]["tables"][0]][0]
     commands.run("card:record", lead(full_event["event"]), {"id": str(uuid.uuid4()), "question": table0_q, "text": "Mehr Kitaplätze"})
-    record = export.build_record(commands.store, e)
-    md = export.to_markdown(record)
+    record = records.build_record(commands.store, e)
+    md = records.to_markdown(record)
     assert "Wir brauchen Deutschkurse" in md and "العربية → Deutsch" in md
     assert "davon 4 auf Papier" in md and "am Tisch aufgenommen" in md
     top = record["ranking"][0]
     assert top["votes"] == 2 + 4 and top["paper_votes"] == 4
-    html = export.to_docx(record)
+    html = records.to_docx(record)
     from docx import Document
 
     assert "Wir brauchen Deutschkurse" in "\n".join(p.text for p in Document(io.BytesIO(html)).paragraphs)
     # Everything of it survives a backup and an import elsewhere.
-    data = export.backup(commands.store, e)
+    data = backup.backup(commands.store, e)
     other = commands_of(create_app({"DATABASE": str(tmp_path / "o.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
     other.run("event:import", Actor(ADMIN, ""), {"data": data})
-    assert export.backup(other.store, e) == data
+    assert backup.backup(other.store, e) == data
     assert data["tables"][0]["i18n"] == {"ar": "البناء والسكن"}
 
 
@@ -404,7 +405,7 @@ def test_a_result_merged_across_tables_stays_in_every_format_and_unmerge_restore
     commands.run("result:create", mod_actor(event, arbeit), {"id": target, "kind": "project_idea", "title": "Sprachkurse im Betrieb"})
 
     def record():
-        data = export.build_record(commands.store, event["id"])
+        data = records.build_record(commands.store, event["id"])
         data.pop("made_at")
         return data
 

@@ -158,7 +158,7 @@ def test_replacing_the_follow_up_link_ends_the_old_one(app, clients, commands, c
 def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path, commands, closed):
     import json
 
-    from facilitation import commands_of, create_app, export
+    from facilitation import backup, commands_of, create_app
     from facilitation.domain import ADMIN, Actor
 
     r = closed["result"]
@@ -168,7 +168,7 @@ def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path,
     commands.run("news:add", lead(closed), {"result": r, "id": str(uuid.uuid4()), "text": "Gespräch geführt"})
     commands.run("method:set", lead(closed), {"mandate": "Wie gelingt Ankommen?"})
     commands.store.note_presence(closed["id"], "phone-1", "refugee")
-    data = json.loads(export.backup_json(commands.store, closed["id"]))
+    data = json.loads(backup.backup_json(commands.store, closed["id"]))
     other = commands_of(create_app({"DATABASE": str(tmp_path / "other.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
 
     def restore(backup, event_id):
@@ -253,14 +253,15 @@ def test_sign_up_is_open_for_round_tables_and_what_the_lead_opens_once_a_deletio
 
 
 def test_sign_ups_are_deleted_on_their_date_and_never_leave_the_leads_hands(app, commands, round_table):
-    from facilitation import export
+    from facilitation import backup
+    from facilitation import record as records
     from facilitation.commands import signups as signup_commands
 
     signup(commands, round_table)
     commands.run("event:close", lead(round_table), {})
     signup(commands, round_table, pid="p2", name="Olena", contact="olena@example.org")  # after closing too
-    everywhere = [export.backup_json(commands.store, round_table["id"]).decode(),
-                  export.to_markdown(export.build_record(commands.store, round_table["id"])),
+    everywhere = [backup.backup_json(commands.store, round_table["id"]).decode(),
+                  records.to_markdown(records.build_record(commands.store, round_table["id"])),
                   app.test_client().get(f"/e/{round_table['id']}/results").get_data(as_text=True)]
     assert not any("aylin@example.org" in text or "Olena" in text for text in everywhere)
     assert signup_commands.purge(commands.store) == 0  # 2099 has not come
@@ -278,7 +279,7 @@ def test_sign_ups_are_deleted_on_their_date_and_never_leave_the_leads_hands(app,
 
 
 def test_affiliations_count_only_groups_of_five_and_readers_count_too(app, commands, event):
-    from facilitation import export
+    from facilitation import record as records
 
     def phone(pid, affiliation=None, writes=False):
         commands.store.note_presence_soon(event["id"], pid)  # what opening the table page does
@@ -294,11 +295,11 @@ def test_affiliations_count_only_groups_of_five_and_readers_count_too(app, comma
     phone("v0", "volunteer")
     phone("v0", "")  # and taken back
     phone("quiet")
-    record = export.build_record(commands.store, event["id"])
+    record = records.build_record(commands.store, event["id"])
     assert record["affiliations"] == [["Geflüchtete/r", 5]]
     assert record["affiliations_suppressed"] is True
     assert record["readers_only"] == 9  # 11 phones, 2 wrote
-    md = export.to_markdown(record)
+    md = records.to_markdown(record)
     assert "- Geflüchtete/r: 5" in md and "Anwohner" not in md and "Handys, die nur gelesen haben: 9" in md
     refused("invalid_payload", commands.run, "affiliation:set", participant(event, pid="x"), {"affiliation": "Polizei"})
     # Never per card: no card view and no change carries it.
@@ -306,18 +307,18 @@ def test_affiliations_count_only_groups_of_five_and_readers_count_too(app, comma
 
 
 def test_the_method_section_is_the_leads_and_the_rules_start_as_a_suggestion(app, commands, event):
-    from facilitation import export
+    from facilitation import record as records
 
     http = app.test_client()
     http.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], 'lead')}")
     console = http.get(f"/e/{event['id']}/lead").get_data(as_text=True)
     assert "Wir hören einander zu" in console  # the suggested rules, in the form only
-    assert export.build_record(commands.store, event["id"])["method"] == []
+    assert records.build_record(commands.store, event["id"])["method"] == []
     commands.run("method:set", lead(event), {"mandate": "Der Gemeinderat fragt: Wie gelingt Ankommen?",
                                              "group": "Integrationsbeirat, Stadtverwaltung"})
     commands.run("event:close", lead(event), {})
     commands.run("method:set", lead(event), {"course": "18 Uhr Begrüßung, drei Runden, Marktplatz"})  # closed: still
-    record = export.build_record(commands.store, event["id"])
+    record = records.build_record(commands.store, event["id"])
     assert [label for label, _ in record["method"]] == ["Auftrag", "Ablauf des Abends", "Begleitgruppe"]
     refused("forbidden", commands.run, "method:set", moderator(event), {"mandate": "x"})
     refused("title_too_long", commands.run, "method:set", lead(event), {"rules": "x" * 4001})

@@ -9,7 +9,8 @@ import uuid
 from conftest import lead, moderator
 from node import run_js
 
-from facilitation import export, outcomes, views
+from facilitation import outcomes, views
+from facilitation import record as records
 
 
 def test_live_js_ranks_exactly_as_the_server_on_many_ties():
@@ -34,7 +35,7 @@ def _two_results_with_equal_dots(commands, event):
 
 def test_at_equal_dots_the_result_made_first_leads_in_the_record_and_on_the_public_page(commands, event):
     _two_results_with_equal_dots(commands, event)
-    record = export.build_record(commands.store, event["id"])
+    record = records.build_record(commands.store, event["id"])
     assert [e["title"] for e in record["ranking"]] == ["Zebra", "Apfel", "Mitte"]  # the title no longer decides
     commands.run("event:close", lead(event), {})
     public = outcomes.outcome(commands.store, event["id"])

@@ -12,7 +12,7 @@ import uuid
 
 from .. import domain, views
 from ..domain import ADMIN, FOLLOWER, INTERPRETER, LEAD, MODERATOR, Result, fail
-from ..export import check_backup
+from ..backup import check_backup
 from ..templates_library import get_template
 from .core import Call, command, new_event_id
 

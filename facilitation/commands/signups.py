@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 
 from .. import domain
-from ..export import day_text
+from ..record import day_text
 from ..domain import LEAD, PARTICIPANT, Result, fail
 from .core import Call, command, result_ack
 

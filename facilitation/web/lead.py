@@ -21,7 +21,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from .. import access, domain, export, languages
+from .. import access, backup, domain, languages
+from .. import record as the_record
 from ..commands import signups
 from ..domain import LEAD, MODERATOR, Actor, CommandError
 from ..holds import hold_words
@@ -141,7 +142,7 @@ def signups_csv(event_id: str):
         for group in _signup_groups(event_id)
         for s in group["signups"]
     ]
-    body = export.csv_bytes([_("Ergebnis"), _("Name"), _("Kontakt"), _("Angemeldet am")], rows)
+    body = the_record.csv_bytes([_("Ergebnis"), _("Name"), _("Kontakt"), _("Angemeldet am")], rows)
     response = Response(body, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="tischrunde-{event_id}-anmeldungen.csv"'
     response.headers["Cache-Control"] = "no-store"
@@ -222,7 +223,7 @@ def sheets(event_id: str):
 def _record_html(event_id: str, internal: bool = False, topic: str | None = None) -> str:
     return render_template(
         "record.html",
-        record=export.build_record(app_commands().store, event_id, internal, topic),
+        record=the_record.build_record(app_commands().store, event_id, internal, topic),
         min_group=domain.MIN_GROUP,
     )
 
@@ -252,11 +253,11 @@ def export_bytes(event_id: str, fmt: str, internal: bool = False) -> bytes:
     """The event in one export format (docx, html, md, csv, json); contacts only when internal."""
     store = app_commands().store
     if fmt == "json":
-        return export.backup_json(store, event_id)
+        return backup.backup_json(store, event_id)
     if fmt == "html":
         return _record_html(event_id, internal).encode("utf-8")
-    record_data = export.build_record(store, event_id, internal)
-    return {"docx": export.to_docx, "md": lambda r: export.to_markdown(r).encode("utf-8"), "csv": export.to_csv}[fmt](
+    record_data = the_record.build_record(store, event_id, internal)
+    return {"docx": the_record.to_docx, "md": lambda r: the_record.to_markdown(r).encode("utf-8"), "csv": the_record.to_csv}[fmt](
         record_data
     )
 
@@ -266,10 +267,10 @@ def download(event_id: str, fmt: str):
     """Download the record (docx, html, md, csv) or the full backup (json)."""
     event_or_404(event_id)
     require(event_id, LEAD)
-    if fmt not in export.FORMATS:
+    if fmt not in the_record.FORMATS:
         abort(404)
     filename = f"tischrunde-{event_id}{'-intern' if _internal() else ''}.{fmt}"
-    response = Response(export_bytes(event_id, fmt, _internal()), content_type=export.FORMATS[fmt])
+    response = Response(export_bytes(event_id, fmt, _internal()), content_type=the_record.FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import access, domain, export, outcomes
+from .. import access, domain, outcomes, record
 from ..commands import signups
 from ..domain import LEAD, PARTICIPANT, Actor, CommandError
 from ..realtime import perform
@@ -134,7 +134,7 @@ def dialog_record(dialog_id: str):
     events = store.dialog_events(dialog_id) if dialog else []
     if not any(access.has_grant(store, e["id"], LEAD) for e in events):
         abort(403)
-    records = [export.build_record(store, e["id"]) for e in events]
+    records = [record.build_record(store, e["id"]) for e in events]
     response = make_response(
         render_template("dialog_record.html", dialog=dialog, records=records, min_group=domain.MIN_GROUP)
     )

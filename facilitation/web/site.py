@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .. import LANGUAGES, STAFF_PAGES, domain, export, guard, languages, socketio_of
+from .. import LANGUAGES, STAFF_PAGES, domain, guard, languages, record, socketio_of
 from .base import app_commands, local_text, table_of
 from .phone import participant_page
 
@@ -50,7 +50,7 @@ def switch_languages() -> list[str]:
 @bp.app_template_filter("day")
 def local_day(value) -> str:
     """A day (ISO 'YYYY-MM-DD' or a timestamp) as the reader writes dates, '' for none."""
-    return local_digits(export.day_text(value)) if value else ""
+    return local_digits(record.day_text(value)) if value else ""
 
 
 @bp.app_template_filter("digits")
