@@ -13,12 +13,7 @@
   var state = null;
   var drafts = {};
 
-  function values(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
-
-  function tableName(id) {
-    var t = state.tables.filter(function (x) { return x.id === id; })[0];
-    return t ? t.name : "";
-  }
+  function tableName(id) { return T.tableName(state.tables, id); }
 
   function questionText(id) {
     var q = state.questions.filter(function (x) { return x.id === id; })[0];
@@ -63,7 +58,7 @@
     var table = document.getElementById("filter-table").value;
     var lang = document.getElementById("filter-lang").value;
     var open = document.getElementById("filter-open").checked;
-    return values(state.cards).filter(function (c) {
+    return T.values(state.cards).filter(function (c) {
       return c.lang !== "de" && (!table || String(c.table_id) === table) && (!lang || c.lang === lang) &&
         (!open || !c.translation || drafts["tr-" + c.id] !== undefined);
     }).sort(function (a, b) { return b.created_at - a.created_at; });
@@ -99,7 +94,7 @@
     fillSelect(tableSelect, [{ value: "", text: S.all_tables }].concat(tables), tableSelect.value);
     var langSelect = document.getElementById("filter-lang");
     var present = {};
-    values(state.cards).forEach(function (c) { if (c.lang && c.lang !== "de") present[c.lang] = true; });
+    T.values(state.cards).forEach(function (c) { if (c.lang && c.lang !== "de") present[c.lang] = true; });
     fillSelect(langSelect, [{ value: "", text: S.all_languages }].concat(Object.keys(present).map(languageOption)), langSelect.value);
   }
 
@@ -141,7 +136,7 @@
       state.questions.filter(function (q) { return q.table_id === t.id; }).forEach(function (q) {
         section.appendChild(wordingRow("question", q, q.text, boot.limits.question));
       });
-      values(state.results).filter(function (r) { return r.table_id === t.id && r.status === "active"; })
+      T.values(state.results).filter(function (r) { return r.table_id === t.id && r.status === "active"; })
         .sort(function (a, b) { return a.rank - b.rank; })
         .forEach(function (r) { section.appendChild(wordingRow("result", r, S.kinds[r.kind] + ": " + r.title, boot.limits.title)); });
       box.appendChild(section);

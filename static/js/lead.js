@@ -98,7 +98,7 @@
   function renderRanking() {
     var list = document.getElementById("lead-ranking");
     list.innerHTML = "";
-    var voted = Object.keys(results).map(function (id) { return results[id]; })
+    var voted = T.values(results)
       .filter(function (r) { return r.status === "active" && (T.dots(r, tallies) || r.votes); });
     T.ranking(voted, function (r) { return T.dots(r, tallies); })
       .forEach(function (r) {

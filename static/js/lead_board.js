@@ -24,12 +24,9 @@
     });
   }
 
-  function tableName(id) {
-    var table = tables.filter(function (t) { return t.id === id; })[0];
-    return table ? table.name : "";
-  }
+  function tableName(id) { return T.tableName(tables, id); }
 
-  function all() { return Object.keys(results).map(function (id) { return results[id]; }).filter(function (r) { return r.status !== "deleted"; }); }
+  function all() { return T.values(results).filter(function (r) { return r.status !== "deleted"; }); }
 
   function select(label, options, current, onChange) {
     var node = el("select", { "aria-label": label }, options.map(function (o) {

@@ -51,6 +51,17 @@
     return { event: null, tables: [], questions: [], cards: {}, results: {}, tallies: {}, mine: {}, myVotes: [], myReactions: [] };
   }
 
+  /* The values of a map by id (state.cards, state.results), in key order. */
+  function values(map) {
+    return Object.keys(map).map(function (key) { return map[key]; });
+  }
+
+  /* The name of the table with this id among tables, or "". */
+  function tableName(tables, id) {
+    var table = tables.filter(function (t) { return t.id === id; })[0];
+    return table ? table.name : "";
+  }
+
   function byId(list) {
     var out = {};
     list.forEach(function (item) { out[item.id] = item; });
@@ -505,7 +516,7 @@
   window.Tischrunde = {
     readBoot: readBoot, connect: connect, uuid4: uuid4, el: el, editCard: editCard, statusLine: statusLine, ask: ask,
     cardWords: cardWords, localText: localText, dots: dots, keepFocus: keepFocus, digits: digits, plural: plural,
-    ranking: ranking, serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar,
+    ranking: ranking, values: values, tableName: tableName, serverNow: serverNow, remaining: remaining, clock: clock, phaseName: phaseName, runBar: runBar,
     // The update rule on its own: tests/js/apply_changes.js runs it under Node.
     stateRule: { emptyState: emptyState, loadSnapshot: loadSnapshot, applyChange: applyChange }
   };

@@ -24,7 +24,6 @@
     questionPos[list.getAttribute("data-cards-for")] = i + 1;
   });
 
-  function values(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
   function byRank(a, b) { return (a.rank - b.rank) || (a.created_at - b.created_at); }
 
   function act(name, payload) {
@@ -92,7 +91,7 @@
 
   /* Private writing: the table's cards are revealed together, when the moderator says so. */
   function renderReveal() {
-    var veiled = values(cards).filter(function (c) { return c.status === "private"; }).length;
+    var veiled = T.values(cards).filter(function (c) { return c.status === "private"; }).length;
     document.getElementById("reveal-box").hidden = !veiled;
     document.getElementById("reveal").textContent = S.reveal + " (" + veiled + ")";
   }
@@ -101,7 +100,7 @@
   /* Pre-moderation: the cards waiting for this table's moderators, oldest first. */
   function renderQueue() {
     var box = document.getElementById("queue");
-    var waiting = values(cards).filter(function (c) { return c.status === "pending"; }).sort(function (a, b) { return a.created_at - b.created_at; });
+    var waiting = T.values(cards).filter(function (c) { return c.status === "pending"; }).sort(function (a, b) { return a.created_at - b.created_at; });
     box.hidden = !waiting.length;
     var list = document.getElementById("queue-list");
     list.innerHTML = "";
@@ -113,7 +112,7 @@
   function renderEarlier() {
     var box = document.getElementById("earlier");
     var round = run ? run.current_round : 0;
-    var earlier = values(cards).filter(function (c) { return c.status === "visible" && c.round < round; });
+    var earlier = T.values(cards).filter(function (c) { return c.status === "visible" && c.round < round; });
     box.hidden = !(round > 1 && earlier.length);
     if (box.hidden) return;
     var body = document.getElementById("earlier-body");
@@ -155,7 +154,7 @@
   function renderColumns() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-cards-for]"), function (list) {
       var qid = parseInt(list.getAttribute("data-cards-for"), 10);
-      var column = values(cards).filter(function (c) { return c.question_id === qid && c.status !== "pending"; })
+      var column = T.values(cards).filter(function (c) { return c.question_id === qid && c.status !== "pending"; })
         .sort(function (a, b) { return b.created_at - a.created_at; });
       list.innerHTML = "";
       column.forEach(function (c) { list.appendChild(cardItem(c)); });
@@ -168,11 +167,11 @@
   // -- tab "Ergebnisse" --------------------------------------------------------
 
   function activeResults() {
-    return values(results).filter(function (r) { return r.status !== "deleted" && r.table_id === boot.table; }).sort(byRank);
+    return T.values(results).filter(function (r) { return r.status !== "deleted" && r.table_id === boot.table; }).sort(byRank);
   }
 
   function cardsIn(resultId) {
-    return values(cards).filter(function (c) { return (c.result_id || null) === resultId; }).sort(byRank);
+    return T.values(cards).filter(function (c) { return (c.result_id || null) === resultId; }).sort(byRank);
   }
 
   function clusterCard(card) {

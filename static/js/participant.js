@@ -207,7 +207,7 @@
     if (editing) return; // a card arriving must not wipe the text being edited
     var list = document.getElementById("mine");
     var pending = pendingKeys();
-    var cards = Object.keys(mine).map(function (id) { return mine[id]; });
+    var cards = T.values(mine);
     cards.sort(function (a, b) { return (b.created_at || 0) - (a.created_at || 0); }); // newest first
     list.innerHTML = "";
     cards.forEach(function (card) { list.appendChild(ownCard(card, pending[card.id])); });
@@ -221,7 +221,7 @@
       var local = localOf(q, q.text);
       box.appendChild(el("h3", { dir: "auto" }, [q.text, local ? el("span", { "class": "local", lang: boot.lang, text: " " + local }) : null]));
       var list = el("ul", { "class": "card-list" });
-      var all = Object.keys(tableCards).map(function (id) { return tableCards[id]; })
+      var all = T.values(tableCards)
         .filter(function (c) { return c.question_id === q.id; });
       var veiled = all.filter(function (c) { return c.status === "private" && !mine[c.id]; }).length;
       if (veiled) box.appendChild(el("p", { "class": "veiled", text: T.plural(S.veiled_n, veiled) }));
@@ -255,7 +255,7 @@
 
   function renderResults() {
     var box = document.getElementById("table-results");
-    var list = Object.keys(results).map(function (id) { return results[id]; })
+    var list = T.values(results)
       .filter(function (r) { return r.status !== "deleted" && r.table_id === boot.table; })
       .sort(function (a, b) { return a.rank - b.rank; });
     box.innerHTML = "";
@@ -345,7 +345,7 @@
     var list = document.getElementById("vote-list");
     list.innerHTML = "";
     tables.forEach(function (t) {
-      var here = Object.keys(results).map(function (id) { return results[id]; })
+      var here = T.values(results)
         .filter(function (r) { return r.table_id === t.id && r.status === "active"; })
         .sort(function (a, b) { return a.rank - b.rank; });
       if (!here.length) return;
@@ -373,7 +373,7 @@
   function renderClosing() {
     var panel = document.getElementById("closing-panel");
     var over = run && ((run.phase === "market" && !run.voting_open) || run.phase === "closing" || run.status !== "open");
-    var voted = Object.keys(results).map(function (id) { return results[id]; })
+    var voted = T.values(results)
       .filter(function (r) { return r.status === "active" && (r.votes || r.paper_votes); });
     var ranked = T.ranking(voted, function (r) { return r.votes + r.paper_votes; });
     panel.hidden = !over;

@@ -41,10 +41,7 @@
     } catch (e) { /* no sound: the message is enough */ }
   }
 
-  function tableName(id) {
-    var t = tables.filter(function (x) { return x.id === id; })[0];
-    return t ? t.name : "";
-  }
+  function tableName(id) { return T.tableName(tables, id); }
 
   /* Before the start: the title and a QR code big enough to scan across the room. */
   function renderJoin(grid) {
@@ -65,7 +62,7 @@
 
   /* Market place and closing: every active result, most dots first. */
   function renderRanking(grid) {
-    var active = Object.keys(results).map(function (id) { return results[id]; })
+    var active = T.values(results)
       .filter(function (r) { return r.status === "active"; });
     var list = T.ranking(active, function (r) { return T.dots(r, tallies); });
     var top = Math.max(1, list.length ? T.dots(list[0], tallies) : 1);
@@ -100,7 +97,7 @@
   /* Results of one table for the wall: active ones, with the cards of results
    * the lead merged into them from other tables counted in. */
   function tableResults(tableId) {
-    var all = Object.keys(results).map(function (id) { return results[id]; });
+    var all = T.values(results);
     return all.filter(function (r) { return r.table_id === tableId && r.status === "active"; })
       .sort(function (a, b) { return a.rank - b.rank; })
       .map(function (r) {
@@ -172,7 +169,7 @@
    * "+N weitere" for the rest, which come round every few seconds (nothing vanishes unseen). */
   function renderTableCards(grid, table) {
     var list = el("ul", { "class": "card-list" });
-    var atTable = Object.keys(cards).map(function (id) { return cards[id]; })
+    var atTable = T.values(cards)
       .filter(function (c) { return c.table_id === table.id; });
     var veiled = atTable.filter(function (c) { return c.status === "private"; }).length;
     var tableCards = atTable.filter(function (c) { return c.status !== "private"; })
