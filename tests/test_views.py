@@ -211,6 +211,38 @@ def test_replay_never_carries_what_was_hidden_corrected_or_withdrawn(clients, ev
     assert {row[0] for row in clients.commands.store.db.execute("SELECT data FROM changes")} == {"{}"}
 
 
+def test_a_card_written_privately_travels_without_its_words_until_revealed(clients, event):
+    """Private writing: the wall counts what is being written, other phones see nothing of it;
+    only after the moderator reveals the table's cards do their words travel."""
+    lead, mod, phone = clients.lead(), clients.moderator(0), clients.phone(0)
+    wall, other = clients.wall(), clients.phone(0)
+    assert lead.emit("event:configure", {"private_writing": True}, callback=True)["ok"]
+    words = "Nur für mich, noch nicht für die Wand"
+    q = event["questions"][event["tables"][0]][0]
+    assert phone.emit("card:post", {"id": str(uuid.uuid4()), "question": q, "text": words}, callback=True)["ok"]
+    for client in (wall, other):
+        received = changes(client)
+        assert any(c.get("card", {}).get("status") == "private" for c in received)  # counted on the wall
+        assert words not in repr(received) and words not in repr(snapshot(client))
+    assert words in repr(snapshot(mod))
+    assert mod.emit("cards:reveal", {}, callback=True)["ok"]
+    assert words in repr(changes(wall)) and words in repr(snapshot(other))
+
+
+def test_a_client_at_most_max_replay_behind_gets_changes_one_further_a_snapshot(commands, event, monkeypatch):
+    from conftest import card_payload, participant
+
+    monkeypatch.setattr(views, "MAX_REPLAY", 3)
+    wall = Actor(WALL, event["id"])
+    commands.run("card:post", participant(event), card_payload(event, text="Davor"))  # since 0 is always a snapshot
+    since = commands.store.last_seq(event["id"])
+    for n in range(3):
+        commands.run("card:post", participant(event), card_payload(event, text=f"Karte {n}"))
+    assert "changes" in views.sync(commands.store, wall, {"since": since})  # exactly MAX_REPLAY behind
+    commands.run("card:post", participant(event), card_payload(event, text="Karte 3"))
+    assert "snapshot" in views.sync(commands.store, wall, {"since": since})
+
+
 def test_deliveries_agree_with_view_for_every_actor(commands, event):
     """The rooms a change is sent to are exactly the actors view_for lets see it."""
     t0, t1 = event["tables"][0], event["tables"][1]
