@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -53,11 +54,21 @@ def shared_app(tmp_path_factory):
     commands_of(app).store.close()
 
 
+@pytest.fixture(scope="session")
+def empty_database(tmp_path_factory) -> Path:
+    """A database with every migration applied, made once: each test starts from a copy
+    (migrating a new file for each of ~300 tests cost about 12 s)."""
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
+    Store(str(path)).close()
+    return path
+
+
 @pytest.fixture
-def app(shared_app, tmp_path):
+def app(shared_app, tmp_path, empty_database):
     """The module's app on a fresh database, with fresh rate limits."""
     commands = commands_of(shared_app)
     commands.store.close()
+    shutil.copyfile(empty_database, tmp_path / "test.db")
     commands.store = Store(str(tmp_path / "test.db"))
     commands.limiters = {name: RateLimiter(limiter.limit, limiter.window) for name, limiter in commands.limiters.items()}
     shared_app.extensions["tischrunde_throttle"] = AddressThrottle(
