@@ -39,8 +39,10 @@ RUNNING = "server.json"  # in DATA_DIR: where the running server listens
 def announce_running(config: dict) -> None:
     """Write the running server's base address, so the command line prints its links."""
     path = Path(config["DATA_DIR"]) / RUNNING
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"base_url": base_url(config), "pid": os.getpid()}))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private, whatever the umask
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps({"base_url": base_url(config), "pid": os.getpid()}))
 
 
 def forget_running(config: dict) -> None:

@@ -7,6 +7,7 @@ written in the same transaction, so the log never disagrees with the rows.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -28,13 +29,25 @@ RESULT_COLUMNS = (
 )
 
 
+def make_private(path: Path) -> None:
+    """Make the database file (and its folder) readable by this user only, whatever the umask:
+    it holds contacts and sign-up phone numbers. SQLite gives its -wal and -shm files the
+    database file's mode, so they are private too."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists() and part.stat().st_mode & 0o077:
+            part.chmod(0o600)  # made by an older version, world-readable
+
+
 class Store:
     """The database of one Tischrunde server."""
 
     def __init__(self, path: str):
         uri = path.startswith("file:")  # an SQLite URI (file:...?mode=ro) names no folder to make
         if path != ":memory:" and not uri:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            make_private(Path(path))
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, uri=uri)
         conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL would lose the last transactions on power loss; an acked card

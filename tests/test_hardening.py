@@ -494,3 +494,34 @@ def test_a_phone_whose_cookie_expired_still_owns_its_cards(app, clients, command
     assert back.emit("card:withdraw", {"id": card["id"]}, callback=True)["ok"]
     stored = commands.store.db.execute("SELECT secret_hash FROM devices").fetchall()
     assert stored and all(secret not in row[0] for row in stored)  # only hashes
+
+
+def test_every_file_in_the_data_folder_is_private_whatever_the_umask(tmp_path):
+    """Issue 23: the database, its WAL and SHM and server.json were created 0644 (contacts and
+    sign-up phone numbers readable by every user of the machine), only secret_key was 0600."""
+    import os
+    import stat
+
+    from facilitation.config import load_config
+    from facilitation.links import announce_running
+    from facilitation.store import Store
+
+    data = tmp_path / "data"
+    old = os.umask(0o022)
+    try:
+        config = load_config(DATA_DIR=data, PUBLIC_URL="http://tischrunde.example")
+        store = Store(str(data / "tischrunde.db"))
+        with store.transaction():
+            store.db.execute("INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, 1.0)")
+        announce_running({**config, "HOST": "127.0.0.1", "PORT": 5000})
+        files = sorted(p.name for p in data.iterdir())
+        assert {"tischrunde.db", "tischrunde.db-wal", "tischrunde.db-shm", "server.json", "secret_key"} <= set(files)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+        assert modes == {name: 0o600 for name in files}, modes
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        store.close()
+        (data / "tischrunde.db").chmod(0o644)  # left so by an older version
+        Store(str(data / "tischrunde.db")).close()
+        assert stat.S_IMODE((data / "tischrunde.db").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
