@@ -9,6 +9,12 @@ import os
 import sys
 
 SERVING = __name__ == "__main__"
+if SERVING:
+    # The settings file may choose the async mode, which must be known before anything is
+    # imported; facilitation/config.py reads the same file again (real variables win).
+    from dotenv import load_dotenv
+
+    load_dotenv(os.environ.get("TISCHRUNDE_ENV") or ".env", override=False)
 ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet") if SERVING else "threading"
 
 if ASYNC_MODE == "eventlet":
@@ -249,7 +255,7 @@ def serve_eventlet() -> None:
         # must not hold up the next one (the 101st WebSocket hung there, issue 21).
         max_size=socket_capacity(open_files),
         log=RedactedLog(sys.stderr),
-        log_output=bool(os.environ.get("LOG_REQUESTS")),
+        log_output=app.config["LOG_REQUESTS"],
         # An idle or half-sent request gives its slot back after a minute.
         socket_timeout=60,
         protocol=lean_protocol(),
@@ -275,10 +281,13 @@ def main() -> None:
     if problem:
         sys.exit(f"Die Datenbank {app.config['DATABASE']} lässt sich nicht beschreiben ({problem}). "
                  "Bitte Rechte und freien Platz prüfen (oder DATA_DIR auf einen beschreibbaren Ordner setzen).")
-    event_id = ensure_demo_event() if os.environ.get("DEMO", "1") == "1" else None
-    if event_id:
-        links = event_links(commands_of(app), event_id, base_url(app.config))
+    if app.config["DEMO"]:
+        links = event_links(commands_of(app), ensure_demo_event(), base_url(app.config))
         print(format_links(links, with_qr=True), flush=True)
+    else:
+        # A town's server logs to the journal: no secret link may go there.
+        print("Ohne Demo-Veranstaltung (DEMO=0). Die Links einer Veranstaltung zeigt "
+              "`flask --app app event links <ID>` (die IDs: `flask --app app event list`).", flush=True)
     socketio_of(app).start_background_task(embeddings.start_worker)
     socketio_of(app).start_background_task(purge_hourly, app)
     socketio_of(app).start_background_task(flush_presence_often, app)

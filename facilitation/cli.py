@@ -15,9 +15,46 @@ from .links import event_links, running_base_url
 from .qr import qr_text
 from .realtime import perform
 from .web.lead import export_bytes
+from .config import SECRET_KEYS_MADE
 from .templates_library import TEMPLATES
 
-event_cli = AppGroup("event", help="Veranstaltungen anlegen und ihre Links zeigen.")
+def opened_database() -> None:
+    """Say which database the command line opened, and refuse one it would have made: run
+    without the service's settings, it silently made a second database in the code folder."""
+    store = commands_of(current_app).store
+    if store.created:
+        store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(store.path + suffix).unlink(missing_ok=True)
+        for made in SECRET_KEYS_MADE:
+            made.unlink(missing_ok=True)
+        raise click.ClickException(
+            f"Unter {store.path} gibt es keine Datenbank, und die Kommandozeile legt keine an. "
+            "Gelten hier die Einstellungen des Servers? Sie stehen in .env im Arbeitsordner oder in der "
+            "Datei, die TISCHRUNDE_ENV nennt (z. B. TISCHRUNDE_ENV=/etc/tischrunde/tischrunde.env); "
+            "eine neue Datenbank legt der erste Start des Servers an.")
+    click.echo(f"Datenbank: {store.path}", err=True)
+
+
+@click.group("event", cls=AppGroup, help="Veranstaltungen anlegen und ihre Links zeigen.")
+@with_appcontext
+def event_cli() -> None:
+    opened_database()
+
+
+config_cli = AppGroup("config", help="Die Einstellungen des Servers.")
+
+
+@config_cli.command("check")
+@with_appcontext
+def config_check_command() -> None:
+    """Check every setting (exit status 0 only when all are valid; a wrong one has already
+    stopped the command with a sentence that names it)."""
+    c = current_app.config
+    where = c["DATABASE"] + ("" if Path(c["DATABASE"]).exists() and not commands_of(current_app).store.created
+                             else " (noch nicht angelegt: der erste Start des Servers legt sie an)")
+    click.echo(f"Alle Einstellungen sind gültig.\nEinstellungsdatei: {c['SETTINGS_FILE'] or '(keine)'}\n"
+               f"Datenbank: {where}\nÖffentliche Adresse: {c['PUBLIC_URL'] or '(die Adresse im Netz dieses Rechners)'}")
 
 
 def _fail(err: CommandError) -> None:
@@ -142,6 +179,7 @@ def list_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Als JSON ausgeben.")
 def suggest_command(event_id: str, table_id: int, as_json: bool) -> None:
     """Print the groups of similar unsorted cards the server would suggest for a table."""
+    opened_database()
     commands = commands_of(current_app)
     if commands.store.event(event_id) is None:
         raise click.ClickException(f"Die Veranstaltung '{event_id}' gibt es nicht.")
@@ -177,6 +215,7 @@ def format_links(links: dict, with_qr: bool = False) -> str:
 
 
 def register(app: Flask) -> None:
-    """Add the ``event`` command group to the app's CLI."""
+    """Add the ``event`` and ``config`` command groups to the app's CLI."""
     app.cli.add_command(event_cli)
+    app.cli.add_command(config_cli)
     app.cli.add_command(suggest_command)

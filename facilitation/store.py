@@ -29,16 +29,18 @@ RESULT_COLUMNS = (
 )
 
 
-def make_private(path: Path) -> None:
+def make_private(path: Path) -> bool:
     """Make the database file (and its folder) readable by this user only, whatever the umask:
     it holds contacts and sign-up phone numbers. SQLite gives its -wal and -shm files the
-    database file's mode, so they are private too."""
+    database file's mode, so they are private too. True when the database is new."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
+    created = not path.exists()
+    if created:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
     for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if part.exists() and part.stat().st_mode & 0o077:
             part.chmod(0o600)  # made by an older version, world-readable
+    return created
 
 
 class Store:
@@ -46,8 +48,10 @@ class Store:
 
     def __init__(self, path: str):
         uri = path.startswith("file:")  # an SQLite URI (file:...?mode=ro) names no folder to make
+        self.path = path
+        self.created = False  # True when this Store made the database file (the CLI refuses that)
         if path != ":memory:" and not uri:
-            make_private(Path(path))
+            self.created = make_private(Path(path))
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, uri=uri)
         conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL would lose the last transactions on power loss; an acked card

@@ -13,7 +13,7 @@ import requests
 import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_KEY = "e2e-secret"
+SECRET_KEY = "e2e-secret-of-the-test-servers-only-0123456789"
 
 
 def free_port() -> int:

@@ -199,7 +199,7 @@ def test_cli_export_and_import(app, tmp_path, commands, full_event):
     assert docx.read_bytes()[:2] == b"PK"
     result = runner.invoke(args=["event", "import", str(target), "--id", "kopie"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "kopie"
+    assert result.stdout.strip() == "kopie"
     original, copy = (records.build_record(commands.store, i) for i in (e, "kopie"))
     assert copy["tables"] == original["tables"] and copy["counts"] == original["counts"]
     bad = tmp_path / "bad.json"

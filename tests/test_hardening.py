@@ -265,7 +265,7 @@ def test_a_read_only_database_stops_the_start_with_a_clear_message(tmp_path):
     data.mkdir()
     create_app({"DATA_DIR": data, "DATABASE": str(data / "tischrunde.db"), "SECRET_KEY": "s"})
     os.chmod(data / "tischrunde.db", 0o444)
-    env = {**os.environ, "DATA_DIR": str(data), "SECRET_KEY": "s", "PORT": "0", "HOST": "127.0.0.1",
+    env = {**os.environ, "DATA_DIR": str(data), "SECRET_KEY": "k" * 32, "PORT": "0", "HOST": "127.0.0.1",
            # root ignores file modes: make SQLite open the file read-only as a normal user would be refused
            "DATABASE": f"file:{data / 'tischrunde.db'}?mode=ro"}
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
@@ -283,7 +283,7 @@ def test_a_mistyped_setting_stops_the_start_with_a_message_that_names_it(tmp_pat
 
     from server import ROOT
 
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "HOST": "127.0.0.1", "PORT": "0",
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 32, "HOST": "127.0.0.1", "PORT": "0",
            "EMBED_QUIET_SECONDS": ""}
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0

@@ -351,7 +351,7 @@ def test_suggest_over_socket_and_cli(app, clients, commands, event):
     assert result.exit_code == 0, result.output
     import json
 
-    assert [{c["id"] for c in g["cards"]} for g in json.loads(result.output)] == as_sets
+    assert [{c["id"] for c in g["cards"]} for g in json.loads(result.stdout)] == as_sets
     bad = app.test_cli_runner().invoke(args=["suggest", event["id"], "99999"])
     assert bad.exit_code != 0 and "Tisch" in bad.output
 

@@ -90,7 +90,7 @@ app.calm_garbage_collector()
 print(gc.get_threshold()[0], gc.get_freeze_count() > 10000)
 print(app.lean_protocol().rbufsize, app.lean_protocol().wbufsize)
 """
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "DEMO": "0"}
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 32, "DEMO": "0"}
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "50000", "True", "4096", "4096"]
@@ -138,7 +138,7 @@ del blocks
 before = own_mib()
 print(app.return_free_memory(), round(before - own_mib()))
 """
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "DEMO": "0"}
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 32, "DEMO": "0"}
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     returned, freed_mib = done.stdout.split()

@@ -146,10 +146,10 @@ def test_cli_create_and_links(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["event", "create", "--template", "gmuend", "--title", "Gmünd im Dialog"])
     assert result.exit_code == 0, result.output
-    event_id = result.output.strip()
+    event_id = result.stdout.strip()
     result = runner.invoke(args=["event", "links", event_id, "--json"])
     assert result.exit_code == 0, result.output
-    links = json.loads(result.output)
+    links = json.loads(result.stdout)
     assert links["title"] == "Gmünd im Dialog"
     assert links["join"].endswith(f"/e/{event_id}") and "?k=" in links["lead"]
     assert [t["name"] for t in links["tables"]][0] == "Bauen & Wohnen"
@@ -168,13 +168,15 @@ def test_cli_refuses_bad_input(app):
 
 def test_public_url_is_used_for_links_and_qr(tmp_path):
     from facilitation import create_app
+    from facilitation.store import Store
 
+    Store(str(tmp_path / "p.db")).close()  # made by the server's first start: the command line makes none
     app = create_app(
         {"DATABASE": str(tmp_path / "p.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "s", "PUBLIC_URL": "https://dialog.gmuend.de/"}
     )
     runner = app.test_cli_runner()
-    event_id = runner.invoke(args=["event", "create", "--title", "X"]).output.strip()
-    links = json.loads(runner.invoke(args=["event", "links", event_id, "--json"]).output)
+    event_id = runner.invoke(args=["event", "create", "--title", "X"]).stdout.strip()
+    links = json.loads(runner.invoke(args=["event", "links", event_id, "--json"]).stdout)
     assert links["join"] == f"https://dialog.gmuend.de/e/{event_id}"
     html = app.test_client().get(f"/e/{event_id}/wall").get_data(as_text=True)
     assert f"https://dialog.gmuend.de/e/{event_id}" in html
