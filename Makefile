@@ -6,12 +6,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test bench chromium libreoffice redis nodejs extract clean
+.PHONY: install run test bench chromium libreoffice redis nodejs nginx extract clean
+
+# The venv and the compiled translations, without starting anything (a town's service, deploy/).
+install: $(VENV)/.installed $(MO)
 
 run: $(VENV)/.installed $(MO)
 	$(PY) app.py
 
-test: $(VENV)/.test-installed $(MO) chromium libreoffice redis nodejs
+test: $(VENV)/.test-installed $(MO) chromium libreoffice redis nodejs nginx
 	$(PY) -m pytest
 
 bench: $(VENV)/.test-installed $(MO) redis
@@ -51,6 +54,15 @@ nodejs:
 	@command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || { \
 	  echo "Installing Debian's nodejs for the client-rule test"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nodejs; }
+
+# The deployment kit's nginx site serves in a test (tests/test_deploy.py). Debian's nginx is
+# unpacked into the venv, not installed: installing would start a web server on port 80.
+NGINX_DIR := $(VENV)/nginx
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x $(NGINX_DIR)/usr/sbin/nginx || { \
+	  echo "Unpacking Debian's nginx into $(NGINX_DIR) for the deployment test"; \
+	  mkdir -p $(NGINX_DIR) && cd $(NGINX_DIR) && { apt-get download nginx 2>/dev/null || \
+	    { $(SUDO) apt-get update -q && apt-get download nginx; }; } && dpkg -x nginx_*.deb . && rm -f nginx_*.deb; }
 
 # Two server processes share their rooms through Redis in a test (tests/test_processes.py).
 redis:
