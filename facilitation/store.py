@@ -58,9 +58,13 @@ class Store:
         # must survive, so every commit is synced.
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten, not just unlinked: a purged phone number must not stay
+        # readable in the file (issue 23); forget() then empties the WAL too.
+        conn.execute("PRAGMA secure_delete=ON")
         conn.execute("PRAGMA busy_timeout=2000")
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
+        self._forgetting = False  # personal data deleted in this transaction: forget() after it
         self._presence_pending: dict[tuple[str, str], float] = {}  # (event, phone) -> first seen
         with self._lock:
             migrations.apply(self.db)
@@ -108,7 +112,19 @@ class Store:
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                self._forgetting = False
                 raise
+            if self._forgetting:
+                self.forget()
+
+    def forget(self) -> None:
+        """After personal data was deleted: copy the WAL into the database and empty it, so
+        the old page versions, deleted names and numbers with them, leave the files."""
+        self._forgetting = False
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass  # a reader in another process keeps the WAL; the next forget() empties it
 
     @contextmanager
     def reading(self):
@@ -364,6 +380,7 @@ class Store:
 
     def delete_event(self, event_id: str) -> None:
         """Remove an event and every row that belongs to it (inside a transaction)."""
+        self._forgetting = True
         for table in ("devices", "presence", "signups", "votes", "reactions", "undo_log", "changes", "cards", "results",
                       "secrets"):
             self.db.execute(f"DELETE FROM {table} WHERE event_id = ?", (event_id,))
@@ -521,16 +538,19 @@ class Store:
 
     def delete_signup(self, result_id: str, participant_id: str) -> int:
         """Remove a phone's sign-up for a result (inside a transaction); how many went."""
+        self._forgetting = True
         return self.db.execute("DELETE FROM signups WHERE result_id = ? AND participant_id = ?",
                                (result_id, participant_id)).rowcount
 
     def delete_signups(self, event_id: str) -> None:
         """Delete every sign-up of an event (inside a transaction)."""
+        self._forgetting = True
         self.db.execute("DELETE FROM signups WHERE event_id = ?", (event_id,))
 
     def purge_signups(self, today: str) -> int:
         """Delete the sign-ups of every event whose deletion date has come; how many went."""
         with self.transaction():
+            self._forgetting = True
             return self.db.execute(
                 "DELETE FROM signups WHERE event_id IN "
                 "(SELECT id FROM events WHERE signup_delete_on != '' AND signup_delete_on <= ?)", (today,)

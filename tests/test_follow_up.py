@@ -3,6 +3,7 @@ results page (and its feed) is where the join link and the table QR codes lead t
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -372,3 +373,25 @@ def test_sign_ups_go_when_their_day_begins_not_a_second_sooner(app, commands, ro
     assert len(commands.store.signups(round_table["id"])) == 1
     commands.run("signups:delete_on", lead(round_table), {"date": "2027-04-01"})  # today: deleted at once
     assert commands.store.signups(round_table["id"]) == []
+
+
+def test_purged_and_deleted_personal_data_leaves_the_files(tmp_path, commands, round_table):
+    """Issue 23: after the sign-up purge the names and phone numbers were still readable in
+    tischrunde.db-wal (`strings`). Read the raw files, as `strings` would."""
+    from facilitation.commands import signups as signup_commands
+
+    signup(commands, round_table, name="Zarah Quellmann", contact="0176 99887766")
+    path = Path(commands.store.path)
+
+    def on_disk(text: str) -> bool:
+        return any(text.encode() in p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+    assert on_disk("0176 99887766")  # it was there
+    commands.store.update_event(round_table["id"], signup_delete_on="2020-01-01")
+    assert signup_commands.purge(commands.store) == 1
+    assert not on_disk("0176 99887766") and not on_disk("Zarah Quellmann")
+    card = card_payload(round_table, text="Ein Satz, den nach dem Löschen niemand mehr findet")
+    commands.run("card:post", participant(round_table), card)
+    title = commands.store.event(round_table["id"])["title"]
+    commands.run("event:delete", lead(round_table), {"confirm": title})
+    assert not on_disk("niemand mehr findet")
