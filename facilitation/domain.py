@@ -222,17 +222,21 @@ def method_of(event: dict) -> dict[str, str]:
     return {part: stored.get(part, "") for part in METHOD_PARTS}
 
 
-def signup_open(result: dict, event: dict) -> bool:
+def signup_open(result: dict, event: dict, today: str) -> bool:
     """Whether phones may sign up for a result: a Runder Tisch (or one the lead opened) that
-    the lead did not close, once the event has a date on which the sign-ups are deleted."""
+    the lead did not close, while the day on which the event's sign-ups are deleted is still
+    ahead (``today``: 'YYYY-MM-DD'); a sign-up on that day would be deleted at once."""
     wanted = result["signup"] == "open" or (result["signup"] == "" and result["kind"] == "round_table")
-    return wanted and result["status"] == ACTIVE and bool(event["signup_delete_on"])
+    return wanted and result["status"] == ACTIVE and event["signup_delete_on"] > today
 
 
 def event_actors(event: dict) -> list[str]:
     """Who can take a result on at this event: its own list, else the seed's actor map."""
     stored = json.loads(event.get("actors") or "null")
     return list(stored) if isinstance(stored, list) else list(DEFAULT_ACTORS)
+
+
+MAX_SIGNUP_KEEP_DAYS = 730  # sign-ups are deleted at most two years after the lead sets the day
 
 
 def check_due(value) -> str:
@@ -335,6 +339,7 @@ ERRORS = {
     "unknown_progress": _l("Diesen Stand gibt es nicht."),
     "reason_needed": _l("Bitte sagen Sie, warum es nicht umsetzbar ist."),
     "bad_date": _l("Bitte ein Datum wie 2027-03-31 angeben."),
+    "date_too_far": _l("Das Löschdatum darf höchstens zwei Jahre in der Zukunft liegen."),
     "unknown_news": _l("Diese Meldung gibt es nicht (mehr)."),
     "too_many": _l("Zu viele Einträge: höchstens %(max)d."),
     "consent_needed": _l("Bitte bestätigen Sie, dass Ihr Name und Ihre Kontaktangabe gespeichert werden dürfen."),

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 from . import domain, views
 from .domain import ACTIVE, MERGED
+from .commands import signups
 from .record import result_votes
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -23,7 +24,8 @@ def outcome(store, event_id: str) -> dict:
     tallies = store.tallies(event_id)
     results = [r for r in store.results(event_id) if r["status"] == ACTIVE]
     kinds = list(domain.RESULT_KINDS)
-    entries = {r["id"]: _entry(r, result_votes(r, tallies), domain.signup_open(r, event)) for r in results}
+    today = signups.today()
+    entries = {r["id"]: _entry(r, result_votes(r, tallies), domain.signup_open(r, event, today)) for r in results}
     table_rows = store.tables(event_id)
     names = {t["id"]: t["name"] for t in table_rows}
     for merged in store.results(event_id):  # another table's result, shown under the one it joined

@@ -1,6 +1,7 @@
 """Shared fixtures: an app on a temporary database, an event, and clients per role."""
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import uuid
@@ -104,6 +105,11 @@ def event(commands):
         "tables": [t["id"] for t in tables],
         "questions": {t["id"]: [q["id"] for q in questions if q["table_id"] == t["id"]] for t in tables},
     }
+
+
+# A sign-up deletion day a year ahead (at most two years are allowed), ISO and as the pages write it.
+KEEP_UNTIL_DAY = datetime.date.today() + datetime.timedelta(days=365)
+KEEP_UNTIL, KEEP_UNTIL_DE = KEEP_UNTIL_DAY.isoformat(), KEEP_UNTIL_DAY.strftime("%d.%m.%Y")
 
 
 def participant(event, table_index=0, pid="p1") -> Actor:

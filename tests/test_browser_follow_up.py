@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from browser_kit import PHONE, TABLET, lead_api, open_page, seed_cards, shot
+from conftest import KEEP_UNTIL, KEEP_UNTIL_DE
 from test_browser_axe import serious_violations
 
 
@@ -84,9 +85,9 @@ def test_a_phone_signs_up_for_a_round_table_takes_it_back_and_the_deletion_date_
     api.disconnect()
 
     ctx, lead = lead_console(browser, links)
-    lead.fill("#delete-on", "2099-12-31")
+    lead.fill("#delete-on", KEEP_UNTIL)
     lead.click("#signups button >> text=Löschdatum speichern")
-    lead.wait_for_selector("#signups >> text=Löschdatum: 31.12.2099")
+    lead.wait_for_selector(f"#signups >> text=Löschdatum: {KEEP_UNTIL_DE}")
 
     # During the evening the phone finds the page from its table page.
     phone_ctx, phone = open_page(browser, PHONE, table["participant"])
@@ -98,7 +99,7 @@ def test_a_phone_signs_up_for_a_round_table_takes_it_back_and_the_deletion_date_
     phone.click(f"{entry} button >> text=Ich mache mit")  # without consent: refused, nothing lost
     phone.wait_for_selector(f"{entry} .error-message >> text=gespeichert werden dürfen")
     assert phone.input_value(f"#contact-{result}") == "olena@example.org"
-    assert "31.12.2099" in phone.locator(f"{entry} .consent").inner_text()
+    assert KEEP_UNTIL_DE in phone.locator(f"{entry} .consent").inner_text()
     shot(phone, "phone-signup-consent-390")
     assert serious_violations(phone) == []
     phone.check(f"{entry} input[name=consent]")

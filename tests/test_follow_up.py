@@ -7,7 +7,7 @@ from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import card_payload, lead, moderator, participant
+from conftest import KEEP_UNTIL, KEEP_UNTIL_DE, card_payload, lead, moderator, participant
 from test_commands import refused
 
 from facilitation import domain
@@ -204,10 +204,10 @@ def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path,
 
 @pytest.fixture
 def round_table(commands, event):
-    """An open event with a Runder Tisch result, sign-ups to be deleted at the end of 2099."""
+    """An open event with a Runder Tisch result, sign-ups to be deleted a year from today."""
     result = str(uuid.uuid4())
     commands.run("result:create", moderator(event), {"id": result, "kind": "round_table", "title": "Runder Tisch Wohnen"})
-    commands.run("signups:delete_on", lead(event), {"date": "2099-12-31"})
+    commands.run("signups:delete_on", lead(event), {"date": KEEP_UNTIL})
     return {**event, "result": result}
 
 
@@ -221,7 +221,7 @@ def test_a_phone_signs_up_with_consent_and_takes_it_back(commands, round_table):
     signup(commands, round_table, contact="0171 1234567")  # the same phone again: one entry, the new contact
     rows = commands.store.signups(round_table["id"])
     assert [(r["name"], r["contact"]) for r in rows] == [("Aylin", "0171 1234567")]
-    assert "31.12.2099" in rows[0]["consent"]  # what the person agreed to, with the deletion date
+    assert KEEP_UNTIL_DE in rows[0]["consent"]  # what the person agreed to, with the deletion date
     commands.run("signup:remove", participant(round_table, pid="someone-else"), {"result": round_table["result"]})
     assert len(commands.store.signups(round_table["id"])) == 1  # another phone cannot take it back
     commands.run("signup:remove", participant(round_table), {"result": round_table["result"]})
@@ -243,7 +243,7 @@ def test_sign_up_is_open_for_round_tables_and_what_the_lead_opens_once_a_deletio
     table = str(uuid.uuid4())
     commands.run("result:create", moderator(event), {"id": table, "kind": "round_table", "title": "Runder Tisch"})
     refused("signup_closed", signup, commands, {**event, "result": table})  # no deletion date yet
-    commands.run("signups:delete_on", lead(event), {"date": "2099-12-31"})
+    commands.run("signups:delete_on", lead(event), {"date": KEEP_UNTIL})
     signup(commands, {**event, "result": table})
     refused("signup_closed", signup, commands, {**event, "result": other})
     commands.run("signup:set", lead(event), {"id": other, "signup": "open"})
@@ -265,12 +265,12 @@ def test_sign_ups_are_deleted_on_their_date_and_never_leave_the_leads_hands(app,
                   records.to_markdown(records.build_record(commands.store, round_table["id"])),
                   app.test_client().get(f"/e/{round_table['id']}/results").get_data(as_text=True)]
     assert not any("aylin@example.org" in text or "Olena" in text for text in everywhere)
-    assert signup_commands.purge(commands.store) == 0  # 2099 has not come
+    assert signup_commands.purge(commands.store) == 0  # the day has not come
     commands.store.update_event(round_table["id"], signup_delete_on="2020-01-01")
     assert signup_commands.purge(commands.store) == 2
     assert commands.store.signups(round_table["id"]) == []
     # Setting a day that has come deletes at once.
-    commands.run("signups:delete_on", lead(round_table), {"date": "2099-12-31"})
+    commands.run("signups:delete_on", lead(round_table), {"date": KEEP_UNTIL})
     signup(commands, round_table)
     commands.run("signups:delete_on", lead(round_table), {"date": "2020-01-01"})
     assert commands.store.signups(round_table["id"]) == []
@@ -395,3 +395,38 @@ def test_purged_and_deleted_personal_data_leaves_the_files(tmp_path, commands, r
     title = commands.store.event(round_table["id"])["title"]
     commands.run("event:delete", lead(round_table), {"confirm": title})
     assert not on_disk("niemand mehr findet")
+
+
+def test_sign_ups_keep_their_bounds(app, commands, round_table):
+    """Issue 23: 9999-12-31 was accepted as a deletion day (the consent then promised it),
+    sign-ups were accepted on and after the deletion day, and 60 cookieless form sign-ups in
+    2.5 s were all stored."""
+    import datetime as dt
+
+    far = (dt.date.today() + dt.timedelta(days=3 * 365)).isoformat()
+    refused("date_too_far", commands.run, "signups:delete_on", lead(round_table), {"date": far})
+    refused("date_too_far", commands.run, "signups:delete_on", lead(round_table), {"date": "9999-12-31"})
+    within = (dt.date.today() + dt.timedelta(days=domain.MAX_SIGNUP_KEEP_DAYS)).isoformat()
+    commands.run("signups:delete_on", lead(round_table), {"date": within})
+    commands.store.update_event(round_table["id"], signup_delete_on=dt.date.today().isoformat())  # the day has come
+    refused("signup_closed", commands.run, "signup:add", participant(round_table),
+            {"result": round_table["result"], "name": "A", "contact": "a@example.org", "consent": True})
+    commands.run("signups:delete_on", lead(round_table), {"date": KEEP_UNTIL})
+
+    form = {"name": "Skript", "contact": "0170 0000000", "consent": "yes"}
+    url = f"/e/{round_table['id']}/results/{round_table['result']}/signup"
+    # A post without this phone's id stores nothing, as a card's does (a script that drops it
+    # would shed the per-phone limit); the page that comes back carries a new one.
+    early = app.test_client()
+    early.get(f"/e/{round_table['id']}/results")
+    with early.session_transaction() as session:
+        session.pop("pid")
+    again = early.post(url, data=form)
+    assert again.status_code == 400 and "Bitte senden Sie Ihre Anmeldung noch einmal" in again.get_data(as_text=True)
+    assert commands.store.signups(round_table["id"]) == []
+    assert early.post(url, data=form).status_code == 303  # sent again, with the id
+    phone = app.test_client()
+    assert phone.get(f"/e/{round_table['id']}/results").status_code == 200  # the page gives the phone its cookie
+    codes = [phone.post(url, data=form).status_code for _ in range(21)]
+    assert codes[:20] == [303] * 20 and codes[20] == 400  # 20 a minute per phone, as for cards
+    assert len(commands.store.signups(round_table["id"])) == 2

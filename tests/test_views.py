@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import changes
+from conftest import KEEP_UNTIL, changes
 from node import run_js
 
 from facilitation import views
@@ -142,7 +142,7 @@ def evening(ids: dict, event: dict) -> list[tuple[str, str, object]]:
                                       {"result": ids["r1"], "id": ids["n"], "text": "Erste Bank steht"})[1]),
         ("follower", "news:add", lambda: {"result": ids["r1"], "id": str(uuid.uuid4()), "text": "Zweite folgt im Mai"}),
         ("follower", "result:follow", lambda: {"id": ids["r1"], "progress": "done"}),
-        ("lead", "signups:delete_on", lambda: {"date": "2099-12-31"}),
+        ("lead", "signups:delete_on", lambda: {"date": KEEP_UNTIL}),
         ("lead", "method:set", lambda: {"mandate": "Wie gelingt Ankommen?"}),
         ("lead", "template:save", lambda: {"name": "Unser Abend"}),
         ("lead", "signup:set", lambda: {"id": ids["r1"], "signup": "open"}),

@@ -50,11 +50,11 @@ def _signer(c: Call) -> str:
     return c.actor.participant_id
 
 
-@command("signup:add", roles=(PARTICIPANT,), while_closed=True, limit="edits")
+@command("signup:add", roles=(PARTICIPANT,), while_closed=True, limit="cards")
 def add_signup(c: Call, p: dict) -> Result:
     """Sign up for a result open for sign-up; signing up again replaces this phone's entry."""
     result = c.result(p.get("result"))
-    if not domain.signup_open(result, c.event):
+    if not domain.signup_open(result, c.event, today()):
         raise fail("signup_closed")
     if p.get("consent") is not True:
         raise fail("consent_needed")
@@ -96,6 +96,9 @@ def set_deletion_date(c: Call, p: dict) -> Result:
     """The day the event's sign-ups are deleted ('' = none set: then no sign-up is open).
     A day that has come deletes them at once."""
     day = domain.check_due(p.get("date"))
+    latest = (date.fromtimestamp(time.time()) + timedelta(days=domain.MAX_SIGNUP_KEEP_DAYS)).isoformat()
+    if day > latest:
+        raise fail("date_too_far")
     result = c.run_change(signup_delete_on=day)
     if day and day <= today():
         c.store.delete_signups(c.actor.event_id)

@@ -47,6 +47,8 @@ def _outcomes_page(event_id: str, status: int = 200, form: dict | None = None, e
     store = app_commands().store
     data = outcomes.outcome(store, event_id)
     event = data["event"]
+    if any(e["signup_open"] for t in data["tables"] for e in t["results"]):
+        issue_participant_id()  # the sign-up form's post then comes with this phone's cookie
     body = render_template(
         "outcomes.html",
         data=data,
@@ -90,15 +92,15 @@ def _signup_command(event_id: str, result_id: str, name: str, payload: dict, don
     was typed and the reason, next to the form."""
     event_or_404(event_id)
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    pid = issue_participant_id()
+    pid = access.participant_id()
     if pid is None:
-        return _outcomes_page(
-            event_id,
-            429,
-            form,
-            _("Gerade kommen sehr viele Neue über diese Adresse. Bitte in einer Minute noch einmal."),
-            result_id,
-        )
+        # As with cards: a post without this phone's cookie stores nothing (a script that drops
+        # its cookie would shed the per-phone limit); the page comes back with a cookie.
+        if issue_participant_id() is None:
+            return _outcomes_page(event_id, 429, form,
+                                  _("Gerade kommen sehr viele Neue über diese Adresse. Bitte in einer Minute noch einmal."),
+                                  result_id)
+        return _outcomes_page(event_id, 400, form, _("Bitte senden Sie Ihre Anmeldung noch einmal."), result_id)
     try:
         perform(current_app, Actor(PARTICIPANT, event_id, None, pid), name, payload)
     except CommandError as err:
