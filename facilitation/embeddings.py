@@ -97,6 +97,12 @@ def from_blob(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float16).astype(np.float32)
 
 
+def worker_state() -> dict:
+    """For /healthz: the model worker's state, without starting one."""
+    with _worker_lock:
+        return _worker.state() if _worker is not None else {"running": False, "deaths": 0, "failed_texts": 0}
+
+
 def start_worker() -> None:
     """Start the model worker now, so the first suggestion finds the model loaded; never
     raises (without a model, suggestions group by words)."""

@@ -244,13 +244,20 @@ def test_staff_pages_are_never_cached_and_csp_allows_only_this_origin(app, comma
     assert "ws:" not in response.headers["Content-Security-Policy"]
     download = lead.get(f"/e/{event['id']}/lead/export.csv")
     assert download.headers["Content-Type"].count("charset") == 1
+    # Issue 23: the internal record (with contacts), posters, howto and a secret link's redirect too.
+    for path in ("lead/record?internal=1", "lead/record", "lead/posters", "lead/howto", "lead/sheets"):
+        assert lead.get(f"/e/{event['id']}/{path}").headers.get("Cache-Control") == "no-store", path
+    redirect = app.test_client().get(f"/e/{event['id']}/lead?k={commands.token(event['id'], LEAD)}")
+    assert redirect.status_code == 303 and redirect.headers.get("Cache-Control") == "no-store"
 
 
 def test_healthz_reports_a_database_it_cannot_write(app, commands):
-    assert app.test_client().get("/healthz").json == {"ok": True}
+    assert app.test_client().get("/healthz").json == {
+        "ok": True, "database": "ok", "queue": "none", "model": {"running": False, "deaths": 0, "failed_texts": 0}}
     commands.store.db.execute("PRAGMA query_only = ON")
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json["ok"] is False
+    assert "readonly" in response.json["database"] and response.json["queue"] == "none"
     commands.store.db.execute("PRAGMA query_only = OFF")
 
 

@@ -164,6 +164,8 @@ def test_a_worker_killed_mid_suggestion_costs_nothing(tmp_path):
         assert requests.get(f"{live.url}/healthz", timeout=10).ok
         asking.join(300)
         assert answers and answers[0]["ok"] and answers[0]["groups"], answers
+        model = requests.get(f"{live.url}/healthz", timeout=10).json()["model"]
+        assert model["deaths"] == 1 and model["running"]  # /healthz tells the admin it died once
         assert live.proc.poll() is None and children_of(live.proc.pid) not in ([], [worker])
         again = tablet.call("suggest", {}, timeout=300)
         assert again["ok"] and again["groups"] == answers[0]["groups"]

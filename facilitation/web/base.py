@@ -80,7 +80,9 @@ def redeem_secret_link() -> Response | None:
     access.add_grant(grant)
     # Only the language survives the redirect: other parameters could clash with the route's.
     args = {"lang": request.args["lang"]} if request.args.get("lang") else {}
-    return redirect(url_for(request.endpoint, **request.view_args, **args), code=303)
+    response = redirect(url_for(request.endpoint, **request.view_args, **args), code=303)
+    response.headers["Cache-Control"] = "no-store"  # it answers a URL with a secret in it
+    return response
 
 
 def require(event_id: str, role: str, table_id: int | None = None) -> None:

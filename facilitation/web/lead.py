@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -177,9 +176,9 @@ def posters(event_id: str):
                 "questions": [q["text"] for q in questions if q["table_id"] == table["id"]],
             }
         )
-    return render_template(
+    return private_page(render_template(
         "posters.html", event=event, posters=posters, calls=join_calls(event), language_list=language_list(event)
-    )
+    ))
 
 
 @bp.get("/e/<event_id>/lead/howto")
@@ -204,7 +203,7 @@ def howto(event_id: str):
                     )
                 )
             )
-    return render_template("howto.html", event=event, pages=pages)
+    return private_page(render_template("howto.html", event=event, pages=pages))
 
 
 @bp.get("/e/<event_id>/lead/sheets")
@@ -241,7 +240,7 @@ def record(event_id: str):
     topic = request.args.get("topic") or None
     if topic is not None and topic not in domain.TOPICS:
         abort(404)
-    response = make_response(_record_html(event_id, _internal(), topic))
+    response = private_page(_record_html(event_id, _internal(), topic))  # the internal copy has contacts
     # A standalone page with its own inline styles and no scripts.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"

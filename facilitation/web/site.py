@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .. import LANGUAGES, STAFF_PAGES, domain, guard, languages, record, socketio_of
+from .. import LANGUAGES, STAFF_PAGES, domain, embeddings, guard, languages, record, socketio_of
 from .base import app_commands, local_text, table_of
 from .phone import participant_page
 
@@ -76,13 +76,18 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """Health for the venue's admin: the database answers and can be written."""
+    """Health for the venue's admin, one key each: the database (answers and can be written:
+    else 503), the message queue ("up", "down", or "none" for one process; down still
+    answers 200, the process serves its own connections) and the sentence model's worker."""
     problem = app_commands().store.write_problem() or current_app.extensions["storage_health"].problem()
-    if problem:
-        return {"ok": False, "database": problem}, 503
     manager = socketio_of(current_app).server.manager
-    # A queue that is down still leaves this process serving its own connections: 200.
-    return {"ok": True, **({"queue": manager.queue_state()} if hasattr(manager, "queue_state") else {})}
+    health = {
+        "ok": not problem,
+        "database": problem or "ok",
+        "queue": manager.queue_state() if hasattr(manager, "queue_state") else "none",
+        "model": embeddings.worker_state(),
+    }
+    return health, 503 if problem else 200
 
 
 @bp.before_app_request
