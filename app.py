@@ -44,6 +44,7 @@ import socket  # noqa: E402
 from facilitation import commands_of, create_app, embeddings, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402
 from facilitation.config import SettingError  # noqa: E402
+from facilitation.migrations import NewerDatabase  # noqa: E402
 from facilitation.domain import ADMIN, Actor  # noqa: E402
 from facilitation.links import announce_running, base_url, event_links, forget_running  # noqa: E402
 from facilitation.realtime import every, flush_presence_often, perform, purge_hourly  # noqa: E402
@@ -53,7 +54,7 @@ DEMO_TITLE = "Bürgerdialog Schwäbisch Gmünd (Demo)"
 
 try:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
-except SettingError as err:
+except (SettingError, NewerDatabase) as err:
     sys.exit(f"Tischrunde startet nicht: {err}")
 
 

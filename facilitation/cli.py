@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from .qr import qr_text
 from .realtime import perform
 from .web.lead import export_bytes
 from .config import SECRET_KEYS_MADE
+from .migrations import copy_database
 from .templates_library import TEMPLATES
 
 def opened_database() -> None:
@@ -214,8 +216,28 @@ def format_links(links: dict, with_qr: bool = False) -> str:
     return "\n".join(lines)
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Copy the whole server while it runs into FOLDER: tischrunde.db (consistent, the newest
+    card included) and secret_key beside it (without it the restored links answer 403)."""
+    opened_database()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        copy_database(commands_of(current_app).store.db.conn, str(folder / "tischrunde.db"))
+        fd = os.open(folder / "secret_key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(current_app.config["SECRET_KEY"])
+    except OSError as err:
+        raise click.ClickException(f"In den Ordner {folder} lässt sich nicht sichern ({err.strerror or err}).") from None
+    click.echo(f"Gesichert: {folder / 'tischrunde.db'} und {folder / 'secret_key'}. Zurückspielen: den Dienst "
+               "anhalten, beide Dateien in DATA_DIR legen (dem Dienstkonto gehörend), den Dienst starten.")
+
+
 def register(app: Flask) -> None:
-    """Add the ``event`` and ``config`` command groups to the app's CLI."""
+    """Add the ``event``, ``config`` and ``backup`` commands to the app's CLI."""
     app.cli.add_command(event_cli)
     app.cli.add_command(config_cli)
+    app.cli.add_command(backup_command)
     app.cli.add_command(suggest_command)

@@ -3,6 +3,9 @@ in order, when a Store opens a database, so one from any older version comes up 
 A new step goes at the end; a step that has shipped is never edited."""
 from __future__ import annotations
 
+import os
+import sqlite3
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -357,3 +360,38 @@ def m016_devices(db: sqlite_utils.Database) -> None:
         CREATE INDEX devices_by_participant ON devices (event_id, participant_id);
         """
     )
+
+
+class NewerDatabase(RuntimeError):
+    """The database was migrated by a newer Tischrunde than this one: refuse to open it."""
+
+
+def bring_up_to_date(db: sqlite_utils.Database, path: str | None, log=print) -> list[str]:
+    """Apply the pending migrations; before that, keep a copy of a database that has rows
+    (``<path>.before-<first step>``, through SQLite's backup API) and log each step.
+    A database with steps this version does not know was made by a newer one: refused."""
+    known = {m.name for m in migrations._migrations}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise NewerDatabase(f"Die Datenbank {path} stammt von einer neueren Tischrunde (Schritt {unknown[-1]}); "
+                            "diese Fassung kann sie nicht öffnen. Bitte die neuere Fassung starten.")
+    pending = [m.name for m in migrations.pending(db)]
+    if pending and path and migrations.applied(db):
+        copy = f"{path}.before-{pending[0]}"
+        copy_database(db.conn, copy)
+        log(f"Datenbank wird aktualisiert ({', '.join(pending)}); die Fassung davor liegt in {copy}.")
+    migrations.apply(db)
+    return pending
+
+
+def copy_database(source, path: str) -> None:
+    """A consistent copy of an open database (SQLite's online backup API: what is only in the
+    WAL yet is in the copy too), private (0600), written whole or not at all."""
+    partial = f"{path}.partial"
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    target = sqlite3.connect(partial)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, path)

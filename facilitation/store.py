@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import changes
-from .migrations import migrations
+from .migrations import bring_up_to_date
 
 CARD_COLUMNS = (
     "id, event_id, table_id, question_id, author_id, name, text, status, version, created_at, updated_at, "
@@ -67,7 +67,7 @@ class Store:
         self._forgetting = False  # personal data deleted in this transaction: forget() after it
         self._presence_pending: dict[tuple[str, str], float] = {}  # (event, phone) -> first seen
         with self._lock:
-            migrations.apply(self.db)
+            bring_up_to_date(self.db, path if path != ":memory:" and not uri else None)
 
     def write_problem(self) -> str | None:
         """Why the database cannot be written right now (read-only, disk full, ...), or None."""
