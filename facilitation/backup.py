@@ -6,6 +6,8 @@ commands' validators.
 from __future__ import annotations
 
 import json
+import random
+import uuid
 
 from . import domain, views
 from . import languages as catalogue
@@ -30,6 +32,8 @@ def backup(store, event_id: str) -> dict:
     tables = store.tables(event_id)
     questions = store.questions(event_id)
     position = {t["id"]: t["position"] for t in tables}
+    pseudonym = _pseudonyms()
+    presence = store.presence(event_id)
     q_position = {q["id"]: q["position"] for q in questions}
     return {
         "format": BACKUP_FORMAT,
@@ -56,16 +60,33 @@ def backup(store, event_id: str) -> dict:
         ],
         "cards": [
             {"id": c["id"], "table": position[c["table_id"]], "question": q_position[c["question_id"]],
-             "author": c["author_id"], "hidden": c["status"] != VISIBLE,
+             "author": pseudonym(c["author_id"]), "hidden": c["status"] != VISIBLE,
              **{k: c[k] for k in ("name", "text", "status", "round", "result_id", "rank", "created_at", "updated_at",
                                   "lang", "translation", "translated_by", "source", "hold_reason", "reactions")}}
             for c in store.cards(event_id) if c["status"] != domain.WITHDRAWN
         ],
-        # Dots with the voter's random id only: counts and "who took part" survive a move.
-        "dots": store.all_votes(event_id),
-        # Present phones with their optional "Ich bin hier als …": the record's counts survive a move.
-        "presence": store.presence(event_id),
+        # Authors, voters and present phones under pseudonyms made for this backup only, the
+        # same within it: "who took part" and the readers survive a move.
+        "dots": [{**d, "participant_id": pseudonym(d["participant_id"])} for d in store.all_votes(event_id)],
+        "presence": [{"participant_id": pseudonym(p["participant_id"])} for p in presence],
+        # "Ich bin hier als …" as counts only: joined with the authors, per-phone answers would
+        # attribute each card, hidden ones too, to a group. The import deals them out at random.
+        "affiliations": _affiliation_counts(presence),
     }
+
+
+def _pseudonyms():
+    """A fresh random name for each participant id, the same one for it throughout one backup."""
+    names: dict[str, str] = {}
+    return lambda pid: names.setdefault(pid, uuid.uuid4().hex)
+
+
+def _affiliation_counts(presence: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in presence:
+        if row["affiliation"]:
+            counts[row["affiliation"]] = counts.get(row["affiliation"], 0) + 1
+    return counts
 
 
 def _check_list(value, limit: int) -> list:
@@ -210,6 +231,21 @@ def _merges_hold(results: list[dict]) -> bool:
     return True
 
 
+def _deal_affiliations(presence: list[dict], counts) -> None:
+    """Give the counted "Ich bin hier als …" answers to present phones at random: each group's
+    count stays as it was, no phone's answer is its own again."""
+    if not isinstance(counts, dict):
+        raise fail("invalid_backup")
+    dealt = [domain.check_choice(key, domain.AFFILIATIONS, "invalid_backup")
+             for key, n in counts.items() for _ in range(domain.check_int(n, 0, len(presence)))]
+    open_rows = [p for p in presence if not p["affiliation"]]
+    if len(dealt) > len(open_rows):
+        raise fail("invalid_backup")
+    random.SystemRandom().shuffle(open_rows)
+    for row, affiliation in zip(open_rows, dealt):
+        row["affiliation"] = affiliation
+
+
 def check_backup(data) -> dict:
     """A backup with every value checked by the live commands' validators, else invalid_backup.
 
@@ -235,9 +271,10 @@ def check_backup(data) -> dict:
         if any(d["result_id"] not in table_of for d in dots):
             raise fail("invalid_backup")
         presence = [{"participant_id": domain.check_label(p["participant_id"], 64),
-                     "affiliation": "" if not p["affiliation"] else
+                     "affiliation": "" if not p.get("affiliation") else  # per phone: older backups
                      domain.check_choice(p["affiliation"], domain.AFFILIATIONS, "invalid_backup")}
                     for p in _check_list(data.get("presence", []), 1_000_000)]
+        _deal_affiliations(presence, data.get("affiliations", {}))
         if len({d["id"] for d in dots}) != len(dots) or len({p["participant_id"] for p in presence}) != len(presence):
             raise fail("invalid_backup")
     except domain.CommandError as err:

@@ -112,6 +112,21 @@ KEEP_UNTIL_DAY = datetime.date.today() + datetime.timedelta(days=365)
 KEEP_UNTIL, KEEP_UNTIL_DE = KEEP_UNTIL_DAY.isoformat(), KEEP_UNTIL_DAY.strftime("%d.%m.%Y")
 
 
+def canonical_backup(data: dict) -> dict:
+    """A JSON backup with its pseudonyms (new in every backup) named p1, p2, ... in order of
+    appearance: two backups of the same event compare equal, links between cards, dots and
+    present phones included."""
+    names: dict[str, str] = {}
+
+    def name(pid: str) -> str:
+        return names.setdefault(pid, f"p{len(names) + 1}")
+
+    return {**data,
+            "cards": [{**c, "author": name(c["author"])} for c in data["cards"]],
+            "dots": [{**d, "participant_id": name(d["participant_id"])} for d in data["dots"]],
+            "presence": [{**p, "participant_id": name(p["participant_id"])} for p in data["presence"]]}
+
+
 def participant(event, table_index=0, pid="p1") -> Actor:
     table = event["tables"][table_index]
     return Actor(PARTICIPANT, event["id"], table, pid)

@@ -182,10 +182,11 @@ def test_the_backup_keeps_the_follow_up_and_older_backups_still_import(tmp_path,
     assert [n["text"] for n in json.loads(row["news"])] == ["Gespräch geführt"]
     assert domain.event_actors(other.store.event("kopie")) == ["Kommunalverwaltung", "Bürgerverein Hardt"]
     assert domain.method_of(other.store.event("kopie"))["mandate"] == "Wie gelingt Ankommen?"
-    assert other.store.presence("kopie") == [{"participant_id": "phone-1", "affiliation": "refugee"}]
+    [present] = other.store.presence("kopie")
+    assert present["affiliation"] == "refugee" and present["participant_id"] != "phone-1"  # a pseudonym
     # A backup from before the follow-up existed: the fields are simply not there.
     old = json.loads(json.dumps(data))
-    del old["event"]["actors"], old["event"]["method"], old["presence"]
+    del old["event"]["actors"], old["event"]["method"], old["presence"], old["affiliations"]
     for result in old["results"]:
         for key in ("responsible", "due", "progress", "reason", "news"):
             del result[key]
@@ -430,3 +431,31 @@ def test_sign_ups_keep_their_bounds(app, commands, round_table):
     codes = [phone.post(url, data=form).status_code for _ in range(21)]
     assert codes[:20] == [303] * 20 and codes[20] == 400  # 20 a minute per phone, as for cards
     assert len(commands.store.signups(round_table["id"])) == 2
+
+
+def test_the_backup_attributes_no_card_to_a_group_and_keeps_the_records_counts(tmp_path, commands, event):
+    """Issue 23: the backup's cards[].author joined with presence[].affiliation told which
+    group wrote each card, hidden ones too."""
+    import json
+
+    from facilitation import backup, commands_of, create_app
+    from facilitation import record as records
+    from facilitation.domain import ADMIN, Actor
+
+    for n in range(6):
+        pid = f"phone-{n}"
+        commands.store.note_presence_soon(event["id"], pid)
+        commands.run("affiliation:set", participant(event, pid=pid), {"affiliation": "refugee" if n < 5 else "resident"})
+        if n < 3:
+            commands.run("card:post", participant(event, pid=pid), card_payload(event, text=f"Karte {n}"))
+    commands.store.note_presence_soon(event["id"], "quiet")
+    data = backup.backup(commands.store, event["id"])
+    text = json.dumps(data)
+    assert "affiliation" not in json.dumps(data["presence"]) and "phone-" not in text  # pseudonyms, no per-phone answer
+    assert data["affiliations"] == {"refugee": 5, "resident": 1}
+    assert backup.backup(commands.store, event["id"])["cards"][0]["author"] != data["cards"][0]["author"]  # new each time
+    other = commands_of(create_app({"DATABASE": str(tmp_path / "o.db"), "DATA_DIR": tmp_path, "SECRET_KEY": "x"}))
+    other.run("event:import", Actor(ADMIN, ""), {"data": data})
+    before, after = (records.build_record(store, event["id"]) for store in (commands.store, other.store))
+    for key in ("affiliations", "affiliations_suppressed", "readers_only", "counts"):
+        assert after[key] == before[key], key
