@@ -47,7 +47,7 @@ from facilitation.config import SettingError  # noqa: E402
 from facilitation.migrations import NewerDatabase  # noqa: E402
 from facilitation.domain import ADMIN, Actor  # noqa: E402
 from facilitation.links import announce_running, base_url, event_links, forget_running  # noqa: E402
-from facilitation.realtime import every, flush_presence_often, perform, purge_hourly  # noqa: E402
+from facilitation.realtime import every, flush_presence_often, measure_loop_lag, perform, purge_hourly  # noqa: E402
 
 DEMO_EVENT = "demo"
 DEMO_TITLE = "Bürgerdialog Schwäbisch Gmünd (Demo)"
@@ -292,6 +292,7 @@ def main() -> None:
     socketio_of(app).start_background_task(embeddings.start_worker)
     socketio_of(app).start_background_task(purge_hourly, app)
     socketio_of(app).start_background_task(flush_presence_often, app)
+    socketio_of(app).start_background_task(measure_loop_lag, app)
     socketio_of(app).start_background_task(every, app, MEMORY_RETURN_SECONDS, return_free_memory,
                                            "memory not returned")
     calm_garbage_collector()

@@ -105,7 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)
 
-    from . import cli, embeddings, health, realtime, views, web
+    from . import cli, embeddings, health, metrics, realtime, views, web
 
     web.register(app)
     cli.register(app)
@@ -132,6 +132,7 @@ def create_app(config: dict | None = None) -> Flask:
     manager.feed = feed.PhoneFeed(manager.deliver, app.config["PHONE_FEED_INTERVAL"],
                                   lambda event_id: [t["id"] for t in commands_of(app).store.tables(event_id)],
                                   socketio.sleep, socketio.start_background_task)
+    metrics.LIVE.feed, metrics.LIVE.model = manager.feed, embeddings.worker_state
     app.extensions["emit_order"] = feed.EmitOrder(Path(app.config["DATA_DIR"]) / "emit.lock" if queue else None,
                                                   socketio.sleep)
     return app

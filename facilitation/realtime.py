@@ -15,7 +15,7 @@ from flask_socketio import SocketIO, join_room
 from socketio.packet import Packet
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from . import access, commands_of, views
+from . import access, commands_of, metrics, views
 from .commands import COMMANDS
 from .commands import signups
 from .commands.results import likely, suggest
@@ -42,7 +42,7 @@ def perform(app, actor: Actor, name: str, payload=None) -> Result:
     """
     sio = app.extensions.get("socketio")
     with app.extensions["emit_order"].held():
-        result = commands_of(app).run(name, actor, payload)
+        result = _counted(name, lambda: commands_of(app).run(name, actor, payload))
         if sio is not None:
             broadcast(sio, actor.event_id, result)
             if any(_starts_a_later_round(change) for change in result.changes):
@@ -55,8 +55,30 @@ def perform(app, actor: Actor, name: str, payload=None) -> Result:
     return result
 
 
+def _counted(name: str, run) -> Result:
+    """Run a command and count its outcome for /metrics (ok, the refusal's code, or what broke)."""
+    try:
+        result = run()
+    except CommandError as err:
+        metrics.command_done(name, err.code)
+        raise
+    except sqlite3.OperationalError:
+        metrics.command_done(name, "storage_unavailable")
+        raise
+    except Exception:
+        metrics.command_done(name, "internal")
+        raise
+    metrics.command_done(name, "ok")
+    return result
+
+
 # Changes that give a card a new text (a card taken at the table is posted too).
 TEXT_CHANGES = {"card.posted", "card.edited"}
+
+
+def measure_loop_lag(app) -> None:
+    """Note the event loop's lag once a second, for /metrics (started by app.py)."""
+    metrics.measure_loop_lag(app.extensions["socketio"].sleep)
 
 
 def purge_hourly(app) -> None:
@@ -150,6 +172,7 @@ def _error(err: CommandError) -> dict:
 def register(sio: SocketIO) -> None:
     """Attach the connection and command handlers to a Socket.IO server."""
     actors: dict[str, Actor] = {}
+    metrics.LIVE.actors = actors
 
     def on_connect(auth=None):
         try:

@@ -115,6 +115,8 @@ def test_the_server_runs_on_the_kits_settings_behind_the_kits_nginx(tmp_path):
         redeemed = http.get(links["lead"], timeout=10, allow_redirects=False)
         assert redeemed.status_code == 303 and "k=" not in redeemed.headers["Location"]
         assert http.get(f"{public}/e/stadt/lead", timeout=10).status_code == 200
+        assert requests.get(f"{public}/metrics", timeout=10).status_code == 404  # kept inside
+        assert requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).status_code == 200
         lead = socketio.Client(reconnection=False)
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
         lead.connect(public, headers={"Cookie": cookie}, auth={"event": "stadt", "role": "lead"},

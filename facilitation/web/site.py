@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .. import LANGUAGES, STAFF_PAGES, domain, embeddings, guard, languages, record, socketio_of
+from .. import LANGUAGES, STAFF_PAGES, domain, embeddings, metrics, guard, languages, record, socketio_of
 from .base import app_commands, local_text, table_of
 from .phone import participant_page
 
@@ -72,6 +72,12 @@ def boot_json(data: dict) -> Markup:
 def index():
     """A short landing page: events are joined through their links."""
     return render_template("index.html")
+
+
+@bp.get("/metrics")
+def metrics_page():
+    """Counts for Prometheus (no event, person or text); the kit's proxy keeps it inside."""
+    return Response(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
 
 
 @bp.get("/healthz")
