@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install run test bench chromium libreoffice redis nodejs nginx extract clean
+.PHONY: lock install run test bench chromium libreoffice redis nodejs nginx extract clean
 
 # The venv and the compiled translations, without starting anything (a town's service, deploy/).
 install: $(VENV)/.installed $(MO)
@@ -26,15 +26,15 @@ bench: $(VENV)/.test-installed $(MO) redis
 	$(PY) bench/phone_load.py
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when that is what is missing.
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv \
 	  && $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-test.lock
 	touch $@
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
@@ -72,6 +72,13 @@ redis:
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -i $< -o $@
+
+# After changing requirements*.txt: every package of the tree pinned with its hashes
+# (pip-tools in a venv of its own); make run, make test and the service install from these.
+lock:
+	test -x .lock-tools/bin/pip-compile || { $(PYTHON) -m venv .lock-tools && .lock-tools/bin/pip install --quiet pip-tools==7.7.0; }
+	.lock-tools/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.txt
+	.lock-tools/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-test.lock requirements-test.txt
 
 # After changing user-facing strings: extract them and update every catalogue.
 extract: $(VENV)/.installed
