@@ -182,9 +182,9 @@ def presence_entry(store, event_id: str) -> dict:
     """Who was there, anonymously: phones that only read, and "Ich bin hier als …" per group,
     a group shown only from domain.MIN_GROUP people on (fewer could be recognised)."""
     counts: dict[str, int] = {}
-    for row in store.presence(event_id):
-        if row["affiliation"] in domain.AFFILIATIONS:
-            counts[row["affiliation"]] = counts.get(row["affiliation"], 0) + 1
+    for affiliation in store.affiliations_of_participants(event_id):
+        if affiliation in domain.AFFILIATIONS:
+            counts[affiliation] = counts.get(affiliation, 0) + 1
     return {
         "readers_only": store.readers_only(event_id),
         "affiliations": [[str(label), counts[key]] for key, label in domain.AFFILIATIONS.items()
@@ -195,7 +195,7 @@ def presence_entry(store, event_id: str) -> dict:
 
 def presence_note() -> str:
     """How the affiliation counts come about (written next to them in every format)."""
-    return _("Freiwillige, anonyme Angabe „Ich bin hier als …“; gezeigt werden nur Gruppen ab %(n)d Personen.",
+    return _("Freiwillige, anonyme Angabe „Ich bin hier als …“ der Handys, die mitgemacht haben (Karte, „+1“ oder Punkt); gezeigt werden nur Gruppen ab %(n)d Personen.",
              n=domain.MIN_GROUP)
 
 

@@ -471,6 +471,18 @@ class Store:
                         (event_id, secret_hash))
         return row["participant_id"] if row else participant_id
 
+    def affiliations_of_participants(self, event_id: str) -> list[str]:
+        """The "Ich bin hier als …" answers of the phones that took part (wrote a card, gave a
+        '+1' or a dot): a phone that only opened a page and answered counts nowhere, so a
+        few scripted phones cannot tip a group over the threshold by tapping alone."""
+        self.flush_presence()
+        rows = self._all(
+            "SELECT affiliation FROM presence WHERE event_id = ? AND affiliation != '' AND participant_id IN "
+            "(SELECT author_id FROM cards WHERE event_id = ? AND status != 'withdrawn' "
+            "UNION SELECT participant_id FROM votes WHERE event_id = ? "
+            "UNION SELECT participant_id FROM reactions WHERE event_id = ?)", (event_id,) * 4)
+        return [row["affiliation"] for row in rows]
+
     def presence(self, event_id: str) -> list[dict]:
         """Every present phone: participant id and affiliation (for counts and the backup)."""
         self.flush_presence()

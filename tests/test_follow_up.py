@@ -283,26 +283,33 @@ def test_sign_ups_are_deleted_on_their_date_and_never_leave_the_leads_hands(app,
 def test_affiliations_count_only_groups_of_five_and_readers_count_too(app, commands, event):
     from facilitation import record as records
 
-    def phone(pid, affiliation=None, writes=False):
+    first_card = {}
+
+    def phone(pid, affiliation=None, writes=False, reacts=False):
         commands.store.note_presence_soon(event["id"], pid)  # what opening the table page does
         if affiliation is not None:
             commands.run("affiliation:set", participant(event, pid=pid), {"affiliation": affiliation})
         if writes:
-            commands.run("card:post", participant(event, pid=pid), card_payload(event, text=f"Karte von {pid}"))
+            card = card_payload(event, text=f"Karte von {pid}")
+            commands.run("card:post", participant(event, pid=pid), card)
+            first_card.setdefault("id", card["id"])
+        if reacts:
+            commands.run("card:react", participant(event, pid=pid), {"id": first_card["id"], "on": True})
 
     for n in range(5):
-        phone(f"r{n}", "refugee", writes=n < 2)
+        phone(f"r{n}", "refugee", writes=n < 2, reacts=n >= 2)  # all five took part
     for n in range(4):
-        phone(f"a{n}", "resident")  # a group of 4: never shown
-    phone("v0", "volunteer")
+        phone(f"s{n}", "resident")  # scripted: opened a page and answered, nothing more
+    phone("a0", "resident", writes=True)  # one real resident: with the scripts, 5 answers
+    phone("v0", "volunteer", writes=True)
     phone("v0", "")  # and taken back
     phone("quiet")
     record = records.build_record(commands.store, event["id"])
-    assert record["affiliations"] == [["Geflüchtete/r", 5]]
+    assert record["affiliations"] == [["Geflüchtete/r", 5]]  # the residents are 1 who took part: not shown
     assert record["affiliations_suppressed"] is True
-    assert record["readers_only"] == 9  # 11 phones, 2 wrote
+    assert record["readers_only"] == 8  # 12 phones, 4 wrote (a '+1' alone still counts as reading)
     md = records.to_markdown(record)
-    assert "- Geflüchtete/r: 5" in md and "Anwohner" not in md and "Handys, die nur gelesen haben: 9" in md
+    assert "- Geflüchtete/r: 5" in md and "Anwohner" not in md and "Handys, die nur gelesen haben: 8" in md
     refused("invalid_payload", commands.run, "affiliation:set", participant(event, pid="x"), {"affiliation": "Polizei"})
     # Never per card: no card view and no change carries it.
     assert "refugee" not in repr(commands.store.cards(event["id"]))
