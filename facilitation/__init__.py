@@ -92,7 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     store = Store(app.config["DATABASE"])
     limits = {"cards": app.config["CARDS_PER_MINUTE"], "edits": app.config["EDITS_PER_MINUTE"],
               "dots": app.config["DOTS_PER_MINUTE"]}
-    app.extensions["tischrunde"] = Commands(store, app.config["SECRET_KEY"], limits)
+    app.extensions["tischrunde"] = Commands(store, app.config["SECRET_KEY"], limits, shared=app.config["MESSAGE_QUEUE"])
     app.extensions["tischrunde"].grant_missing_links()
     app.extensions["tischrunde_throttle"] = AddressThrottle(
         app.config["NEW_PARTICIPANTS_BURST"], app.config["NEW_PARTICIPANTS_PER_SECOND"]

@@ -227,3 +227,32 @@ def test_with_the_queue_down_each_process_serves_its_own_and_all_resync_when_it_
             screen.client.disconnect()
         first.stop()
         second.stop()
+
+
+def test_a_phones_card_limit_holds_across_two_processes(tmp_path, redis_server):
+    """Issue 23: with two processes the per-participant limits were per process (39 cards a
+    minute accepted at a limit of 20); they live in Redis now."""
+    first = LiveServer(tmp_path, MESSAGE_QUEUE=redis_server.url, CARDS_PER_MINUTE="5").start()
+    second = LiveServer(tmp_path, MESSAGE_QUEUE=redis_server.url, CARDS_PER_MINUTE="5").start()
+    clients = []
+    try:
+        table = first.links()["tables"][0]["id"]
+        page = requests.Session()
+        page.get(f"{first.url}/e/demo/t/{table}", timeout=10).raise_for_status()
+        cookie = "; ".join(f"{k}={v}" for k, v in page.cookies.items())  # one phone, both processes
+        for server in (first, second):
+            client = socketio.Client(reconnection=False)
+            client.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10,
+                           auth={"event": "demo", "role": "participant", "table": table})
+            clients.append(client)
+        question = [q["id"] for q in clients[0].call("sync", {"since": 0})["snapshot"]["questions"]
+                    if q["table_id"] == table][0]
+        acks = [clients[n % 2].call("card:post", {"id": str(uuid.uuid4()), "question": question, "text": f"Karte {n}"})
+                for n in range(8)]
+        assert [a["ok"] for a in acks] == [True] * 5 + [False] * 3
+        assert {a["error"]["code"] for a in acks[5:]} == {"rate_limited"}
+    finally:
+        for client in clients:
+            client.disconnect()
+        first.stop()
+        second.stop()

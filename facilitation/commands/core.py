@@ -1,6 +1,7 @@
 """The command registry, the one run() and what every command shares (Call)."""
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 import time
@@ -11,6 +12,8 @@ from typing import Callable
 from .. import domain, views
 from ..domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, Actor, Result, fail
 from ..store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,29 @@ class RateLimiter:
         return True
 
 
+class SharedRateLimiter:
+    """The same limit, kept in Redis (the ``limits`` library's moving window), so it holds
+    whichever server process a phone reaches (MESSAGE_QUEUE): two processes had accepted 39
+    cards a minute at a limit of 20. While Redis cannot be reached, each process counts on
+    its own (the limit is then per process again; refusing everyone would be worse)."""
+
+    def __init__(self, url: str, name: str, limit: int, window: float = 60.0):
+        from limits import RateLimitItemPerSecond, storage, strategies
+
+        self.limit, self.window, self.name = limit, window, name
+        self._item = RateLimitItemPerSecond(limit, int(window))
+        self._shared = strategies.MovingWindowRateLimiter(storage.storage_from_string(url))
+        self._local = RateLimiter(limit, window)
+
+    def allow(self, key: str, now: float | None = None) -> bool:
+        """Record one action for key across processes; False when it is over the limit."""
+        try:
+            return self._shared.hit(self._item, "tischrunde", self.name, key)
+        except Exception:  # noqa: BLE001 - Redis down: count here rather than refuse all
+            log.warning("rate limit %s counted in this process only: Redis not reachable", self.name)
+            return self._local.allow(key, now)
+
+
 def new_event_id() -> str:
     """A short, unambiguous event id for links (e.g. 'k7m2qx')."""
     alphabet = "".join(c for c in string.ascii_lowercase + string.digits if c not in "01lo")
@@ -70,11 +96,13 @@ def new_event_id() -> str:
 class Commands:
     """The command path of one server: the store, the secret, per-process rate limits."""
 
-    def __init__(self, store: Store, secret_key: str, limits: dict[str, int] | None = None):
+    def __init__(self, store: Store, secret_key: str, limits: dict[str, int] | None = None, shared: str = ""):
         self.store = store
         self.secret_key = secret_key
         per_minute = {"cards": 20, "edits": 30, "dots": 60, **(limits or {})}
-        self.limiters = {name: RateLimiter(n) for name, n in per_minute.items()}
+        # With several processes (shared = MESSAGE_QUEUE's Redis) the limits live in Redis.
+        self.limiters = {name: SharedRateLimiter(shared, name, n) if shared else RateLimiter(n)
+                         for name, n in per_minute.items()}
 
     def run(self, name: str, actor: Actor, payload=None) -> Result:
         """Run the command ``name`` for ``actor``: the one entry for every change.
