@@ -37,11 +37,10 @@ import atexit  # noqa: E402
 import ctypes  # noqa: E402
 import errno  # noqa: E402
 import gc  # noqa: E402
-import re  # noqa: E402
 import resource  # noqa: E402
 import socket  # noqa: E402
 
-from facilitation import commands_of, create_app, embeddings, socketio_of  # noqa: E402
+from facilitation import VERSION, commands_of, create_app, embeddings, logs, socketio_of  # noqa: E402
 from facilitation.cli import format_links  # noqa: E402
 from facilitation.config import SettingError  # noqa: E402
 from facilitation.migrations import NewerDatabase  # noqa: E402
@@ -69,7 +68,8 @@ def announce() -> None:
     """Say where the server listens, once the port is ours (also to the command line)."""
     announce_running(app.config)
     atexit.register(forget_running, app.config)
-    print(f"Tischrunde läuft auf {app.config['HOST']}:{app.config['PORT']} ({ASYNC_MODE}). Beenden: Strg+C", flush=True)
+    logs.say(app.config["LOG_FORMAT"], f"Tischrunde {VERSION} läuft auf {app.config['HOST']}:{app.config['PORT']} "
+                                       f"({ASYNC_MODE}). Beenden: Strg+C")
 
 
 FD_RESERVE = 64  # files the server needs besides connections: the database, logs, imports
@@ -145,19 +145,6 @@ class PatientListener:
 
     def __getattr__(self, name):
         return getattr(self.sock, name)
-
-
-class RedactedLog:
-    """Request log without secret link tokens (?k=...)."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, text: str) -> None:
-        self.stream.write(re.sub(r"([?&]k=)[^&\s\"]+", r"\1[redacted]", text))
-
-    def flush(self) -> None:
-        self.stream.flush()
 
 
 def calm_garbage_collector() -> None:
@@ -255,7 +242,7 @@ def serve_eventlet() -> None:
         # A green thread for every socket that can be open: a socket waiting for its request
         # must not hold up the next one (the 101st WebSocket hung there, issue 21).
         max_size=socket_capacity(open_files),
-        log=RedactedLog(sys.stderr),
+        log=logs.RequestLog(sys.stderr, app.config["LOG_FORMAT"]),
         log_output=app.config["LOG_REQUESTS"],
         # An idle or half-sent request gives its slot back after a minute.
         socket_timeout=60,
@@ -278,6 +265,7 @@ def start_failure(err: OSError) -> str:
 
 def main() -> None:
     """Check the database, prepare the demo event, print its links and QR code, and serve."""
+    logs.configure(app.config["LOG_FORMAT"])
     problem = commands_of(app).store.write_problem()
     if problem:
         sys.exit(f"Die Datenbank {app.config['DATABASE']} lässt sich nicht beschreiben ({problem}). "
@@ -287,8 +275,8 @@ def main() -> None:
         print(format_links(links, with_qr=True), flush=True)
     else:
         # A town's server logs to the journal: no secret link may go there.
-        print("Ohne Demo-Veranstaltung (DEMO=0). Die Links einer Veranstaltung zeigt "
-              "`flask --app app event links <ID>` (die IDs: `flask --app app event list`).", flush=True)
+        logs.say(app.config["LOG_FORMAT"], "Ohne Demo-Veranstaltung (DEMO=0). Die Links einer Veranstaltung zeigt "
+                 "`flask --app app event links <ID>` (die IDs: `flask --app app event list`).")
     socketio_of(app).start_background_task(embeddings.start_worker)
     socketio_of(app).start_background_task(purge_hourly, app)
     socketio_of(app).start_background_task(flush_presence_often, app)

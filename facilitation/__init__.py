@@ -16,6 +16,8 @@ from .config import ROOT, load_config
 from .guard import AddressThrottle
 from .store import Store
 
+# The version a start line and /healthz name; raised with each release.
+VERSION = "0.23.0"
 # Languages with a catalogue in translations/ (German is the source language); which of them
 # cover the staff pages too, and which were reviewed, says translations/languages.json.
 LANGUAGES = languages.codes()

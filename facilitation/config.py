@@ -146,6 +146,8 @@ def load_config(**overrides) -> dict:
         "TRUSTED_PROXIES": _number("TRUSTED_PROXIES", "0", high=5),
         # Log every request (secret tokens redacted): 1; 0 (the default) logs none.
         "LOG_REQUESTS": _flag("LOG_REQUESTS", "0"),
+        # text: plain lines; json: one JSON object per line (for a log collector).
+        "LOG_FORMAT": _choices("LOG_FORMAT", "text", ("text", "json"))[0],
         # The demo event (make run): 1 creates it and prints its links; 0 for a town's server.
         "DEMO": _flag("DEMO", "1"),
         # A card form needs a few KiB; nothing a browser sends here needs more.

@@ -254,6 +254,7 @@ def test_staff_pages_are_never_cached_and_csp_allows_only_this_origin(app, comma
 def test_healthz_reports_a_database_it_cannot_write(app, commands):
     health = app.test_client().get("/healthz").json
     assert {k: health[k] for k in ("ok", "database", "queue")} == {"ok": True, "database": "ok", "queue": "none"}
+    assert health["version"].count(".") == 2
     assert set(health["model"]) == {"running", "deaths", "failed_texts"}  # this process's worker, started or not
     commands.store.db.execute("PRAGMA query_only = ON")
     response = app.test_client().get("/healthz")

@@ -84,3 +84,24 @@ def test_without_the_demo_event_the_start_writes_no_secret_link(tmp_path):
     finally:
         live.stop()
     assert "k=" not in log and "event links" in log
+
+
+def test_log_format_json_writes_one_json_object_per_line_with_the_version(tmp_path):
+    import json
+    import time
+
+    import requests
+
+    from facilitation import VERSION
+
+    live = LiveServer(tmp_path, DEMO="0", LOG_FORMAT="json", LOG_REQUESTS="1").start()
+    try:
+        requests.get(f"{live.url}/e/nothing/lead?k=0123456789abcdef0123", timeout=10)
+        time.sleep(0.5)
+    finally:
+        live.stop()
+    lines = [line for line in next(tmp_path.glob("server-*.log")).read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert any(f"Tischrunde {VERSION} läuft auf" in r["message"] for r in records)
+    assert any(r["logger"] == "request" and "k=[redacted]" in r["message"] for r in records)
+    assert "0123456789abcdef0123" not in "\n".join(lines)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .. import LANGUAGES, STAFF_PAGES, domain, embeddings, metrics, guard, languages, record, socketio_of
+from .. import LANGUAGES, STAFF_PAGES, VERSION, domain, embeddings, metrics, guard, languages, record, socketio_of
 from .base import app_commands, local_text, table_of
 from .phone import participant_page
 
@@ -89,6 +89,7 @@ def healthz():
     manager = socketio_of(current_app).server.manager
     health = {
         "ok": not problem,
+        "version": VERSION,
         "database": problem or "ok",
         "queue": manager.queue_state() if hasattr(manager, "queue_state") else "none",
         "model": embeddings.worker_state(),
