@@ -61,6 +61,10 @@ def test_reactions_count_once_per_phone(browser, server):
     second_ctx, second = open_page(browser, PHONE, table["participant"])
     first.locator("#table-cards .card", has_text="Mehr Licht").locator("button.agree").click()
     wall.wait_for_selector(".wall-table .reactions >> text=+1")
+    # Still someone else's card on the phone: pressed, and not among "my cards" (the ack of a
+    # '+1' carries the card, and the phone took it for its own).
+    first.wait_for_selector("#table-cards .card:has-text('Mehr Licht') button.agree[aria-pressed=true]", state="attached")
+    assert first.locator("#mine .card-text >> text=Mehr Licht").count() == 0
     second.locator("#table-cards .card", has_text="Mehr Licht").locator("button.agree").click()
     wall.wait_for_selector(".wall-table .reactions >> text=+2")
     first.reload()

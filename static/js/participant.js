@@ -64,7 +64,8 @@
       if (ack.ok) {
         dequeue(item.key);
         if (item.name === "card:post") sentNote(ack.card && ack.card.status === "pending" ? S.arrived_pending : S.arrived);
-        if (ack.card && item.name !== "card:withdraw") mine[ack.card.id] = ack.card;
+        // Only a card this phone wrote is its own: a '+1' ack carries the other person's card.
+        if (ack.card && (item.name === "card:post" || item.name === "card:edit")) mine[ack.card.id] = ack.card;
         render();
         flush();
       } else if (transient(item, ack.error.code)) {
