@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import sys
+import threading
 
 _SECRET = re.compile(r"([?&]k=)[^&\s\"]+")
 
@@ -36,6 +37,14 @@ def configure(fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    if fmt == "json":
+        # What Python writes to stderr by itself (warnings, "Exception ignored in …", a
+        # thread's uncaught error) goes through the same lines, so every line stays JSON.
+        logging.captureWarnings(True)
+        sys.unraisablehook = lambda u: logging.getLogger("python").error(
+            "%s: %r", u.err_msg or "Exception ignored", u.object, exc_info=(u.exc_type, u.exc_value, u.exc_traceback))
+        threading.excepthook = lambda a: logging.getLogger("python").error(
+            "uncaught in thread %s", a.thread.name if a.thread else "?", exc_info=(a.exc_type, a.exc_value, a.exc_traceback))
 
 
 def say(fmt: str, message: str) -> None:
