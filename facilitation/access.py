@@ -17,11 +17,22 @@ from flask import session
 from .domain import FOLLOWER, INTERPRETER, LEAD, MODERATOR, PARTICIPANT, WALL, Actor, fail
 
 
-def add_grant(grant: dict) -> None:
-    """Remember in the session that a secret link granted this role."""
+# Grants one browser keeps (each ~100 bytes of a 4 KiB cookie). Past it the one used longest
+# ago goes, never the console in use: a busy lead with 21 events lost the one they were in.
+MAX_GRANTS = 24
+
+
+def _works(store, entry: list) -> bool:
+    current = store.secret(entry[3]) if len(entry) == 4 else None
+    return bool(current) and [current["event_id"], current["role"], current["table_id"]] == entry[:3]
+
+
+def add_grant(grant: dict, store=None) -> None:
+    """Remember in the session that a secret link granted this role; grants whose link no
+    longer works (replaced, event deleted) go first, then the ones used longest ago."""
     entry = [grant["event_id"], grant["role"], grant["table_id"], grant["hash"]]
-    grants = [g for g in session.get("grants", []) if g[:3] != entry[:3]]
-    session["grants"] = grants[-20:] + [entry]
+    grants = [g for g in session.get("grants", []) if g[:3] != entry[:3] and (store is None or _works(store, g))]
+    session["grants"] = grants[-(MAX_GRANTS - 1):] + [entry]
     session.permanent = True
 
 
@@ -31,11 +42,12 @@ def has_grant(store, event_id: str, role: str, table_id: int | None = None) -> b
     The lead's grant covers every table.
     """
     wanted = [[event_id, LEAD, None]] + ([[event_id, role, table_id]] if role in (MODERATOR, INTERPRETER, FOLLOWER) else [])
-    for entry in session.get("grants", []):
-        if len(entry) == 4 and entry[:3] in wanted:
-            current = store.secret(entry[3])
-            if current and [current["event_id"], current["role"], current["table_id"]] == entry[:3]:
-                return True
+    grants = session.get("grants", [])
+    for n, entry in enumerate(grants):
+        if len(entry) == 4 and entry[:3] in wanted and _works(store, entry):
+            if n != len(grants) - 1:  # used now: the last to go
+                session["grants"] = grants[:n] + grants[n + 1:] + [entry]
+            return True
     return False
 
 

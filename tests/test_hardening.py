@@ -534,3 +534,20 @@ def test_every_file_in_the_data_folder_is_private_whatever_the_umask(tmp_path):
         assert stat.S_IMODE((data / "tischrunde.db").stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_a_busy_lead_keeps_the_console_in_use_however_many_events_they_make(app, commands, event):
+    """Issue 23: a browser session dropped its oldest grant after 21, so a lead who made
+    21 events lost the console they were working in."""
+    from facilitation import access
+
+    lead = lead_client(app, commands, event)
+    made = []
+    for n in range(access.MAX_GRANTS + 6):
+        response = lead.post(f"/e/{event['id']}/lead/events", data={"title": f"Folgeabend {n}"})
+        assert response.status_code == 303, response.get_data(as_text=True)[:300]
+        made.append(response.headers["Location"].split("/e/")[1].split("/")[0])
+        assert lead.get(f"/e/{event['id']}/lead").status_code == 200  # the console in use
+    assert lead.get(f"/e/{made[-1]}/lead").status_code == 200  # and the newest
+    with lead.session_transaction() as session:  # and the cookie stays small
+        assert len(session["grants"]) <= access.MAX_GRANTS

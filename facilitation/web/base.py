@@ -77,7 +77,7 @@ def redeem_secret_link() -> Response | None:
     grant = app_commands().redeem(token)
     if grant is None or grant["event_id"] != request.view_args.get("event_id"):
         abort(403, _("Dieser geheime Link ist ungültig. Bitte fragen Sie die Leitung nach dem richtigen Link."))
-    access.add_grant(grant)
+    access.add_grant(grant, app_commands().store)
     # Only the language survives the redirect: other parameters could clash with the route's.
     args = {"lang": request.args["lang"]} if request.args.get("lang") else {}
     response = redirect(url_for(request.endpoint, **request.view_args, **args), code=303)

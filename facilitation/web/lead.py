@@ -313,7 +313,7 @@ def lead_create_event(event_id: str):
     except CommandError as err:
         flash(str(err.message))
         return redirect(url_for("lead.lead", event_id=event_id), code=303)
-    access.add_grant(app_commands().redeem(app_commands().token(new_id, LEAD)))
+    access.add_grant(app_commands().redeem(app_commands().token(new_id, LEAD)), app_commands().store)
     return redirect(url_for("lead.lead", event_id=new_id), code=303)
 
 
