@@ -544,9 +544,10 @@ def test_a_busy_lead_keeps_the_console_in_use_however_many_events_they_make(app,
     lead = lead_client(app, commands, event)
     made = []
     for n in range(access.MAX_GRANTS + 6):
-        response = lead.post(f"/e/{event['id']}/lead/events", data={"title": f"Folgeabend {n}"})
+        response = lead.post(f"/e/{event['id']}/lead/events", data={"template": "gmuend", "title": f"Folgeabend {n}"})
         assert response.status_code == 303, response.get_data(as_text=True)[:300]
         made.append(response.headers["Location"].split("/e/")[1].split("/")[0])
+        assert made[-1] != event["id"] and commands.store.event(made[-1])["title"] == f"Folgeabend {n}"
         assert lead.get(f"/e/{event['id']}/lead").status_code == 200  # the console in use
     assert lead.get(f"/e/{made[-1]}/lead").status_code == 200  # and the newest
     with lead.session_transaction() as session:  # and the cookie stays small
