@@ -362,6 +362,13 @@ def m016_devices(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m017_template_scope(db: sqlite_utils.Database) -> None:
+    """Saved templates belong to the dialogue (or the event) that saved them; '' is the
+    admin's, for every event (those saved before m017 stay so)."""
+    db.executescript("ALTER TABLE saved_templates ADD COLUMN scope TEXT NOT NULL DEFAULT '';")
+
+
 class NewerDatabase(RuntimeError):
     """The database was migrated by a newer Tischrunde than this one: refuse to open it."""
 

@@ -404,14 +404,18 @@ class Store:
         """The events of a Dialog, oldest first."""
         return self._all("SELECT * FROM events WHERE dialog_id = ? ORDER BY created_at, id", (dialog_id,))
 
-    def insert_saved_template(self, template_id: str, name: str, data: str) -> None:
-        """Store a template saved from an event (inside a transaction)."""
-        self.db.execute("INSERT INTO saved_templates (id, name, data, created_at) VALUES (?, ?, ?, ?)",
-                        (template_id, name, data, time.time()))
+    def insert_saved_template(self, template_id: str, name: str, data: str, scope: str = "") -> None:
+        """Store a template saved from an event (inside a transaction), for ``scope``."""
+        self.db.execute("INSERT INTO saved_templates (id, name, data, created_at, scope) VALUES (?, ?, ?, ?, ?)",
+                        (template_id, name, data, time.time(), scope))
 
-    def saved_templates(self) -> list[dict]:
-        """Every saved template, newest first."""
-        return self._all("SELECT * FROM saved_templates ORDER BY created_at DESC, id")
+    def saved_templates(self, scopes: list[str] | None = None) -> list[dict]:
+        """The saved templates of these scopes and the admin's ('' ), newest first (None: all)."""
+        if scopes is None:
+            return self._all("SELECT * FROM saved_templates ORDER BY created_at DESC, id")
+        marks = ", ".join("?" for _ in scopes)
+        return self._all(f"SELECT * FROM saved_templates WHERE scope IN ('', {marks}) ORDER BY created_at DESC, id",
+                         tuple(scopes))
 
     def saved_template(self, template_id: str) -> dict | None:
         """One saved template."""

@@ -13,7 +13,6 @@ import requests
 from server import ROOT, LiveServer, socket_client
 
 from facilitation.migrations import NewerDatabase, bring_up_to_date, migrations
-from facilitation.store import Store
 
 
 def test_a_backup_while_serving_holds_the_card_posted_a_moment_before_and_restores_whole(tmp_path):
@@ -47,18 +46,19 @@ def test_a_backup_while_serving_holds_the_card_posted_a_moment_before_and_restor
 
 
 def test_an_upgrade_keeps_the_database_as_it_was_and_an_older_version_refuses_a_newer_one(tmp_path):
+    import sqlite_utils
+
     path = str(tmp_path / "alt.db")
-    old = sqlite3.connect(path)
-    old.close()
-    db = Store(path).db  # fully migrated; now make it look one step older
+    db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
     last = migrations._migrations[-1].name
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (last,))
-    db.execute("DROP TABLE devices")
+    migrations.apply(db, stop_before=last)  # a database of the version before the last step
+    db.execute("INSERT INTO health (id, checked_at) VALUES (1, 1.0)")  # a row: worth keeping
+    schema_before = sorted(r[0] for r in db.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"))
     logged = []
     assert bring_up_to_date(db, path, logged.append) == [last]
     assert logged and last in logged[0]
     before = sqlite3.connect(f"{path}.before-{last}")
-    assert "devices" not in {r[0] for r in before.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert sorted(r[0] for r in before.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")) == schema_before
     before.close()
     db.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('tischrunde', 'm999_future', '')")
     with pytest.raises(NewerDatabase, match="neueren Tischrunde"):

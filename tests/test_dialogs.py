@@ -141,3 +141,27 @@ def test_topic_tags_filter_the_record(app, commands, event):
     page = http.get(f"/e/{event['id']}/lead/record?topic=sicherheit").get_data(as_text=True)
     assert "Sichere Schulwege" in page and "Sprachcafé" not in page
     assert http.get(f"/e/{event['id']}/lead/record?topic=nope").status_code == 404
+
+
+def test_a_saved_template_is_its_dialogues_not_every_leads(app, commands, event):
+    """Issue 23: saved templates were global; a lead of one event saw and used another
+    event's. They belong to the dialogue (or the event) that saved them; the admin's are
+    for everyone."""
+    from conftest import create_event
+
+    saved = commands.run("template:save", lead(event), {"name": "Nur unser Abend"}).ack["template"]
+    same = create(commands, lead(event), dialog="same")["event_id"]  # the event's dialogue, made now
+    stranger = {"id": create_event(commands, "gmuend", "Anderer Ort")}
+    refused("unknown_template", lambda: create(commands, lead(stranger), template=saved))
+    http = app.test_client()
+    http.get(f"/e/{stranger['id']}/lead?k={commands.token(stranger['id'], LEAD)}")
+    assert "Nur unser Abend" not in http.get(f"/e/{stranger['id']}/lead").get_data(as_text=True)
+    # Saved before the dialogue existed: the event's own; saved in the dialogue: for all of it.
+    create(commands, lead(event), template=saved)
+    in_dialog = commands.run("template:save", lead({"id": same}), {"name": "Für den Dialog"}).ack["template"]
+    assert create(commands, lead(event), template=in_dialog)["event_id"]
+    refused("unknown_template", lambda: create(commands, lead(stranger), template=in_dialog))
+    mine = app.test_client()
+    mine.get(f"/e/{event['id']}/lead?k={commands.token(event['id'], LEAD)}")
+    console = mine.get(f"/e/{event['id']}/lead").get_data(as_text=True)
+    assert "Nur unser Abend" in console and "Für den Dialog" in console

@@ -85,12 +85,18 @@ def create_event(c: Call, p: dict) -> Result:
     return Result([], {"event_id": event_id, "dialog": dialog_id})
 
 
+def template_scopes(event: dict) -> list[str]:
+    """Whose saved templates an event's lead sees (beside the admin's): the event's own and,
+    when it belongs to one, its dialogue's (a template saved there is saved for the dialogue)."""
+    return [f"event:{event['id']}"] + ([f"dialog:{event['dialog_id']}"] if event.get("dialog_id") else [])
+
+
 def _template_of(c: Call, name) -> tuple[dict, dict | None]:
     """A built-in template, or a saved one with its data."""
     if isinstance(name, str) and name.startswith("saved:"):
         row = c.store.saved_template(name[len("saved:"):])
-        if row is None:
-            raise fail("unknown_template")
+        if row is None or (c.actor.role == LEAD and row["scope"] not in ("", *template_scopes(c.store.event(c.actor.event_id)))):
+            raise fail("unknown_template")  # another dialogue's template is not this lead's
         data = json.loads(row["data"])
         # Tables given anew get the questions of the template's first table.
         return {"tables": [t["name"] for t in data["tables"]],
@@ -174,7 +180,7 @@ def save_template(c: Call, p: dict) -> Result:
         "settings": {k: c.event[k] for k in TEMPLATE_SETTINGS},
     }
     template_id = uuid.uuid4().hex[:12]
-    c.store.insert_saved_template(template_id, name, json.dumps(data, ensure_ascii=False))
+    c.store.insert_saved_template(template_id, name, json.dumps(data, ensure_ascii=False), template_scopes(c.event)[-1])
     return Result([], {"template": f"saved:{template_id}", "name": name})
 
 

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from .. import access, backup, domain, languages
 from .. import record as the_record
 from ..commands import signups
+from ..commands.events import template_scopes
 from ..domain import LEAD, MODERATOR, Actor, CommandError
 from ..holds import hold_words
 from ..links import event_links
@@ -62,7 +63,7 @@ def lead(event_id: str):
             method_parts=domain.METHOD_PARTS,
             method_limit=domain.MAX_METHOD_LENGTH,
             method=_method_form_values(event),
-            saved_templates=commands.store.saved_templates(),
+            saved_templates=commands.store.saved_templates(template_scopes(event)),
             new_event_limits=(domain.NEW_EVENT_TABLES, domain.NEW_EVENT_QUESTIONS),
             round_tables=[
                 r
