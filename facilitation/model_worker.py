@@ -178,18 +178,24 @@ class ModelWorker:
 
 def serve(sock: socket.socket, embed) -> None:
     """The child's loop: answer each request with ``embed(texts)`` until the server hangs up."""
-    send_frame(sock, b"R")
+    try:
+        send_frame(sock, b"R")
+    except OSError:
+        return  # the server is gone already
     while True:
         try:
             request = recv_frame(sock)
-        except EOFError:
+        except (EOFError, OSError):  # the server hung up or ended: nothing to say (its log may be JSON)
             return
         try:
             vectors = np.asarray(embed(json.loads(request)["texts"]), dtype=np.float32)
             reply = b"V" + vectors.tobytes()
         except Exception as error:  # a Python error stays a reply; the child serves on
             reply = b"E" + repr(error).encode("utf-8", "replace")
-        send_frame(sock, reply)
+        try:
+            send_frame(sock, reply)
+        except OSError:
+            return
 
 
 def main(argv: list[str]) -> None:

@@ -179,3 +179,27 @@ def test_a_worker_killed_mid_suggestion_costs_nothing(tmp_path):
         if tablet:
             tablet.disconnect()
         live.stop()
+
+
+def test_the_worker_ends_quietly_when_the_server_is_gone():
+    """A server stopped mid-evening reset the worker's socket, and the worker's traceback
+    landed in a log that LOG_FORMAT=json keeps as one JSON object per line."""
+    import socket as sockets
+
+    from facilitation.model_worker import serve
+
+    ours, theirs = sockets.socketpair()
+    errors = []
+
+    def child():
+        try:
+            serve(theirs, lambda texts: [[0.0]] * len(texts))
+        except Exception as error:  # noqa: BLE001 - what the child would have printed
+            errors.append(error)
+
+    worker = threading.Thread(target=child)
+    worker.start()
+    time.sleep(0.2)  # its ready frame sits unread here: closing now resets the connection
+    ours.close()
+    worker.join(5)
+    assert not worker.is_alive() and errors == []
