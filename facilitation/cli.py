@@ -25,17 +25,23 @@ def opened_database() -> None:
     without the service's settings, it silently made a second database in the code folder."""
     store = commands_of(current_app).store
     if store.created:
-        store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(store.path + suffix).unlink(missing_ok=True)
-        for made in SECRET_KEYS_MADE:
-            made.unlink(missing_ok=True)
+        _take_back_what_was_made(store)
         raise click.ClickException(
             f"Unter {store.path} gibt es keine Datenbank, und die Kommandozeile legt keine an. "
             "Gelten hier die Einstellungen des Servers? Sie stehen in .env im Arbeitsordner oder in der "
             "Datei, die TISCHRUNDE_ENV nennt (z. B. TISCHRUNDE_ENV=/etc/tischrunde/tischrunde.env); "
             "eine neue Datenbank legt der erste Start des Servers an.")
     click.echo(f"Datenbank: {store.path}", err=True)
+
+
+def _take_back_what_was_made(store) -> None:
+    """Remove the database and secret_key that opening the app made just now: the command
+    line never leaves a new one behind (the server's first start makes them)."""
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(store.path + suffix).unlink(missing_ok=True)
+    for made in SECRET_KEYS_MADE:
+        made.unlink(missing_ok=True)
 
 
 @click.group("event", cls=AppGroup, help="Veranstaltungen anlegen und ihre Links zeigen.")
@@ -53,8 +59,11 @@ def config_check_command() -> None:
     """Check every setting (exit status 0 only when all are valid; a wrong one has already
     stopped the command with a sentence that names it)."""
     c = current_app.config
-    where = c["DATABASE"] + ("" if Path(c["DATABASE"]).exists() and not commands_of(current_app).store.created
-                             else " (noch nicht angelegt: der erste Start des Servers legt sie an)")
+    store = commands_of(current_app).store
+    where = c["DATABASE"]
+    if store.created:
+        _take_back_what_was_made(store)
+        where += " (noch nicht angelegt: der erste Start des Servers legt sie an)"
     click.echo(f"Alle Einstellungen sind gültig.\nEinstellungsdatei: {c['SETTINGS_FILE'] or '(keine)'}\n"
                f"Datenbank: {where}\nÖffentliche Adresse: {c['PUBLIC_URL'] or '(die Adresse im Netz dieses Rechners)'}")
 

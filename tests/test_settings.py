@@ -48,6 +48,8 @@ def _clean_env(**settings) -> dict:
 def test_config_check_says_yes_only_when_every_setting_holds(tmp_path):
     good = _flask("config", "check", env=_clean_env(DATA_DIR=str(tmp_path / "data")), cwd=tmp_path)
     assert good.returncode == 0 and "Alle Einstellungen sind gültig" in good.stdout, good.stderr
+    assert "noch nicht angelegt" in good.stdout
+    assert not (tmp_path / "data" / "tischrunde.db").exists() and not (tmp_path / "data" / "secret_key").exists()
     bad = _flask("config", "check", env=_clean_env(DATA_DIR=str(tmp_path / "data"), PORT="70000"), cwd=tmp_path)
     assert bad.returncode != 0 and "PORT='70000'" in bad.stderr and "Traceback" not in bad.stderr
 
