@@ -378,12 +378,13 @@ def bring_up_to_date(db: sqlite_utils.Database, path: str | None, log=print) -> 
     (``<path>.before-<first step>``, through SQLite's backup API) and log each step.
     A database with steps this version does not know was made by a newer one: refused."""
     known = {m.name for m in migrations._migrations}
-    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    applied = migrations.applied(db)
+    unknown = [m.name for m in applied if m.name not in known]
     if unknown:
         raise NewerDatabase(f"Die Datenbank {path} stammt von einer neueren Tischrunde (Schritt {unknown[-1]}); "
                             "diese Fassung kann sie nicht öffnen. Bitte die neuere Fassung starten.")
     pending = [m.name for m in migrations.pending(db)]
-    if pending and path and migrations.applied(db):
+    if pending and path and applied:
         copy = f"{path}.before-{pending[0]}"
         copy_database(db.conn, copy)
         log(f"Datenbank wird aktualisiert ({', '.join(pending)}); die Fassung davor liegt in {copy}.")

@@ -27,15 +27,15 @@ def consent_text(event: dict) -> str:
              date=day_text(event["signup_delete_on"]) if event["signup_delete_on"] else "–")
 
 
-def today() -> str:
-    """Today as 'YYYY-MM-DD' (the server's local date: deletion dates are days, not instants).
-    From time.time(), so a test's fake clock moves it too."""
-    return date.fromtimestamp(time.time()).isoformat()
+def today(ahead: int = 0) -> str:
+    """Today, or the day ``ahead`` days later, as 'YYYY-MM-DD' (the server's local date:
+    deletion dates are days, not instants). From time.time(), so a test's fake clock moves it too."""
+    return (date.fromtimestamp(time.time()) + timedelta(days=ahead)).isoformat()
 
 
 def in_a_year() -> str:
     """The deletion date the lead is offered: a year from today."""
-    return (date.fromtimestamp(time.time()) + timedelta(days=365)).isoformat()
+    return today(365)
 
 
 def purge(store) -> int:
@@ -96,8 +96,7 @@ def set_deletion_date(c: Call, p: dict) -> Result:
     """The day the event's sign-ups are deleted ('' = none set: then no sign-up is open).
     A day that has come deletes them at once."""
     day = domain.check_due(p.get("date"))
-    latest = (date.fromtimestamp(time.time()) + timedelta(days=domain.MAX_SIGNUP_KEEP_DAYS)).isoformat()
-    if day > latest:
+    if day > today(domain.MAX_SIGNUP_KEEP_DAYS):
         raise fail("date_too_far")
     result = c.run_change(signup_delete_on=day)
     if day and day <= today():
